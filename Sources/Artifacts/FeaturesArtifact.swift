@@ -1,0 +1,100 @@
+import HDF5IO
+import NTKMath
+
+/// What a features file's rows are.
+public enum FeatureKind: String, CaseIterable, Sendable {
+  /// g(x) = ∂f(x)/∂θ.
+  case outputGradient = "output-gradient"
+
+  public var formula: String {
+    switch self {
+    case .outputGradient: return "g(x) = ∂f(x)/∂θ, flattened row-major (index i·n_in + j for θ[i][j])"
+    }
+  }
+}
+
+/// Tangent features of one layer for every sample, with the labels:
+///
+///     /features/train   m × p        /labels/train   m
+///     /features/test    m_test × p   /labels/test    m_test
+///
+/// p = out·in of the layer (`layer_shape`); attributes `layer`, `layer_label`,
+/// `layer_shape`, `feature_kind`, `label_dependent`.
+public struct FeaturesArtifact {
+  public static let kind = "tangent features"
+  public let file: HDF5File
+  /// The canonical layer name (W1 … WL, u).
+  public let layer: String
+  /// The name the layer was requested by (e.g. the notebook's W, V, u).
+  public let layerLabel: String
+  public let layerShape: [Int]
+  public let featureKind: FeatureKind
+  public let sampleCounts: [Split: Int]
+
+  public var featureCount: Int { layerShape.reduce(1, *) }
+
+  public init(path: String) throws {
+    file = try HDF5File.open(path)
+    try file.expectArtifact(Self.kind)
+    layer = try file.string("layer")
+    layerLabel = try file.string("layer_label")
+    layerShape = try file.integers("layer_shape")
+    guard layerShape.count == 2, layerShape.allSatisfy({ $0 > 0 }) else {
+      throw HDF5Error(file: path, "attribute 'layer_shape' is \(layerShape), expected two positive sizes")
+    }
+    let kindName = try file.string("feature_kind")
+    guard let kind = FeatureKind(rawValue: kindName) else {
+      throw HDF5Error(file: path, "unknown feature_kind '\(kindName)'")
+    }
+    featureKind = kind
+    var counts: [Split: Int] = [:]
+    for split in Split.allCases where file.exists("/features/\(split)") {
+      let features = try file.dataset("/features/\(split)", rank: 2)
+      try features.expect(shape: [features.shape[0], layerShape.reduce(1, *)], "samples × \(layerShape[0])·\(layerShape[1]) features of layer \(layer)")
+      counts[split] = features.shape[0]
+    }
+    guard counts[.train] != nil else { throw HDF5Error(file: path, object: "/features/train", "missing") }
+    sampleCounts = counts
+  }
+
+  public func features(_ split: Split) throws -> HDF5Dataset {
+    guard sampleCounts[split] != nil else {
+      throw HDF5Error(file: file.path, object: "/features/\(split)", "missing")
+    }
+    return try file.dataset("/features/\(split)", rank: 2)
+  }
+
+  public func labels(_ split: Split) throws -> [Double] {
+    try file.readLabels("/labels/\(split)", count: sampleCounts[split])
+  }
+
+  /// Writes a features file atomically; `compute(split, emit)` hands over
+  /// blocks of feature rows as (first row, block).
+  public static func write(
+    to path: String, provenance: Provenance, layer: String, layerLabel: String, layerShape: [Int],
+    kind featureKind: FeatureKind, labels: [Split: [Double]],
+    compute: (Split, (Int, Matrix) throws -> Void) throws -> Void
+  ) throws {
+    try AtomicOutput.write(to: path) { file in
+      try provenance.write(to: file, artifact: kind, description:
+        "Finite-width neural-tangent features of layer \(layer) of a student network: one row per sample.")
+      try file.setAttributes([
+        "layer": .string(layer),
+        "layer_label": .string(layerLabel),
+        "layer_shape": .integers(layerShape.map(Int64.init)),
+        "feature_kind": .string(featureKind.rawValue),
+        "formula": .string(featureKind.formula),
+        "label_dependent": .integer(0),
+      ])
+      for split in Split.allCases {
+        guard let y = labels[split] else { continue }
+        let features = try file.createDataset(
+          "/features/\(split)", of: Double.self, shape: [y.count, layerShape.reduce(1, *)])
+        try file.setAttribute("description", .string("\(featureKind.formula), one \(split) sample per row"), on: features.name)
+        try file.write(y, shape: [y.count], to: "/labels/\(split)")
+        try file.setAttribute("description", .string("the \(split) labels (±1), copied from the ground truth"), on: "/labels/\(split)")
+        try compute(split) { start, block in try features.writeRows(block.values, at: start) }
+      }
+    }
+  }
+}

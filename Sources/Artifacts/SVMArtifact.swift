@@ -1,0 +1,68 @@
+import HDF5IO
+import LinearSVM
+import NTKMath
+
+/// A trained linear SVM, in scikit-learn's conventions (decision(x) = w·x + b,
+/// positive means +1):
+///
+///     /weights          p        w (`coef_`)
+///     /intercept        scalar   b (`intercept_`)
+///     /support          n_sv     training-row indices of the support vectors (`support_`)
+///     /dual_coef        n_sv     y_i α_i (`dual_coef_`)
+///     /n_support        2        support vectors of class −1, +1 (`n_support_`)
+public struct SVMArtifact {
+  public static let kind = "linear SVM"
+  public let path: String
+  public let weights: [Double]
+  public let intercept: Double
+  public let layer: String
+  public let layerShape: [Int]
+
+  public init(path: String) throws {
+    self.path = path
+    let file = try HDF5File.open(path)
+    try file.expectArtifact(Self.kind)
+    layer = try file.string("layer")
+    layerShape = try file.integers("layer_shape")
+    let w = try file.dataset("/weights", rank: 1)
+    try w.expect(shape: [layerShape.reduce(1, *)], "one weight per feature of layer \(layer), shape \(layerShape)")
+    weights = try w.readVector()
+    intercept = try file.dataset("/intercept", rank: 0).readVector()[0]
+  }
+
+  /// decision(x) = w·g(x) + b for a block of feature rows.
+  public func decision(_ features: Matrix) -> [Double] {
+    BLAS.product(features, vector: weights, adding: intercept)
+  }
+
+  public static func write(
+    to path: String, provenance: Provenance, layer: String, layerShape: [Int],
+    solution: SVMSolution, weights: [Double], parameters: SVMParameters
+  ) throws {
+    try AtomicOutput.write(to: path) { file in
+      try provenance.write(to: file, artifact: kind, description:
+        "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
+      try file.setAttributes([
+        "layer": .string(layer),
+        "layer_shape": .integers(layerShape.map(Int64.init)),
+        "solver": .string("libsvm \(libsvmVersion) C-SVC, linear kernel, shrinking on (scikit-learn SVC(kernel='linear'))"),
+        "C": .double(parameters.C),
+        "tolerance": .double(parameters.tolerance),
+      ])
+      let datasets: [(String, [Double], String)] = [
+        ("/weights", weights, "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_), length out·in, row-major"),
+        ("/dual_coef", solution.dualCoefficients, "y_i α_i of each support vector (scikit-learn dual_coef_)"),
+      ]
+      for (name, values, description) in datasets {
+        try file.write(values, shape: [values.count], to: name)
+        try file.setAttribute("description", .string(description), on: name)
+      }
+      try file.write([solution.intercept], shape: [], to: "/intercept")
+      try file.setAttribute("description", .string("b (scikit-learn intercept_)"), on: "/intercept")
+      try file.write(solution.supportIndices.map(Int64.init), shape: [solution.supportIndices.count], to: "/support")
+      try file.setAttribute("description", .string("0-based training-row indices of the support vectors, class −1 first (scikit-learn support_)"), on: "/support")
+      try file.write(solution.supportCounts.map(Int64.init), shape: [2], to: "/n_support")
+      try file.setAttribute("description", .string("number of support vectors of class −1 and +1 (scikit-learn n_support_)"), on: "/n_support")
+    }
+  }
+}

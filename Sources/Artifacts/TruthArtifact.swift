@@ -1,0 +1,63 @@
+import HDF5IO
+import NTKMath
+
+/// The ground truth: inputs x ~ N(0, I_d), a random teacher network and its
+/// labels y = sgn(f*(x)).
+///
+///     /inputs/train   m × d        /labels/train   m       (±1)
+///     /inputs/test    m_test × d   /labels/test    m_test  (±1)
+///     /teacher/W1 … /teacher/u     the teacher (see NetworkSchema)
+public struct TruthArtifact {
+  public static let kind = "ground truth"
+  public let file: HDF5File
+  public let inputDimension: Int
+  public let sampleCounts: [Split: Int]
+
+  /// Opens and checks a ground-truth file: shapes agree, labels are ±1.
+  public init(path: String) throws {
+    file = try HDF5File.open(path)
+    try file.expectArtifact(Self.kind)
+    let train = try file.dataset("/inputs/train", rank: 2)
+    inputDimension = train.shape[1]
+    var counts: [Split: Int] = [:]
+    for split in Split.allCases {
+      let inputs = try file.dataset("/inputs/\(split)", rank: 2)
+      try inputs.expect(shape: [inputs.shape[0], inputDimension], "samples × d, d = \(inputDimension) as in /inputs/train")
+      guard inputs.shape[0] > 0 else { throw HDF5Error(file: path, object: inputs.name, "has no samples") }
+      counts[split] = inputs.shape[0]
+    }
+    sampleCounts = counts
+  }
+
+  public func inputs(_ split: Split) throws -> HDF5Dataset { try file.dataset("/inputs/\(split)", rank: 2) }
+
+  public func labels(_ split: Split) throws -> [Double] {
+    try file.readLabels("/labels/\(split)", count: sampleCounts[split])
+  }
+
+  public func teacher() throws -> ReLUNetwork { try NetworkSchema.read(from: file, group: "/teacher") }
+
+  /// Writes a ground-truth file atomically. `inputs(split)` gives the samples
+  /// in blocks as (first row, block) to `emit`; labels come from the teacher.
+  public static func write(
+    to path: String, provenance: Provenance, teacher: ReLUNetwork, sampleCounts: [Split: Int],
+    inputs: (Split, (Int, Matrix) throws -> Void) throws -> Void
+  ) throws {
+    try AtomicOutput.write(to: path) { file in
+      try provenance.write(to: file, artifact: kind, description:
+        "Inputs x ~ N(0, I_d) (samples × d), a random ReLU teacher f*, and labels y = sgn(f*(x)) (+1 if f*(x) > 0 else −1).")
+      for split in Split.allCases {
+        let count = sampleCounts[split]!
+        let x = try file.createDataset("/inputs/\(split)", of: Double.self, shape: [count, teacher.inputDimension])
+        try file.setAttribute("description", .string("\(split) inputs, one sample per row"), on: x.name)
+        let y = try file.createDataset("/labels/\(split)", of: Double.self, shape: [count])
+        try file.setAttribute("description", .string("sgn(f*(x)) of the \(split) inputs: +1 or −1"), on: y.name)
+        try inputs(split) { start, block in
+          try x.writeRows(block.values, at: start)
+          try y.writeRows(teacher.predict(block), at: start)
+        }
+      }
+      try NetworkSchema.write(teacher, to: file, group: "/teacher", description: "the teacher network f* that labels the data")
+    }
+  }
+}

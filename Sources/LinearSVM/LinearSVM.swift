@@ -1,0 +1,149 @@
+import CLibSVM
+import NTKMath
+
+/// A linear C-SVC, solved by libsvm (the solver inside scikit-learn's `SVC`):
+///
+///     min_w,b  ½‖w‖² + C Σ_i max(0, 1 − y_i (w·x_i + b)),   y_i ∈ {−1, +1},
+///
+/// with scikit-learn's meaning of the result: decision(x) = w·x + b, and a
+/// positive decision means +1.
+public struct SVMParameters: Sendable, Equatable {
+  /// The penalty C of the hinge loss (> 0).
+  public var C: Double
+  /// libsvm's stopping tolerance on the KKT violation (scikit-learn's `tol`).
+  public var tolerance: Double
+  /// libsvm's kernel cache in MB (scikit-learn's `cache_size`).
+  public var cacheMegabytes: Double
+
+  public init(C: Double = 1, tolerance: Double = 1e-3, cacheMegabytes: Double = 200) {
+    self.C = C
+    self.tolerance = tolerance
+    self.cacheMegabytes = cacheMegabytes
+  }
+}
+
+/// The dual solution, in scikit-learn's conventions.
+public struct SVMSolution: Sendable, Equatable {
+  /// Training-sample indices of the support vectors (0-based), class −1 first (`support_`).
+  public var supportIndices: [Int]
+  /// y_i α_i for each support vector (`dual_coef_`).
+  public var dualCoefficients: [Double]
+  /// Support vectors per class, −1 then +1 (`n_support_`).
+  public var supportCounts: [Int]
+  /// b (`intercept_`).
+  public var intercept: Double
+}
+
+public enum SVMError: Error, CustomStringConvertible {
+  case invalidLabels(String)
+  case invalidParameters(String)
+
+  public var description: String {
+    switch self {
+    case .invalidLabels(let why), .invalidParameters(let why): return why
+    }
+  }
+}
+
+public enum LinearSVM {
+  /// Trains on the rows of `features` (n × p) with labels ±1 and returns the
+  /// dual solution and w = Σ_i y_i α_i x_i (`coef_`).
+  public static func train(features: Matrix, labels: [Double], parameters: SVMParameters) throws
+    -> (solution: SVMSolution, weights: [Double])
+  {
+    precondition(features.rows == labels.count)
+    let solution = try solve(labels: labels, parameters: parameters, kernelType: Int32(LINEAR)) { i, nodes in
+      for j in 0..<features.columns where features[i, j] != 0 {
+        nodes.append(svm_node(index: Int32(j + 1), value: features[i, j]))
+      }
+    }
+    let supportVectors = Matrix(
+      rows: solution.supportIndices.count, columns: features.columns,
+      values: solution.supportIndices.flatMap { features.values[($0 * features.columns)..<(($0 + 1) * features.columns)] })
+    let weights = BLAS.product(supportVectors, vector: solution.dualCoefficients, transposeA: true)
+    return (solution, weights)
+  }
+
+  /// Trains from a precomputed kernel matrix K (n × n, K[i][j] = ⟨x_i, x_j⟩).
+  public static func train(kernel: Matrix, labels: [Double], parameters: SVMParameters) throws -> SVMSolution {
+    precondition(kernel.rows == labels.count && kernel.columns == labels.count)
+    return try solve(labels: labels, parameters: parameters, kernelType: Int32(PRECOMPUTED)) { i, nodes in
+      nodes.append(svm_node(index: 0, value: Double(i + 1)))
+      for j in 0..<kernel.columns { nodes.append(svm_node(index: Int32(j + 1), value: kernel[i, j])) }
+    }
+  }
+
+  /// Builds libsvm's problem with `appendNodes(i, &nodes)` writing sample i, and solves it.
+  private static func solve(
+    labels: [Double], parameters: SVMParameters, kernelType: Int32,
+    appendNodes: (Int, inout [svm_node]) -> Void
+  ) throws -> SVMSolution {
+    try validate(labels: labels, parameters: parameters)
+    ntk_svm_silence()
+    var nodes: [svm_node] = []
+    var starts: [Int] = []
+    for i in labels.indices {
+      starts.append(nodes.count)
+      appendNodes(i, &nodes)
+      nodes.append(svm_node(index: -1, value: 0))
+    }
+    // scikit-learn hands libsvm its classes sorted (−1 first). For ±1 labels
+    // libsvm puts +1 first, so it gets the negated labels: the original −1
+    // becomes its first class, and the solver sees scikit-learn's problem.
+    var negated = labels.map { -$0 }
+    var param = svm_parameter()
+    param.svm_type = Int32(C_SVC)
+    param.kernel_type = kernelType
+    param.cache_size = parameters.cacheMegabytes
+    param.eps = parameters.tolerance
+    param.C = parameters.C
+    param.shrinking = 1
+    param.probability = 0
+    param.nr_weight = 0
+
+    return try nodes.withUnsafeMutableBufferPointer { nodeBuffer in
+      var rows = starts.map { nodeBuffer.baseAddress! + $0 as UnsafeMutablePointer<svm_node>? }
+      return try rows.withUnsafeMutableBufferPointer { rowBuffer in
+        try negated.withUnsafeMutableBufferPointer { y in
+          var problem = svm_problem(l: Int32(labels.count), y: y.baseAddress, x: rowBuffer.baseAddress)
+          if let message = svm_check_parameter(&problem, &param) {
+            throw SVMError.invalidParameters("libsvm rejects the parameters: \(String(cString: message))")
+          }
+          var model: UnsafeMutablePointer<svm_model>? = svm_train(&problem, &param)
+          guard let trained = model else { throw SVMError.invalidParameters("libsvm failed to train") }
+          defer { svm_free_and_destroy_model(&model) }
+          return solution(of: trained.pointee)
+        }
+      }
+    }
+  }
+
+  private static func solution(of model: svm_model) -> SVMSolution {
+    let count = Int(model.l)
+    // libsvm's decision is Σ sv_coef·K − ρ, positive for its first class (−1);
+    // scikit-learn flips both signs for a binary problem.
+    let svCoefficients = (0..<count).map { -model.sv_coef[0]![$0] }
+    let indices = (0..<count).map { Int(model.sv_indices[$0]) - 1 }
+    let counts = [Int(model.nSV[0]), Int(model.nSV[1])]
+    return SVMSolution(
+      supportIndices: indices, dualCoefficients: svCoefficients, supportCounts: counts, intercept: model.rho[0])
+  }
+
+  private static func validate(labels: [Double], parameters: SVMParameters) throws {
+    guard parameters.C > 0, parameters.C.isFinite else {
+      throw SVMError.invalidParameters("C must be a positive number, got \(parameters.C)")
+    }
+    guard parameters.tolerance > 0, parameters.tolerance.isFinite else {
+      throw SVMError.invalidParameters("the tolerance must be a positive number, got \(parameters.tolerance)")
+    }
+    if let bad = labels.first(where: { $0 != 1 && $0 != -1 }) {
+      throw SVMError.invalidLabels("labels must be −1 or +1, found \(bad)")
+    }
+    guard labels.contains(1), labels.contains(-1) else {
+      throw SVMError.invalidLabels("the training set has one class only (\(labels.first.map { "\($0)" } ?? "no samples"))")
+    }
+  }
+}
+
+/// The version of the libsvm library linked at run time, e.g. "3.24".
+public var libsvmVersion: String { "\(ntk_libsvm_version() / 100).\(ntk_libsvm_version() % 100)" }

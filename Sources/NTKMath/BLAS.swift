@@ -1,0 +1,48 @@
+import COpenBLAS
+
+/// Matrix products through OpenBLAS's CBLAS, row-major.
+public enum BLAS {
+  /// C = op(A) · op(B), where op(M) is M or Mᵀ.
+  public static func product(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+    let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+    let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+    precondition(k == kb, "product of \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "")")
+    var c = Matrix(rows: m, columns: n)
+    if m == 0 || n == 0 { return c }
+    if k == 0 { return c }
+    a.values.withUnsafeBufferPointer { pa in
+      b.values.withUnsafeBufferPointer { pb in
+        c.values.withUnsafeMutableBufferPointer { pc in
+          cblas_dgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), 1.0,
+            pa.baseAddress, Int32(max(a.columns, 1)), pb.baseAddress, Int32(max(b.columns, 1)),
+            0.0, pc.baseAddress, Int32(max(n, 1)))
+        }
+      }
+    }
+    return c
+  }
+
+  /// y = op(A) · x + bias for a row-major A, op(A) = A or Aᵀ.
+  public static func product(_ a: Matrix, vector x: [Double], adding bias: Double = 0, transposeA: Bool = false)
+    -> [Double]
+  {
+    let (m, n) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+    precondition(x.count == n, "product of \(a.shape)\(transposeA ? "ᵀ" : "") and a vector of \(x.count)")
+    var y = [Double](repeating: bias, count: m)
+    if a.rows == 0 || a.columns == 0 { return y }
+    a.values.withUnsafeBufferPointer { pa in
+      x.withUnsafeBufferPointer { px in
+        y.withUnsafeMutableBufferPointer { py in
+          cblas_dgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0,
+                      pa.baseAddress, Int32(a.columns), px.baseAddress, 1, 1.0, py.baseAddress, 1)
+        }
+      }
+    }
+    return y
+  }
+
+  /// Sets the number of threads OpenBLAS uses in this process.
+  public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+}

@@ -1,0 +1,69 @@
+/// A fully connected ReLU network with one output,
+///
+///     f(x) = u · relu(W_L · … relu(W_1 · x)),
+///
+/// stored as its layers W_1 … W_L (h_l × h_{l−1}, h_0 = d) followed by the
+/// output layer u (1 × h_L): every weight matrix is outputs × inputs.
+public struct ReLUNetwork: Equatable, Sendable {
+  public var layers: [Matrix]
+
+  public init(layers: [Matrix]) {
+    precondition(!layers.isEmpty && layers.last!.rows == 1, "a network ends in a 1 × h output layer")
+    for (previous, next) in zip(layers, layers.dropFirst()) {
+      precondition(next.columns == previous.rows, "layer of \(next.shape) after a layer of \(previous.shape)")
+    }
+    self.layers = layers
+  }
+
+  /// d, the input dimension.
+  public var inputDimension: Int { layers[0].columns }
+  /// h_1 … h_L.
+  public var hiddenWidths: [Int] { layers.dropLast().map(\.rows) }
+  /// The names W1 … WL, u, in storage order.
+  public var layerNames: [String] { Self.layerNames(hiddenLayers: layers.count - 1) }
+
+  public static func layerNames(hiddenLayers: Int) -> [String] {
+    (1...max(hiddenLayers, 1)).prefix(hiddenLayers).map { "W\($0)" } + ["u"]
+  }
+
+  /// Resolves a layer name: W1 … WL, u, and the notebook's W and V for W1 and W2.
+  /// Returns nil for a name this network does not have.
+  public func layerIndex(named name: String) -> Int? {
+    let aliases = ["W": "W1", "V": "W2"]
+    return layerNames.firstIndex(of: aliases[name] ?? name)
+  }
+
+  /// Every intermediate quantity of a forward pass over a block of samples (rows).
+  public struct ForwardPass: Sendable {
+    /// inputs[l] is the input to layer l, z_{l} (n × h_l): inputs[0] = X, inputs[L] feeds u.
+    public var inputs: [Matrix]
+    /// preactivations[l] = inputs[l] · W_{l+1}ᵀ for the hidden layers (n × h_{l+1}).
+    public var preactivations: [Matrix]
+    /// f(x) for every sample.
+    public var output: [Double]
+  }
+
+  /// The forward pass of the samples in the rows of `x` (n × d), by matrix products.
+  public func forward(_ x: Matrix) -> ForwardPass {
+    precondition(x.columns == inputDimension, "input of width \(x.columns) for a network on \(inputDimension)")
+    var inputs = [x]
+    var preactivations: [Matrix] = []
+    for weights in layers.dropLast() {
+      let a = BLAS.product(inputs.last!, weights, transposeB: true)
+      preactivations.append(a)
+      inputs.append(a.map(relu))
+    }
+    let output = BLAS.product(inputs.last!, layers.last!, transposeB: true).values
+    return ForwardPass(inputs: inputs, preactivations: preactivations, output: output)
+  }
+
+  /// sgn(f(x)) for the rows of `x`.
+  public func predict(_ x: Matrix) -> [Double] { forward(x).output.map(sign) }
+}
+
+/// relu(a) = max(a, 0).
+@inlinable public func relu(_ a: Double) -> Double { a > 0 ? a : 0 }
+/// relu′(a) = 1 if a > 0 else 0.
+@inlinable public func reluDerivative(_ a: Double) -> Double { a > 0 ? 1 : 0 }
+/// sgn(a) = +1 if a > 0 else −1 (zero goes to −1, as in the notebook).
+@inlinable public func sign(_ a: Double) -> Double { a > 0 ? 1 : -1 }

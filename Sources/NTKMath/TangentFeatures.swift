@@ -1,0 +1,62 @@
+/// Finite-width neural-tangent features: the gradient of the network's output
+/// with respect to one layer's weights, for every sample.
+///
+/// For a weight layer θ = W_l (and for u, with δ = 1 and z = z_L):
+///
+///     ∂f/∂W_l = δ_l z_{l−1}ᵀ,   δ_L = u ⊙ relu′(a_L),   δ_l = (W_{l+1}ᵀ δ_{l+1}) ⊙ relu′(a_l),
+///
+/// so a sample's features are the outer product of two factors, flattened
+/// row-major (index i·h_{l−1} + j, like numpy's `flatten`).
+public struct TangentFactors: Sendable {
+  /// δ_l for every sample (n × h_l); a column of ones for u.
+  public var delta: Matrix
+  /// z_{l−1} for every sample (n × h_{l−1}).
+  public var input: Matrix
+
+  public var sampleCount: Int { delta.rows }
+  public var featureCount: Int { delta.columns * input.columns }
+
+  /// The features themselves, n × (h_l · h_{l−1}): row s is δ[s] ⊗ z[s].
+  public func expanded() -> Matrix {
+    var out = Matrix(rows: sampleCount, columns: featureCount)
+    let (p, q) = (delta.columns, input.columns)
+    delta.values.withUnsafeBufferPointer { d in
+      input.values.withUnsafeBufferPointer { z in
+        out.values.withUnsafeMutableBufferPointer { o in
+          for s in 0..<sampleCount {
+            for i in 0..<p {
+              let di = d[s * p + i]
+              let row = s * p * q + i * q
+              for j in 0..<q { o[row + j] = di * z[s * q + j] }
+            }
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// Multiplies every sample's features by a weight (δ's row s by weights[s]).
+  public mutating func scaleSamples(by weights: [Double]) {
+    precondition(weights.count == sampleCount)
+    let p = delta.columns
+    for s in 0..<sampleCount {
+      for i in 0..<p { delta.values[s * p + i] *= weights[s] }
+    }
+  }
+}
+
+extension ReLUNetwork {
+  /// The factors of ∂f/∂θ for the layers `lowest` … L (L is u), back-propagated
+  /// from u through one forward pass; element k is layer `lowest + k`.
+  public func tangentFactors(from lowest: Int, of pass: ForwardPass) -> [TangentFactors] {
+    precondition(layers.indices.contains(lowest), "layer \(lowest) of a network with \(layers.count)")
+    var result: [TangentFactors] = []
+    var delta = Matrix(rows: pass.output.count, columns: 1, repeating: 1)
+    for l in stride(from: layers.count - 1, through: lowest, by: -1) {
+      result.append(TangentFactors(delta: delta, input: pass.inputs[l]))
+      if l > lowest { delta = BLAS.product(delta, layers[l]) * pass.preactivations[l - 1].map(reluDerivative) }
+    }
+    return result.reversed()
+  }
+}

@@ -1,0 +1,70 @@
+import Artifacts
+import HDF5IO
+import NTKMath
+
+/// Stage 5: the SVM's own 0-1 errors, and the network's with the layer set to
+/// each candidate θ0, θc, −θc, θ0⊙θc, −θ0⊙θc (θc: the SVM's weights in the
+/// layer's shape). The network with θc is carried to the next step.
+public struct EvaluateNetwork: Sendable {
+  public var truthPath: String
+  public var networkPath: String
+  public var featuresPath: String
+  public var svmPath: String
+
+  public init(truthPath: String, networkPath: String, featuresPath: String, svmPath: String) {
+    self.truthPath = truthPath
+    self.networkPath = networkPath
+    self.featuresPath = featuresPath
+    self.svmPath = svmPath
+  }
+
+  public func run(output: String, log: StageLog) throws {
+    let truth = try TruthArtifact(path: truthPath)
+    let network = try NetworkSchema.read(from: HDF5File.open(networkPath))
+    let features = try FeaturesArtifact(path: featuresPath)
+    let svm = try SVMArtifact(path: svmPath)
+    guard svm.layer == features.layer, svm.layerShape == features.layerShape else {
+      throw StageError("\(svmPath) was trained on layer \(svm.layer) \(svm.layerShape), but \(featuresPath) holds layer \(features.layer) \(features.layerShape)")
+    }
+    guard let index = network.layerIndex(named: features.layer), network.layers[index].shape == features.layerShape,
+      network.inputDimension == truth.inputDimension
+    else {
+      throw StageError("\(networkPath): its layers \(network.layerNames) \(network.layers.map(\.shape)) do not fit layer \(features.layer) \(features.layerShape) of \(featuresPath) or d = \(truth.inputDimension) of \(truthPath)")
+    }
+    for split in Split.allCases where features.sampleCounts[split].map({ $0 != truth.sampleCounts[split] }) ?? false {
+      throw StageError("\(featuresPath) has \(features.sampleCounts[split]!) \(split) samples, \(truthPath) has \(truth.sampleCounts[split]!)")
+    }
+
+    var classifier: [Split: Double] = [:]
+    for split in Split.allCases where features.sampleCounts[split] != nil {
+      var predicted: [Double] = []
+      try features.features(split).forEachBlock { _, block in predicted += svm.decision(block).map(sign) }
+      classifier[split] = zeroOneError(predicted: predicted, labels: try truth.labels(split))
+    }
+
+    let initial = network.layers[index]
+    let learned = Matrix(rows: initial.rows, columns: initial.columns, values: svm.weights)
+    let candidates = [initial, learned, -learned, initial * learned, -(initial * learned)]
+    let networks = candidates.map { candidate -> ReLUNetwork in
+      var n = network
+      n.layers[index] = candidate
+      return n
+    }
+    var networkErrors: [Split: [Double]] = [:]
+    for split in Split.allCases {
+      var predicted = [[Double]](repeating: [], count: networks.count)
+      try truth.inputs(split).forEachBlock { _, x in
+        for (k, candidate) in networks.enumerated() { predicted[k] += candidate.predict(x) }
+      }
+      let labels = try truth.labels(split)
+      networkErrors[split] = predicted.map { zeroOneError(predicted: $0, labels: labels) }
+    }
+    let trainErrors = [classifier[.train]!] + networkErrors[.train]!
+    let testErrors = [classifier[.test] ?? .nan] + networkErrors[.test]!
+    log("layer \(features.layer): classifier \(trainErrors[0]), \(testErrors[0]); network with θc \(trainErrors[2]), \(testErrors[2])")
+    let provenance = Provenance(program: "ntk-evaluate", inputFiles: [truthPath, networkPath, featuresPath, svmPath])
+    try EvaluationArtifact.write(
+      to: output, provenance: provenance, layer: features.layer, layerLabel: features.layerLabel,
+      trainErrors: trainErrors, testErrors: testErrors, carried: networks[1])
+  }
+}

@@ -1,0 +1,31 @@
+import Artifacts
+import LinearSVM
+import NTKMath
+
+/// Stage 4: a linear SVM on the training features.
+public struct TrainSVM: Sendable {
+  public var featuresPath: String
+  public var parameters: SVMParameters
+
+  public init(featuresPath: String, parameters: SVMParameters) {
+    self.featuresPath = featuresPath
+    self.parameters = parameters
+  }
+
+  public func run(output: String, log: StageLog) throws {
+    let features = try FeaturesArtifact(path: featuresPath)
+    let x = try features.features(.train).readMatrix()
+    let y = try features.labels(.train)
+    let (solution, weights): (SVMSolution, [Double])
+    do {
+      (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
+    } catch let error as SVMError {
+      throw StageError("\(featuresPath): \(error)")
+    }
+    log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(y.count) samples")
+    let provenance = Provenance(program: "ntk-train", inputFiles: [featuresPath])
+    try SVMArtifact.write(
+      to: output, provenance: provenance, layer: features.layer, layerShape: features.layerShape,
+      solution: solution, weights: weights, parameters: parameters)
+  }
+}

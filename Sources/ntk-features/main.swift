@@ -1,0 +1,3 @@
+import StageCLI
+
+FeaturesCommand.main()
