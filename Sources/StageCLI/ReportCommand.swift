@@ -8,6 +8,7 @@ public struct ReportCommand: ParsableCommand {
 
   @Argument(help: "The evaluation files (ntk-evaluate), one per step, in order.") var evaluations: [String]
   @Option(help: "Where to write the CSV (step,model,train_error,test_error).") var csv: String?
+  @Option(help: "Where to write the Markdown table (also printed on stdout).") var markdown: String?
 
   public init() {}
 
@@ -16,6 +17,6 @@ public struct ReportCommand: ParsableCommand {
   }
 
   public func run() throws {
-    print(try Report(evaluationPaths: evaluations).run(csvPath: csv), terminator: "")
+    print(try Report(evaluationPaths: evaluations).run(csvPath: csv, markdownPath: markdown), terminator: "")
   }
 }

@@ -10,8 +10,8 @@ public struct Report: Sendable {
 
   static let headers = ["classifier", "net θ0", "net θc", "net −θc", "net θ0⊙θc", "net −θ0⊙θc"]
 
-  /// Returns the Markdown table and writes the CSV atomically.
-  public func run(csvPath: String?) throws -> String {
+  /// Returns the Markdown table, and writes it and the CSV atomically where asked.
+  public func run(csvPath: String?, markdownPath: String?) throws -> String {
     let steps = try evaluationPaths.map { try EvaluationArtifact(path: $0) }
     var table = "| step | \(Self.headers.joined(separator: " | ")) |\n|---|\(String(repeating: "---|", count: Self.headers.count))\n"
     var csv = "step,model,train_error,test_error\n"
@@ -23,6 +23,7 @@ public struct Report: Sendable {
       }
     }
     if let csvPath { try writeAtomically(csv, to: csvPath) }
+    if let markdownPath { try writeAtomically(table, to: markdownPath) }
     return table
   }
 }

@@ -1,0 +1,79 @@
+# Layer-wise learning with tangent features: the recipe of every stage, once.
+#
+#   RUN/truth.h5                       ntk-truth      inputs, teacher, labels
+#   RUN/<step>/network.h5              ntk-init       the student at the start of the step
+#   RUN/<step>/features.h5             ntk-features   tangent features of the step's layer
+#   RUN/<step>/svm.h5                  ntk-train      linear SVM on the training features
+#   RUN/<step>/eval.h5                 ntk-evaluate   errors; the network carried on
+#   RUN/results.csv, RUN/results.md    ntk-report     the table
+#
+# Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED,
+# INIT_SEEDS (one per step), C, STEPS, WIDTHS, TEACHER_WIDTHS, FEATURE_KIND.
+D ?= 25
+M ?= 100
+M_TEST ?= 100000
+TEACHER_SEED ?= 124
+INIT_SEEDS ?= 0 1 2
+C ?= 1
+STEPS ?= W V u
+WIDTHS ?= $(D),$(D)
+TEACHER_WIDTHS ?= $(D),$(D)
+
+comma := ,
+step_list := $(strip $(STEPS))
+seed_list := $(strip $(subst $(comma), ,$(INIT_SEEDS)))
+ifneq ($(words $(step_list)),$(words $(seed_list)))
+$(error INIT_SEEDS needs one seed per step: STEPS = "$(step_list)", INIT_SEEDS = "$(seed_list)")
+endif
+stamp = $(BIN)/ntk-$1.sha256
+# A stage's parameters, in a file rewritten only when they change, so that
+# `make C=0.5` on an existing run redoes what C affects and nothing else.
+params = $(RUN)/.params/$1
+params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED)
+params.features = $(FEATURE_KIND)
+params.train = $(C)
+$(foreach i,$(shell seq $(words $(step_list))),$(eval \
+  params.init-$(word $i,$(step_list)) = $(D) $(WIDTHS) $(word $i,$(seed_list))))
+evaluations := $(foreach s,$(step_list),$(RUN)/$s/eval.h5)
+
+run: $(RUN)/results.csv
+	@cat $(RUN)/results.md
+
+$(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
+	$(LAUNCH) $(BIN)/ntk-truth --dim $(D) --train $(M) --test $(M_TEST) --widths $(TEACHER_WIDTHS) \
+	  --seed $(TEACHER_SEED) -o $@
+
+# Each step's seed, and the network it starts from: the previous step's.
+$(foreach i,$(shell seq $(words $(step_list))),$(eval \
+  $(RUN)/$(word $i,$(step_list))/network.h5: private SEED := $(word $i,$(seed_list))))
+$(foreach i,$(shell seq 2 $(words $(step_list))),$(eval \
+  $(RUN)/$(word $i,$(step_list))/network.h5: $(RUN)/$(word $(shell expr $i - 1),$(step_list))/eval.h5))
+
+$(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%)
+	$(LAUNCH) $(BIN)/ntk-init --dim $(D) --widths $(WIDTHS) --layer $* --seed $(SEED) \
+	  $(addprefix --from ,$(filter %/eval.h5,$^)) -o $@
+
+$(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
+	$(LAUNCH) $(BIN)/ntk-features --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 --layer $* \
+	  --kind $(FEATURE_KIND) -o $@
+
+$(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
+	$(LAUNCH) $(BIN)/ntk-train --features $< --C $(C) -o $@
+
+$(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate)
+	$(LAUNCH) $(BIN)/ntk-evaluate --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 \
+	  --features $(RUN)/$*/features.h5 --svm $(RUN)/$*/svm.h5 -o $@
+
+$(RUN)/results.csv $(RUN)/results.md &: $(evaluations) $(call stamp,report)
+	$(LAUNCH) $(BIN)/ntk-report $(evaluations) --csv $(RUN)/results.csv --markdown $(RUN)/results.md > /dev/null
+
+$(RUN)/.params/%: FORCE
+	@mkdir -p $(@D)
+	@echo '$(params.$*)' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+.PHONY: FORCE
+FORCE:
+
+# Keep every intermediate artifact: each is a cached result.
+.SECONDARY:
