@@ -8,7 +8,8 @@
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED,
-# INIT_SEEDS (one per step), C, STEPS, WIDTHS, TEACHER_WIDTHS, FEATURE_KIND.
+# INIT_SEEDS (one per step), C, STEPS, WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
+# ALLOW_LABEL_LEAK (1: compute and report label-dependent test features).
 D ?= 25
 M ?= 100
 M_TEST ?= 100000
@@ -18,6 +19,8 @@ C ?= 1
 STEPS ?= W V u
 WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
+ALLOW_LABEL_LEAK ?=
+leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 
 comma := ,
 step_list := $(strip $(STEPS))
@@ -30,7 +33,8 @@ stamp = $(BIN)/ntk-$1.sha256
 # `make C=0.5` on an existing run redoes what C affects and nothing else.
 params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED)
-params.features = $(FEATURE_KIND)
+params.features = $(FEATURE_KIND) $(leak_flag)
+params.evaluate = $(leak_flag)
 params.train = $(C)
 $(foreach i,$(shell seq $(words $(step_list))),$(eval \
   params.init-$(word $i,$(step_list)) = $(D) $(WIDTHS) $(word $i,$(seed_list))))
@@ -55,14 +59,15 @@ $(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%)
 
 $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
 	$(LAUNCH) $(BIN)/ntk-features --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 --layer $* \
-	  --kind $(FEATURE_KIND) -o $@
+	  --kind $(FEATURE_KIND) $(leak_flag) -o $@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
 	$(LAUNCH) $(BIN)/ntk-train --features $< --C $(C) -o $@
 
-$(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate)
+$(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate) \
+    $(call params,evaluate)
 	$(LAUNCH) $(BIN)/ntk-evaluate --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 \
-	  --features $(RUN)/$*/features.h5 --svm $(RUN)/$*/svm.h5 -o $@
+	  --features $(RUN)/$*/features.h5 --svm $(RUN)/$*/svm.h5 $(leak_flag) -o $@
 
 $(RUN)/results.csv $(RUN)/results.md &: $(evaluations) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(evaluations) --csv $(RUN)/results.csv --markdown $(RUN)/results.md > /dev/null

@@ -6,6 +6,9 @@ import NTKMath
 ///     /errors/model         6 strings   classifier, net_init, net_svm, net_neg_svm, net_init_x_svm, net_neg_init_x_svm
 ///     /errors/train_error   6           0-1 error on the training set
 ///     /errors/test_error    6           0-1 error on the test set (NaN where not reported)
+///
+/// The attribute `leaked_test_errors` lists the models whose test error was
+/// computed from features that carry the test labels (meaningless).
 ///     /network/...          the student with the layer replaced by θc (carried to the next step)
 public struct EvaluationArtifact {
   public static let kind = "evaluation"
@@ -16,6 +19,7 @@ public struct EvaluationArtifact {
   public let models: [String]
   public let trainErrors: [Double]
   public let testErrors: [Double]
+  public let leakedTestErrors: [String]
 
   public init(path: String) throws {
     self.path = path
@@ -26,6 +30,10 @@ public struct EvaluationArtifact {
     let count = models.count
     trainErrors = try file.dataset("/errors/train_error", rank: 1).read(Double.self)
     testErrors = try file.dataset("/errors/test_error", rank: 1).read(Double.self)
+    switch try file.attribute("leaked_test_errors", of: "/errors") {
+    case .strings(let models): leakedTestErrors = models
+    default: throw HDF5Error(file: path, object: "/errors", "attribute 'leaked_test_errors' is not a list of strings")
+    }
     guard trainErrors.count == count, testErrors.count == count else {
       throw HDF5Error(file: path, object: "/errors", "has \(count) models but \(trainErrors.count) train and \(testErrors.count) test errors")
     }
@@ -33,7 +41,7 @@ public struct EvaluationArtifact {
 
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String,
-    trainErrors: [Double], testErrors: [Double], carried: ReLUNetwork
+    trainErrors: [Double], testErrors: [Double], leakedTestErrors: [String], carried: ReLUNetwork
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(to: file, artifact: kind, description:
@@ -45,6 +53,7 @@ public struct EvaluationArtifact {
         on: "/errors/model")
       try file.write(trainErrors, shape: [trainErrors.count], to: "/errors/train_error")
       try file.write(testErrors, shape: [testErrors.count], to: "/errors/test_error")
+      try file.setAttribute("leaked_test_errors", .strings(leakedTestErrors), on: "/errors")
       for split in ["train", "test"] {
         try file.setAttribute("description", .string("fraction of \(split) samples misclassified, one per model"), on: "/errors/\(split)_error")
       }

@@ -5,12 +5,21 @@ import NTKMath
 public enum FeatureKind: String, CaseIterable, Sendable {
   /// g(x) = ∂f(x)/∂θ.
   case outputGradient = "output-gradient"
+  /// g(x, y) = −∂ℓ/∂θ = y·σ(−y·f(x))·∂f/∂θ, ℓ the cross-entropy of σ(f) against (y+1)/2.
+  case lossGradient = "loss-gradient"
 
   public var formula: String {
     switch self {
-    case .outputGradient: return "g(x) = ∂f(x)/∂θ, flattened row-major (index i·n_in + j for θ[i][j])"
+    case .outputGradient:
+      return "g(x) = ∂f(x)/∂θ, flattened row-major (index i·n_in + j for θ[i][j])"
+    case .lossGradient:
+      return "g(x, y) = −∂ℓ/∂θ = y·σ(−y·f(x))·∂f(x)/∂θ with ℓ = −y01·log σ(f) − (1−y01)·log(1−σ(f)), y01 = (y+1)/2; flattened row-major"
     }
   }
+
+  /// True when a sample's features depend on its label: test features of
+  /// such a kind carry the test labels.
+  public var isLabelDependent: Bool { self == .lossGradient }
 }
 
 /// Tangent features of one layer for every sample, with the labels:
@@ -19,7 +28,8 @@ public enum FeatureKind: String, CaseIterable, Sendable {
 ///     /features/test    m_test × p   /labels/test    m_test
 ///
 /// p = out·in of the layer (`layer_shape`); attributes `layer`, `layer_label`,
-/// `layer_shape`, `feature_kind`, `label_dependent`.
+/// `layer_shape`, `feature_kind`, `label_dependent`. Label-dependent kinds
+/// have no test features unless computed with the leak explicitly allowed.
 public struct FeaturesArtifact {
   public static let kind = "tangent features"
   public let file: HDF5File
@@ -32,6 +42,8 @@ public struct FeaturesArtifact {
   public let sampleCounts: [Split: Int]
 
   public var featureCount: Int { layerShape.reduce(1, *) }
+  /// True when the test features were computed from the test labels.
+  public var testFeaturesLeakLabels: Bool { featureKind.isLabelDependent && sampleCounts[.test] != nil }
 
   public init(path: String) throws {
     file = try HDF5File.open(path)
@@ -84,7 +96,7 @@ public struct FeaturesArtifact {
         "layer_shape": .integers(layerShape.map(Int64.init)),
         "feature_kind": .string(featureKind.rawValue),
         "formula": .string(featureKind.formula),
-        "label_dependent": .integer(0),
+        "label_dependent": .integer(featureKind.isLabelDependent ? 1 : 0),
       ])
       for split in Split.allCases {
         guard let y = labels[split] else { continue }

@@ -13,6 +13,12 @@ public struct TangentFactors: Sendable {
   /// z_{l−1} for every sample (n × h_{l−1}).
   public var input: Matrix
 
+  public init(delta: Matrix, input: Matrix) {
+    precondition(delta.rows == input.rows, "factors of \(delta.rows) and \(input.rows) samples")
+    self.delta = delta
+    self.input = input
+  }
+
   public var sampleCount: Int { delta.rows }
   public var featureCount: Int { delta.columns * input.columns }
 

@@ -10,12 +10,15 @@ public struct EvaluateCommand: ParsableCommand {
   @Option(help: "The step's initial network (ntk-init).") var network: String
   @Option(help: "The features file (ntk-features).") var features: String
   @Option(help: "The SVM file (ntk-train).") var svm: String
+  @Flag(help: "Report the classifier's test error on label-dependent test features, marked as leaked.")
+  var allowLabelLeak = false
   @OptionGroup var output: OutputOptions
 
   public init() {}
 
   public func run() throws {
-    let stage = EvaluateNetwork(truthPath: truth, networkPath: network, featuresPath: features, svmPath: svm)
+    let stage = EvaluateNetwork(
+      truthPath: truth, networkPath: network, featuresPath: features, svmPath: svm, allowLabelLeak: allowLabelLeak)
     try stage.run(output: output.output, log: output.log("ntk-evaluate"))
   }
 }

@@ -14,12 +14,15 @@ public struct FeaturesCommand: ParsableCommand {
   @Option(help: "The layer θ: W1 … WL or u (W, V name W1, W2).") var layer: String
   @Option(help: "The features: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
   var kind: FeatureKind = .outputGradient
+  @Flag(help: "Compute test features of a label-dependent kind anyway (they carry the test labels).")
+  var allowLabelLeak = false
   @OptionGroup var output: OutputOptions
 
   public init() {}
 
   public func run() throws {
-    let stage = ComputeFeatures(truthPath: truth, networkPath: network, layer: layer, kind: kind)
+    let stage = ComputeFeatures(
+      truthPath: truth, networkPath: network, layer: layer, kind: kind, allowLabelLeak: allowLabelLeak)
     try stage.run(output: output.output, log: output.log("ntk-features"))
   }
 }

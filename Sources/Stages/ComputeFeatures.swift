@@ -9,12 +9,15 @@ public struct ComputeFeatures: Sendable {
   public var networkPath: String
   public var layer: String
   public var kind: FeatureKind
+  /// Compute label-dependent test features, which carry the test labels.
+  public var allowLabelLeak: Bool
 
-  public init(truthPath: String, networkPath: String, layer: String, kind: FeatureKind) {
+  public init(truthPath: String, networkPath: String, layer: String, kind: FeatureKind, allowLabelLeak: Bool = false) {
     self.truthPath = truthPath
     self.networkPath = networkPath
     self.layer = layer
     self.kind = kind
+    self.allowLabelLeak = allowLabelLeak
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -25,9 +28,14 @@ public struct ComputeFeatures: Sendable {
     }
     guard let index = network.layerIndex(named: layer) else { throw unknownLayer(layer, in: network) }
     let name = network.layerNames[index]
-    let labels = Dictionary(uniqueKeysWithValues: try Split.allCases.map { ($0, try truth.labels($0)) })
+    let splits = kind.isLabelDependent && !allowLabelLeak ? [Split.train] : Split.allCases
+    if splits.count < Split.allCases.count {
+      log("no test features: \(kind.rawValue) features depend on the label, so test features would carry the test labels (--allow-label-leak computes them anyway)")
+    }
+    let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
     let provenance = Provenance(program: "ntk-features", parameters: [
       ("feature_kind", .string(kind.rawValue)),
+      ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
     ], inputFiles: [truthPath, networkPath])
     try FeaturesArtifact.write(
       to: output, provenance: provenance, layer: name, layerLabel: layer, layerShape: network.layers[index].shape,
@@ -35,7 +43,12 @@ public struct ComputeFeatures: Sendable {
     ) { split, emit in
       try truth.inputs(split).forEachBlock { start, x in
         let pass = network.forward(x)
-        try emit(start, network.tangentFactors(from: index, of: pass)[0].expanded())
+        var factors = network.tangentFactors(from: index, of: pass)[0]
+        if kind == .lossGradient {
+          let y = labels[split]![start..<(start + x.rows)]
+          factors.scaleSamples(by: zip(pass.output, y).map(negativeLossDerivative))
+        }
+        try emit(start, factors.expanded())
       }
       log("layer \(name): \(split) features, \(labels[split]!.count) × \(network.layers[index].values.count)")
     }

@@ -10,12 +10,15 @@ public struct EvaluateNetwork: Sendable {
   public var networkPath: String
   public var featuresPath: String
   public var svmPath: String
+  /// Report the classifier's test error on label-dependent test features.
+  public var allowLabelLeak: Bool
 
-  public init(truthPath: String, networkPath: String, featuresPath: String, svmPath: String) {
+  public init(truthPath: String, networkPath: String, featuresPath: String, svmPath: String, allowLabelLeak: Bool = false) {
     self.truthPath = truthPath
     self.networkPath = networkPath
     self.featuresPath = featuresPath
     self.svmPath = svmPath
+    self.allowLabelLeak = allowLabelLeak
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -36,7 +39,11 @@ public struct EvaluateNetwork: Sendable {
     }
 
     var classifier: [Split: Double] = [:]
-    for split in Split.allCases where features.sampleCounts[split] != nil {
+    let leaked = features.testFeaturesLeakLabels && allowLabelLeak
+    if features.featureKind.isLabelDependent && !leaked {
+      log("classifier test error not reported: \(features.featureKind.rawValue) test features are computed from the test labels, so the SVM's error on them measures nothing (--allow-label-leak on both the features and evaluate stages reports it, marked as leaked)")
+    }
+    for split in Split.allCases where features.sampleCounts[split] != nil && (split == .train || !features.featureKind.isLabelDependent || leaked) {
       var predicted: [Double] = []
       try features.features(split).forEachBlock { _, block in predicted += svm.decision(block).map(sign) }
       classifier[split] = zeroOneError(predicted: predicted, labels: try truth.labels(split))
@@ -65,6 +72,7 @@ public struct EvaluateNetwork: Sendable {
     let provenance = Provenance(program: "ntk-evaluate", inputFiles: [truthPath, networkPath, featuresPath, svmPath])
     try EvaluationArtifact.write(
       to: output, provenance: provenance, layer: features.layer, layerLabel: features.layerLabel,
-      trainErrors: trainErrors, testErrors: testErrors, carried: networks[1])
+      trainErrors: trainErrors, testErrors: testErrors, leakedTestErrors: leaked ? ["classifier"] : [],
+      carried: networks[1])
   }
 }

@@ -16,11 +16,14 @@ public struct Report: Sendable {
     var table = "| step | \(Self.headers.joined(separator: " | ")) |\n|---|\(String(repeating: "---|", count: Self.headers.count))\n"
     var csv = "step,model,train_error,test_error\n"
     for step in steps {
-      let cells = zip(step.trainErrors, step.testErrors).map { "\(format($0)), \(format($1))" }
-      table += "| \(step.layerLabel) | \(cells.joined(separator: " | ")) |\n"
+      var cells: [String] = []
       for (k, model) in step.models.enumerated() {
-        csv += "\(step.layerLabel),\(model),\(format(step.trainErrors[k])),\(format(step.testErrors[k]))\n"
+        let leaked = step.leakedTestErrors.contains(model)
+        let test = step.testErrors[k].isNaN ? "not reported" : format(step.testErrors[k]) + (leaked ? " (leaked)" : "")
+        cells.append("\(format(step.trainErrors[k])), \(test)")
+        csv += "\(step.layerLabel),\(model)\(leaked ? "_leaked" : ""),\(format(step.trainErrors[k])),\(format(step.testErrors[k]))\n"
       }
+      table += "| \(step.layerLabel) | \(cells.joined(separator: " | ")) |\n"
     }
     if let csvPath { try writeAtomically(csv, to: csvPath) }
     if let markdownPath { try writeAtomically(table, to: markdownPath) }
