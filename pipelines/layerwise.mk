@@ -8,7 +8,7 @@
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED,
-# INIT_SEEDS (one per step), C, STEPS, WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
+# INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features).
 D ?= 25
 M ?= 100
@@ -16,17 +16,17 @@ M_TEST ?= 100000
 TEACHER_SEED ?= 124
 INIT_SEEDS ?= 0 1 2
 C ?= 1
-STEPS ?= W V u
+LAYERS ?= W V u
 WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
 ALLOW_LABEL_LEAK ?=
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 
 comma := ,
-step_list := $(strip $(STEPS))
+step_list := $(strip $(LAYERS))
 seed_list := $(strip $(subst $(comma), ,$(INIT_SEEDS)))
 ifneq ($(words $(step_list)),$(words $(seed_list)))
-$(error INIT_SEEDS needs one seed per step: STEPS = "$(step_list)", INIT_SEEDS = "$(seed_list)")
+$(error INIT_SEEDS needs one seed per step: LAYERS = "$(step_list)", INIT_SEEDS = "$(seed_list)")
 endif
 stamp = $(BIN)/ntk-$1.sha256
 # A stage's parameters, in a file rewritten only when they change, so that

@@ -27,21 +27,21 @@ public enum FeatureKind: String, CaseIterable, Sendable {
 ///     /features/train   m × p        /labels/train   m
 ///     /features/test    m_test × p   /labels/test    m_test
 ///
-/// p = out·in of the layer (`layer_shape`); attributes `layer`, `layer_label`,
-/// `layer_shape`, `feature_kind`, `label_dependent`. Label-dependent kinds
+/// p = Σ out·in over the blocks (see LayerBlocks); attributes `layer`,
+/// `layer_label`, `block_layers`, `block_shapes`, `feature_kind`, `label_dependent`. Label-dependent kinds
 /// have no test features unless computed with the leak explicitly allowed.
 public struct FeaturesArtifact {
   public static let kind = "tangent features"
   public let file: HDF5File
-  /// The canonical layer name (W1 … WL, u).
+  /// The canonical layer name (W1 … WL, u, or all).
   public let layer: String
   /// The name the layer was requested by (e.g. the notebook's W, V, u).
   public let layerLabel: String
-  public let layerShape: [Int]
+  public let blocks: LayerBlocks
   public let featureKind: FeatureKind
   public let sampleCounts: [Split: Int]
 
-  public var featureCount: Int { layerShape.reduce(1, *) }
+  public var featureCount: Int { blocks.featureCount }
   /// True when the test features were computed from the test labels.
   public var testFeaturesLeakLabels: Bool { featureKind.isLabelDependent && sampleCounts[.test] != nil }
 
@@ -50,10 +50,7 @@ public struct FeaturesArtifact {
     try file.expectArtifact(Self.kind)
     layer = try file.string("layer")
     layerLabel = try file.string("layer_label")
-    layerShape = try file.integers("layer_shape")
-    guard layerShape.count == 2, layerShape.allSatisfy({ $0 > 0 }) else {
-      throw HDF5Error(file: path, "attribute 'layer_shape' is \(layerShape), expected two positive sizes")
-    }
+    blocks = try LayerBlocks.read(from: file)
     let kindName = try file.string("feature_kind")
     guard let kind = FeatureKind(rawValue: kindName) else {
       throw HDF5Error(file: path, "unknown feature_kind '\(kindName)'")
@@ -62,7 +59,7 @@ public struct FeaturesArtifact {
     var counts: [Split: Int] = [:]
     for split in Split.allCases where file.exists("/features/\(split)") {
       let features = try file.dataset("/features/\(split)", rank: 2)
-      try features.expect(shape: [features.shape[0], layerShape.reduce(1, *)], "samples × \(layerShape[0])·\(layerShape[1]) features of layer \(layer)")
+      try features.expect(shape: [features.shape[0], blocks.featureCount], "samples × features of \(blocks)")
       counts[split] = features.shape[0]
     }
     guard counts[.train] != nil else { throw HDF5Error(file: path, object: "/features/train", "missing") }
@@ -83,7 +80,7 @@ public struct FeaturesArtifact {
   /// Writes a features file atomically; `compute(split, emit)` hands over
   /// blocks of feature rows as (first row, block).
   public static func write(
-    to path: String, provenance: Provenance, layer: String, layerLabel: String, layerShape: [Int],
+    to path: String, provenance: Provenance, layer: String, layerLabel: String, blocks: LayerBlocks,
     kind featureKind: FeatureKind, labels: [Split: [Double]],
     compute: (Split, (Int, Matrix) throws -> Void) throws -> Void
   ) throws {
@@ -93,15 +90,15 @@ public struct FeaturesArtifact {
       try file.setAttributes([
         "layer": .string(layer),
         "layer_label": .string(layerLabel),
-        "layer_shape": .integers(layerShape.map(Int64.init)),
         "feature_kind": .string(featureKind.rawValue),
         "formula": .string(featureKind.formula),
         "label_dependent": .integer(featureKind.isLabelDependent ? 1 : 0),
       ])
+      try blocks.write(to: file)
       for split in Split.allCases {
         guard let y = labels[split] else { continue }
         let features = try file.createDataset(
-          "/features/\(split)", of: Double.self, shape: [y.count, layerShape.reduce(1, *)])
+          "/features/\(split)", of: Double.self, shape: [y.count, blocks.featureCount])
         try file.setAttribute("description", .string("\(featureKind.formula), one \(split) sample per row"), on: features.name)
         try file.write(y, shape: [y.count], to: "/labels/\(split)")
         try file.setAttribute("description", .string("the \(split) labels (±1), copied from the ground truth"), on: "/labels/\(split)")

@@ -16,16 +16,16 @@ public struct SVMArtifact {
   public let weights: [Double]
   public let intercept: Double
   public let layer: String
-  public let layerShape: [Int]
+  public let blocks: LayerBlocks
 
   public init(path: String) throws {
     self.path = path
     let file = try HDF5File.open(path)
     try file.expectArtifact(Self.kind)
     layer = try file.string("layer")
-    layerShape = try file.integers("layer_shape")
+    blocks = try LayerBlocks.read(from: file)
     let w = try file.dataset("/weights", rank: 1)
-    try w.expect(shape: [layerShape.reduce(1, *)], "one weight per feature of layer \(layer), shape \(layerShape)")
+    try w.expect(shape: [blocks.featureCount], "one weight per feature of \(blocks)")
     weights = try w.readVector()
     intercept = try file.dataset("/intercept", rank: 0).readVector()[0]
   }
@@ -36,7 +36,7 @@ public struct SVMArtifact {
   }
 
   public static func write(
-    to path: String, provenance: Provenance, layer: String, layerShape: [Int],
+    to path: String, provenance: Provenance, layer: String, blocks: LayerBlocks,
     solution: SVMSolution, weights: [Double], parameters: SVMParameters
   ) throws {
     try AtomicOutput.write(to: path) { file in
@@ -44,13 +44,13 @@ public struct SVMArtifact {
         "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
       try file.setAttributes([
         "layer": .string(layer),
-        "layer_shape": .integers(layerShape.map(Int64.init)),
         "solver": .string("libsvm \(libsvmVersion) C-SVC, linear kernel, shrinking on (scikit-learn SVC(kernel='linear'))"),
         "C": .double(parameters.C),
         "tolerance": .double(parameters.tolerance),
       ])
+      try blocks.write(to: file)
       let datasets: [(String, [Double], String)] = [
-        ("/weights", weights, "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_), length out·in, row-major"),
+        ("/weights", weights, "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_): one block per layer (block_layers), each out·in row-major"),
         ("/dual_coef", solution.dualCoefficients, "y_i α_i of each support vector (scikit-learn dual_coef_)"),
       ]
       for (name, values, description) in datasets {

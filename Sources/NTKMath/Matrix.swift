@@ -43,6 +43,19 @@ public struct Matrix: Equatable, Sendable {
 
   public static prefix func - (matrix: Matrix) -> Matrix { matrix.map { -$0 } }
 
+  /// The matrices side by side: [A | B | …], all with the same number of rows.
+  public static func concatenatingColumns(_ parts: [Matrix]) -> Matrix {
+    guard parts.count > 1 else { return parts.first ?? Matrix(rows: 0, columns: 0) }
+    let rows = parts[0].rows
+    precondition(parts.allSatisfy { $0.rows == rows }, "concatenating columns of \(parts.map(\.shape))")
+    var values: [Double] = []
+    values.reserveCapacity(rows * parts.reduce(0) { $0 + $1.columns })
+    for r in 0..<rows {
+      for part in parts { values += part.values[(r * part.columns)..<((r + 1) * part.columns)] }
+    }
+    return Matrix(rows: rows, columns: values.count / max(rows, 1), values: values)
+  }
+
   /// True when every element is finite (no NaN, no ±∞).
   public var isFinite: Bool { values.allSatisfy { $0.isFinite } }
 }

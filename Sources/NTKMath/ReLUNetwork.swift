@@ -26,11 +26,19 @@ public struct ReLUNetwork: Equatable, Sendable {
     (1...max(hiddenLayers, 1)).prefix(hiddenLayers).map { "W\($0)" } + ["u"]
   }
 
-  /// Resolves a layer name: W1 … WL, u, and the notebook's W and V for W1 and W2.
+  /// Resolves a layer name to the layers it selects: W1 … WL or u (one layer;
+  /// the notebook's W and V name W1 and W2), or "all" (every layer, whose
+  /// concatenated features are the network's full tangent features).
   /// Returns nil for a name this network does not have.
-  public func layerIndex(named name: String) -> Int? {
+  public func layers(named name: String) -> Range<Int>? {
+    if name == "all" { return layers.indices }
     let aliases = ["W": "W1", "V": "W2"]
-    return layerNames.firstIndex(of: aliases[name] ?? name)
+    return layerNames.firstIndex(of: aliases[name] ?? name).map { $0..<($0 + 1) }
+  }
+
+  /// The canonical name of a selection: W1 … WL, u, or all.
+  public func name(of selection: Range<Int>) -> String {
+    selection == layers.indices && layers.count > 1 ? "all" : layerNames[selection.lowerBound]
   }
 
   /// Every intermediate quantity of a forward pass over a block of samples (rows).

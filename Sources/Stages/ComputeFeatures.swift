@@ -26,8 +26,9 @@ public struct ComputeFeatures: Sendable {
     guard network.inputDimension == truth.inputDimension else {
       throw StageError("\(networkPath): the network takes inputs of dimension \(network.inputDimension), but \(truthPath) has d = \(truth.inputDimension)")
     }
-    guard let index = network.layerIndex(named: layer) else { throw unknownLayer(layer, in: network) }
-    let name = network.layerNames[index]
+    guard let selection = network.layers(named: layer) else { throw unknownLayer(layer, in: network) }
+    let name = network.name(of: selection)
+    let blocks = LayerBlocks(network, selection)
     let splits = kind.isLabelDependent && !allowLabelLeak ? [Split.train] : Split.allCases
     if splits.count < Split.allCases.count {
       log("no test features: \(kind.rawValue) features depend on the label, so test features would carry the test labels (--allow-label-leak computes them anyway)")
@@ -38,19 +39,19 @@ public struct ComputeFeatures: Sendable {
       ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
     ], inputFiles: [truthPath, networkPath])
     try FeaturesArtifact.write(
-      to: output, provenance: provenance, layer: name, layerLabel: layer, layerShape: network.layers[index].shape,
+      to: output, provenance: provenance, layer: name, layerLabel: layer, blocks: blocks,
       kind: kind, labels: labels
     ) { split, emit in
       try truth.inputs(split).forEachBlock { start, x in
         let pass = network.forward(x)
-        var factors = network.tangentFactors(from: index, of: pass)[0]
+        var factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
         if kind == .lossGradient {
-          let y = labels[split]![start..<(start + x.rows)]
-          factors.scaleSamples(by: zip(pass.output, y).map(negativeLossDerivative))
+          let weights = zip(pass.output, labels[split]![start..<(start + x.rows)]).map(negativeLossDerivative)
+          for k in factors.indices { factors[k].scaleSamples(by: weights) }
         }
-        try emit(start, factors.expanded())
+        try emit(start, Matrix.concatenatingColumns(factors.map { $0.expanded() }))
       }
-      log("layer \(name): \(split) features, \(labels[split]!.count) × \(network.layers[index].values.count)")
+      log("layer \(name): \(split) features, \(labels[split]!.count) × \(blocks.featureCount)")
     }
   }
 }

@@ -26,13 +26,13 @@ public struct EvaluateNetwork: Sendable {
     let network = try NetworkSchema.read(from: HDF5File.open(networkPath))
     let features = try FeaturesArtifact(path: featuresPath)
     let svm = try SVMArtifact(path: svmPath)
-    guard svm.layer == features.layer, svm.layerShape == features.layerShape else {
-      throw StageError("\(svmPath) was trained on layer \(svm.layer) \(svm.layerShape), but \(featuresPath) holds layer \(features.layer) \(features.layerShape)")
+    guard svm.layer == features.layer, svm.blocks == features.blocks else {
+      throw StageError("\(svmPath) was trained on \(svm.blocks), but \(featuresPath) holds \(features.blocks)")
     }
-    guard let index = network.layerIndex(named: features.layer), network.layers[index].shape == features.layerShape,
+    guard let selection = network.layers(named: features.layer), LayerBlocks(network, selection) == features.blocks,
       network.inputDimension == truth.inputDimension
     else {
-      throw StageError("\(networkPath): its layers \(network.layerNames) \(network.layers.map(\.shape)) do not fit layer \(features.layer) \(features.layerShape) of \(featuresPath) or d = \(truth.inputDimension) of \(truthPath)")
+      throw StageError("\(networkPath): its layers \(LayerBlocks(network, network.layers.indices)) on d = \(network.inputDimension) do not fit \(features.blocks) of \(featuresPath) or d = \(truth.inputDimension) of \(truthPath)")
     }
     for split in Split.allCases where features.sampleCounts[split].map({ $0 != truth.sampleCounts[split] }) ?? false {
       throw StageError("\(featuresPath) has \(features.sampleCounts[split]!) \(split) samples, \(truthPath) has \(truth.sampleCounts[split]!)")
@@ -49,12 +49,12 @@ public struct EvaluateNetwork: Sendable {
       classifier[split] = zeroOneError(predicted: predicted, labels: try truth.labels(split))
     }
 
-    let initial = network.layers[index]
-    let learned = Matrix(rows: initial.rows, columns: initial.columns, values: svm.weights)
-    let candidates = [initial, learned, -learned, initial * learned, -(initial * learned)]
+    // Each candidate applies blockwise: layer k of the selection gets its block.
+    let learned = features.blocks.split(svm.weights)
+    let candidates: [(Matrix, Matrix) -> Matrix] = [{ t0, _ in t0 }, { _, tc in tc }, { _, tc in -tc }, { $0 * $1 }, { -($0 * $1) }]
     let networks = candidates.map { candidate -> ReLUNetwork in
       var n = network
-      n.layers[index] = candidate
+      for (k, l) in selection.enumerated() { n.layers[l] = candidate(network.layers[l], learned[k]) }
       return n
     }
     var networkErrors: [Split: [Double]] = [:]

@@ -28,7 +28,8 @@ public struct InitNetwork: Sendable {
   public func run(output: String, log: StageLog) throws {
     var generator = LegacyGenerator(seed: seed)
     let shapeOnly = ReLUNetwork(layers: generator.drawLayers(inputDimension: inputDimension, widths: widths))
-    guard let index = shapeOnly.layerIndex(named: layer) else { throw unknownLayer(layer, in: shapeOnly) }
+    guard let selection = shapeOnly.layers(named: layer) else { throw unknownLayer(layer, in: shapeOnly) }
+    let index = selection.lowerBound
     var network: ReLUNetwork
     if let carriedFrom {
       network = try NetworkSchema.read(from: HDF5File.open(carriedFrom))
@@ -47,17 +48,17 @@ public struct InitNetwork: Sendable {
       ("input_dimension", .integer(Int64(inputDimension))),
       ("hidden_widths", .integers(widths.map(Int64.init))),
       ("seed", .integer(Int64(seed))),
-      ("layer", .string(network.layerNames[index])),
+      ("layer", .string(network.name(of: selection))),
       ("drawn_layers", .strings(Array(drawnNames))),
       ("initialization", .string("each drawn layer randn(out, in) / sqrt(in), in the order W1 … WL, u")),
     ], inputFiles: carriedFrom.map { [$0] } ?? [])
     try AtomicOutput.write(to: output) { file in
-      try provenance.write(to: file, artifact: "network", description: "A student ReLU network at the start of the step for layer \(network.layerNames[index]).")
+      try provenance.write(to: file, artifact: "network", description: "A student ReLU network at the start of the step for layer \(network.name(of: selection)).")
       try NetworkSchema.write(network, to: file, description: "the student network")
     }
   }
 }
 
 func unknownLayer(_ name: String, in network: ReLUNetwork) -> StageError {
-  StageError("unknown layer '\(name)': this network has \(network.layerNames.joined(separator: ", ")) (W and V name W1 and W2)")
+  StageError("unknown layer '\(name)': this network has \(network.layerNames.joined(separator: ", ")) and all (W and V name W1 and W2)")
 }

@@ -25,7 +25,7 @@ public struct TrainSVM: Sendable {
     log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(y.count) samples")
     let provenance = Provenance(program: "ntk-train", inputFiles: [featuresPath])
     try SVMArtifact.write(
-      to: output, provenance: provenance, layer: features.layer, layerShape: features.layerShape,
+      to: output, provenance: provenance, layer: features.layer, blocks: features.blocks,
       solution: solution, weights: weights, parameters: parameters)
   }
 }
