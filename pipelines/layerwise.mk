@@ -9,7 +9,8 @@
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
-# ALLOW_LABEL_LEAK (1: compute and report label-dependent test features).
+# ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
+# STORAGE (auto, dense or factored features).
 D ?= 25
 M ?= 100
 M_TEST ?= 100000
@@ -20,6 +21,8 @@ LAYERS ?= W V u
 WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
 ALLOW_LABEL_LEAK ?=
+STORAGE ?= auto
+storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage $(STORAGE))
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 
 comma := ,
@@ -33,7 +36,7 @@ stamp = $(BIN)/ntk-$1.sha256
 # `make C=0.5` on an existing run redoes what C affects and nothing else.
 params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED)
-params.features = $(FEATURE_KIND) $(leak_flag)
+params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C)
 $(foreach i,$(shell seq $(words $(step_list))),$(eval \
@@ -59,7 +62,7 @@ $(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%)
 
 $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
 	$(LAUNCH) $(BIN)/ntk-features --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 --layer $* \
-	  --kind $(FEATURE_KIND) $(leak_flag) -o $@
+	  --kind $(FEATURE_KIND) $(leak_flag) $(storage_flag) -o $@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
 	$(LAUNCH) $(BIN)/ntk-train --features $< --C $(C) -o $@

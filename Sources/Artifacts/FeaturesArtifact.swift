@@ -22,14 +22,30 @@ public enum FeatureKind: String, CaseIterable, Sendable {
   public var isLabelDependent: Bool { self == .lossGradient }
 }
 
-/// Tangent features of one layer for every sample, with the labels:
+/// How a features file stores the rows.
+public enum FeatureStorage: String, CaseIterable, Sendable {
+  /// The rows themselves: /features/<split>, samples × p.
+  case dense
+  /// Each block's factors, g = δ ⊗ z: /factors/<split>/<layer>/delta
+  /// (samples × out) and /factors/<split>/<layer>/input (samples × in).
+  case factored
+
+  /// The automatic choice: factored when the dense rows of every sample
+  /// would take more than `limit` bytes (default 1 GiB).
+  public static func automatic(samples: Int, blocks: LayerBlocks, limit: Int = 1 << 30) -> FeatureStorage {
+    samples * blocks.featureCount * 8 > limit ? .factored : .dense
+  }
+}
+
+/// Tangent features of one layer (or of all) for every sample, with the labels.
 ///
 ///     /features/train   m × p        /labels/train   m
 ///     /features/test    m_test × p   /labels/test    m_test
 ///
-/// p = Σ out·in over the blocks (see LayerBlocks); attributes `layer`,
-/// `layer_label`, `block_layers`, `block_shapes`, `feature_kind`, `label_dependent`. Label-dependent kinds
-/// have no test features unless computed with the leak explicitly allowed.
+/// or, factored, /factors/<split>/<layer>/{delta,input} per block. p = Σ out·in
+/// over the blocks (see LayerBlocks); attributes `layer`, `layer_label`,
+/// `block_layers`, `block_shapes`, `feature_kind`, `storage`, `label_dependent`.
+/// Label-dependent kinds have no test features unless the leak was allowed.
 public struct FeaturesArtifact {
   public static let kind = "tangent features"
   public let file: HDF5File
@@ -39,6 +55,7 @@ public struct FeaturesArtifact {
   public let layerLabel: String
   public let blocks: LayerBlocks
   public let featureKind: FeatureKind
+  public let storage: FeatureStorage
   public let sampleCounts: [Split: Int]
 
   public var featureCount: Int { blocks.featureCount }
@@ -51,26 +68,64 @@ public struct FeaturesArtifact {
     layer = try file.string("layer")
     layerLabel = try file.string("layer_label")
     blocks = try LayerBlocks.read(from: file)
-    let kindName = try file.string("feature_kind")
-    guard let kind = FeatureKind(rawValue: kindName) else {
-      throw HDF5Error(file: path, "unknown feature_kind '\(kindName)'")
-    }
-    featureKind = kind
+    featureKind = try Self.parse(FeatureKind.self, file, "feature_kind")
+    storage = try Self.parse(FeatureStorage.self, file, "storage")
     var counts: [Split: Int] = [:]
-    for split in Split.allCases where file.exists("/features/\(split)") {
-      let features = try file.dataset("/features/\(split)", rank: 2)
-      try features.expect(shape: [features.shape[0], blocks.featureCount], "samples × features of \(blocks)")
-      counts[split] = features.shape[0]
+    for split in Split.allCases where file.exists(Self.root(storage, split)) {
+      let datasets = try Self.datasets(file, storage, blocks, split)
+      let n = datasets[0].shape[0]
+      for (dataset, columns) in zip(datasets, Self.columns(storage, blocks)) {
+        try dataset.expect(shape: [n, columns], "\(n) samples × \(columns), for \(blocks)")
+      }
+      counts[split] = n
     }
-    guard counts[.train] != nil else { throw HDF5Error(file: path, object: "/features/train", "missing") }
+    guard counts[.train] != nil else { throw HDF5Error(file: path, object: Self.root(storage, .train), "missing") }
     sampleCounts = counts
   }
 
-  public func features(_ split: Split) throws -> HDF5Dataset {
-    guard sampleCounts[split] != nil else {
-      throw HDF5Error(file: file.path, object: "/features/\(split)", "missing")
+  private static func parse<T: RawRepresentable>(_: T.Type, _ file: HDF5File, _ name: String) throws -> T where T.RawValue == String {
+    let text = try file.string(name)
+    guard let value = T(rawValue: text) else { throw HDF5Error(file: file.path, "unknown \(name) '\(text)'") }
+    return value
+  }
+
+  private static func root(_ storage: FeatureStorage, _ split: Split) -> String {
+    storage == .dense ? "/features/\(split)" : "/factors/\(split)"
+  }
+
+  /// Dataset names of a split: the matrix, or delta and input of each block.
+  private static func names(_ storage: FeatureStorage, _ blocks: LayerBlocks, _ split: Split) -> [String] {
+    storage == .dense ? [root(storage, split)]
+      : blocks.names.flatMap { ["\(root(storage, split))/\($0)/delta", "\(root(storage, split))/\($0)/input"] }
+  }
+
+  private static func columns(_ storage: FeatureStorage, _ blocks: LayerBlocks) -> [Int] {
+    storage == .dense ? [blocks.featureCount] : blocks.shapes.flatMap { $0 }
+  }
+
+  private static func datasets(_ file: HDF5File, _ storage: FeatureStorage, _ blocks: LayerBlocks, _ split: Split) throws -> [HDF5Dataset] {
+    try names(storage, blocks, split).map { try file.dataset($0, rank: 2) }
+  }
+
+  /// Reads rows `range` of a split (all of them by default).
+  public func rows(_ split: Split, _ range: Range<Int>? = nil) throws -> FeatureRows {
+    guard let n = sampleCounts[split] else {
+      throw HDF5Error(file: file.path, object: Self.root(storage, split), "missing")
     }
-    return try file.dataset("/features/\(split)", rank: 2)
+    let matrices = try Self.datasets(file, storage, blocks, split).map { try $0.readMatrix(rows: range ?? 0..<n) }
+    switch storage {
+    case .dense: return .dense(matrices[0])
+    case .factored:
+      return .factored(stride(from: 0, to: matrices.count, by: 2).map { TangentFactors(delta: matrices[$0], input: matrices[$0 + 1]) })
+    }
+  }
+
+  /// Calls `body` with consecutive blocks of rows of a split.
+  public func forEachBlock(_ split: Split, _ body: (Int, FeatureRows) throws -> Void) throws {
+    let n = sampleCounts[split] ?? 0
+    for start in stride(from: 0, to: n, by: streamingBlockRows) {
+      try body(start, try rows(split, start..<min(start + streamingBlockRows, n)))
+    }
   }
 
   public func labels(_ split: Split) throws -> [Double] {
@@ -78,11 +133,11 @@ public struct FeaturesArtifact {
   }
 
   /// Writes a features file atomically; `compute(split, emit)` hands over
-  /// blocks of feature rows as (first row, block).
+  /// blocks of rows as (first row, rows) in the file's storage.
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String, blocks: LayerBlocks,
-    kind featureKind: FeatureKind, labels: [Split: [Double]],
-    compute: (Split, (Int, Matrix) throws -> Void) throws -> Void
+    kind featureKind: FeatureKind, storage: FeatureStorage, labels: [Split: [Double]],
+    compute: (Split, (Int, FeatureRows) throws -> Void) throws -> Void
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(to: file, artifact: kind, description:
@@ -92,17 +147,33 @@ public struct FeaturesArtifact {
         "layer_label": .string(layerLabel),
         "feature_kind": .string(featureKind.rawValue),
         "formula": .string(featureKind.formula),
+        "storage": .string(storage.rawValue),
         "label_dependent": .integer(featureKind.isLabelDependent ? 1 : 0),
       ])
       try blocks.write(to: file)
       for split in Split.allCases {
         guard let y = labels[split] else { continue }
-        let features = try file.createDataset(
-          "/features/\(split)", of: Double.self, shape: [y.count, blocks.featureCount])
-        try file.setAttribute("description", .string("\(featureKind.formula), one \(split) sample per row"), on: features.name)
+        let datasets = try zip(names(storage, blocks, split), columns(storage, blocks)).map { name, columns in
+          try file.createDataset(name, of: Double.self, shape: [y.count, columns])
+        }
+        for dataset in datasets {
+          let what = dataset.name.hasSuffix("/delta") ? "δ, the back-propagated factor (samples × out)"
+            : dataset.name.hasSuffix("/input") ? "z, the layer's input (samples × in); a row's features are δ ⊗ z"
+            : "\(featureKind.formula), one \(split) sample per row"
+          try file.setAttribute("description", .string(what), on: dataset.name)
+        }
         try file.write(y, shape: [y.count], to: "/labels/\(split)")
         try file.setAttribute("description", .string("the \(split) labels (±1), copied from the ground truth"), on: "/labels/\(split)")
-        try compute(split) { start, block in try features.writeRows(block.values, at: start) }
+        try compute(split) { start, rows in
+          switch rows {
+          case .dense(let f): try datasets[0].writeRows(f.values, at: start)
+          case .factored(let factors):
+            for (k, factor) in factors.enumerated() {
+              try datasets[2 * k].writeRows(factor.delta.values, at: start)
+              try datasets[2 * k + 1].writeRows(factor.input.values, at: start)
+            }
+          }
+        }
       }
     }
   }

@@ -10,6 +10,8 @@ import NTKMath
 ///     /support          n_sv     training-row indices of the support vectors (`support_`)
 ///     /dual_coef        n_sv     y_i α_i (`dual_coef_`)
 ///     /n_support        2        support vectors of class −1, +1 (`n_support_`)
+///     /kernel           m × m    the empirical tangent kernel on the training set
+///                                (when trained from factored features)
 public struct SVMArtifact {
   public static let kind = "linear SVM"
   public let path: String
@@ -31,20 +33,20 @@ public struct SVMArtifact {
   }
 
   /// decision(x) = w·g(x) + b for a block of feature rows.
-  public func decision(_ features: Matrix) -> [Double] {
-    BLAS.product(features, vector: weights, adding: intercept)
+  public func decision(_ rows: FeatureRows) -> [Double] {
+    rows.dot(blocks.split(weights), adding: intercept)
   }
 
   public static func write(
     to path: String, provenance: Provenance, layer: String, blocks: LayerBlocks,
-    solution: SVMSolution, weights: [Double], parameters: SVMParameters
+    solution: SVMSolution, weights: [Double], kernel: Matrix?, parameters: SVMParameters
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(to: file, artifact: kind, description:
         "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
       try file.setAttributes([
         "layer": .string(layer),
-        "solver": .string("libsvm \(libsvmVersion) C-SVC, linear kernel, shrinking on (scikit-learn SVC(kernel='linear'))"),
+        "solver": .string("libsvm \(libsvmVersion) C-SVC, \(kernel == nil ? "linear" : "precomputed tangent") kernel, shrinking on (scikit-learn SVC(kernel='linear'))"),
         "C": .double(parameters.C),
         "tolerance": .double(parameters.tolerance),
       ])
@@ -61,6 +63,10 @@ public struct SVMArtifact {
       try file.setAttribute("description", .string("b (scikit-learn intercept_)"), on: "/intercept")
       try file.write(solution.supportIndices.map(Int64.init), shape: [solution.supportIndices.count], to: "/support")
       try file.setAttribute("description", .string("0-based training-row indices of the support vectors, class −1 first (scikit-learn support_)"), on: "/support")
+      if let kernel {
+        try file.write(kernel.values, shape: kernel.shape, to: "/kernel")
+        try file.setAttribute("description", .string("K[i][j] = ⟨g(x_i), g(x_j)⟩ on the training set: the empirical tangent kernel of the layer(s)"), on: "/kernel")
+      }
       try file.write(solution.supportCounts.map(Int64.init), shape: [2], to: "/n_support")
       try file.setAttribute("description", .string("number of support vectors of class −1 and +1 (scikit-learn n_support_)"), on: "/n_support")
     }

@@ -57,9 +57,7 @@ public enum LinearSVM {
         nodes.append(svm_node(index: Int32(j + 1), value: features[i, j]))
       }
     }
-    let supportVectors = Matrix(
-      rows: solution.supportIndices.count, columns: features.columns,
-      values: solution.supportIndices.flatMap { features.values[($0 * features.columns)..<(($0 + 1) * features.columns)] })
+    let supportVectors = features.rows(at: solution.supportIndices)
     let weights = BLAS.product(supportVectors, vector: solution.dualCoefficients, transposeA: true)
     return (solution, weights)
   }

@@ -66,3 +66,80 @@ extension ReLUNetwork {
     return result.reversed()
   }
 }
+
+/// A block of samples' tangent features, either as the feature rows
+/// themselves (n × p) or as the factors of each layer's block (never forming
+/// the n × h_l·h_{l−1} rows). A feature row is the concatenation of the
+/// blocks δ_k ⊗ z_k of the selected layers.
+public enum FeatureRows: Sendable {
+  case dense(Matrix)
+  case factored([TangentFactors])
+
+  public var sampleCount: Int {
+    switch self {
+    case .dense(let f): return f.rows
+    case .factored(let factors): return factors[0].sampleCount
+    }
+  }
+
+  /// ⟨w, g(x_s)⟩ for every sample s, with w given blockwise as θ_k matrices:
+  /// for a factored block ⟨θ, δ ⊗ z⟩ = δᵀ θ z, summed over the blocks.
+  public func dot(_ blocks: [Matrix], adding bias: Double = 0) -> [Double] {
+    switch self {
+    case .dense(let f):
+      return BLAS.product(f, vector: blocks.flatMap(\.values), adding: bias)
+    case .factored(let factors):
+      precondition(factors.count == blocks.count)
+      var result = [Double](repeating: bias, count: sampleCount)
+      for (factor, theta) in zip(factors, blocks) {
+        let projected = BLAS.product(factor.delta, theta) * factor.input  // (δᵀθ)ᵢ zᵢ per sample
+        for s in 0..<sampleCount {
+          for j in 0..<projected.columns { result[s] += projected[s, j] }
+        }
+      }
+      return result
+    }
+  }
+
+  /// The Gram matrix K[i][j] = ⟨g(x_i), g(x_j)⟩: the empirical tangent kernel
+  /// of the selected layers. For factored blocks K = Σ_k (Δ_k Δ_kᵀ) ⊙ (Z_k Z_kᵀ).
+  public func gram() -> Matrix {
+    switch self {
+    case .dense(let f):
+      return BLAS.product(f, f, transposeB: true)
+    case .factored(let factors):
+      var k = Matrix(rows: sampleCount, columns: sampleCount)
+      for factor in factors {
+        let block = BLAS.product(factor.delta, factor.delta, transposeB: true)
+          * BLAS.product(factor.input, factor.input, transposeB: true)
+        for i in k.values.indices { k.values[i] += block.values[i] }
+      }
+      return k
+    }
+  }
+
+  /// w = Σ_s c_s g(x_s) over the samples `rows`; for a factored block the
+  /// block of w is θ = Δᵀ diag(c) Z (out × in, row-major).
+  public func combination(of rows: [Int], coefficients c: [Double]) -> [Double] {
+    switch self {
+    case .dense(let f):
+      return BLAS.product(f.rows(at: rows), vector: c, transposeA: true)
+    case .factored(let factors):
+      return factors.flatMap { factor in
+        let delta = factor.delta.rows(at: rows)
+        var input = factor.input.rows(at: rows)
+        for (r, weight) in c.enumerated() {
+          for j in 0..<input.columns { input[r, j] *= weight }
+        }
+        return BLAS.product(delta, input, transposeA: true).values
+      }
+    }
+  }
+}
+
+extension Matrix {
+  /// The rows at `indices`, in that order.
+  public func rows(at indices: [Int]) -> Matrix {
+    Matrix(rows: indices.count, columns: columns, values: indices.flatMap { values[($0 * columns)..<(($0 + 1) * columns)] })
+  }
+}

@@ -3,6 +3,7 @@ import Artifacts
 import Stages
 
 extension FeatureKind: ExpressibleByArgument {}
+extension FeatureStorage: ExpressibleByArgument {}
 
 public struct FeaturesCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
@@ -14,6 +15,8 @@ public struct FeaturesCommand: ParsableCommand {
   @Option(help: "The layer θ: W1 … WL or u (W, V name W1, W2).") var layer: String
   @Option(help: "The features: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
   var kind: FeatureKind = .outputGradient
+  @Option(help: "dense (the rows) or factored (δ and z per layer); default: factored above 1 GiB of dense rows.")
+  var storage: FeatureStorage?
   @Flag(help: "Compute test features of a label-dependent kind anyway (they carry the test labels).")
   var allowLabelLeak = false
   @OptionGroup var output: OutputOptions
@@ -22,7 +25,8 @@ public struct FeaturesCommand: ParsableCommand {
 
   public func run() throws {
     let stage = ComputeFeatures(
-      truthPath: truth, networkPath: network, layer: layer, kind: kind, allowLabelLeak: allowLabelLeak)
+      truthPath: truth, networkPath: network, layer: layer, kind: kind, allowLabelLeak: allowLabelLeak,
+      storage: storage)
     try stage.run(output: output.output, log: output.log("ntk-features"))
   }
 }

@@ -11,13 +11,19 @@ public struct ComputeFeatures: Sendable {
   public var kind: FeatureKind
   /// Compute label-dependent test features, which carry the test labels.
   public var allowLabelLeak: Bool
+  /// Dense rows or factors; nil chooses (FeatureStorage.automatic).
+  public var storage: FeatureStorage?
 
-  public init(truthPath: String, networkPath: String, layer: String, kind: FeatureKind, allowLabelLeak: Bool = false) {
+  public init(
+    truthPath: String, networkPath: String, layer: String, kind: FeatureKind, allowLabelLeak: Bool = false,
+    storage: FeatureStorage? = nil
+  ) {
     self.truthPath = truthPath
     self.networkPath = networkPath
     self.layer = layer
     self.kind = kind
     self.allowLabelLeak = allowLabelLeak
+    self.storage = storage
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -34,13 +40,15 @@ public struct ComputeFeatures: Sendable {
       log("no test features: \(kind.rawValue) features depend on the label, so test features would carry the test labels (--allow-label-leak computes them anyway)")
     }
     let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
+    let storage = storage ?? .automatic(samples: labels.values.reduce(0) { $0 + $1.count }, blocks: blocks)
+    log("layer \(name): \(blocks), \(storage.rawValue) storage")
     let provenance = Provenance(program: "ntk-features", parameters: [
       ("feature_kind", .string(kind.rawValue)),
       ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
     ], inputFiles: [truthPath, networkPath])
     try FeaturesArtifact.write(
       to: output, provenance: provenance, layer: name, layerLabel: layer, blocks: blocks,
-      kind: kind, labels: labels
+      kind: kind, storage: storage, labels: labels
     ) { split, emit in
       try truth.inputs(split).forEachBlock { start, x in
         let pass = network.forward(x)
@@ -49,7 +57,8 @@ public struct ComputeFeatures: Sendable {
           let weights = zip(pass.output, labels[split]![start..<(start + x.rows)]).map(negativeLossDerivative)
           for k in factors.indices { factors[k].scaleSamples(by: weights) }
         }
-        try emit(start, Matrix.concatenatingColumns(factors.map { $0.expanded() }))
+        try emit(start, storage == .factored ? .factored(Array(factors))
+          : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
       }
       log("layer \(name): \(split) features, \(labels[split]!.count) × \(blocks.featureCount)")
     }

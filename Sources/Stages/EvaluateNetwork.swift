@@ -45,7 +45,7 @@ public struct EvaluateNetwork: Sendable {
     }
     for split in Split.allCases where features.sampleCounts[split] != nil && (split == .train || !features.featureKind.isLabelDependent || leaked) {
       var predicted: [Double] = []
-      try features.features(split).forEachBlock { _, block in predicted += svm.decision(block).map(sign) }
+      try features.forEachBlock(split) { _, rows in predicted += svm.decision(rows).map(sign) }
       classifier[split] = zeroOneError(predicted: predicted, labels: try truth.labels(split))
     }
 

@@ -14,11 +14,20 @@ public struct TrainSVM: Sendable {
 
   public func run(output: String, log: StageLog) throws {
     let features = try FeaturesArtifact(path: featuresPath)
-    let x = try features.features(.train).readMatrix()
+    let rows = try features.rows(.train)
     let y = try features.labels(.train)
     let (solution, weights): (SVMSolution, [Double])
+    var kernel: Matrix? = nil
     do {
-      (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
+      switch rows {
+      case .dense(let x):
+        (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
+      case .factored:
+        // From the factors: K = Σ (ΔΔᵀ) ⊙ (ZZᵀ), then w = Σ c_i g_i blockwise.
+        kernel = rows.gram()
+        solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
+        weights = rows.combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
+      }
     } catch let error as SVMError {
       throw StageError("\(featuresPath): \(error)")
     }
@@ -26,6 +35,6 @@ public struct TrainSVM: Sendable {
     let provenance = Provenance(program: "ntk-train", inputFiles: [featuresPath])
     try SVMArtifact.write(
       to: output, provenance: provenance, layer: features.layer, blocks: features.blocks,
-      solution: solution, weights: weights, parameters: parameters)
+      solution: solution, weights: weights, kernel: kernel, parameters: parameters)
   }
 }

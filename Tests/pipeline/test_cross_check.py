@@ -1,0 +1,133 @@
+"""The pipeline against the numpy + scikit-learn reference (bench/reference.py)
+for settings other than the notebook's: the same table, the same SVMs, and
+numpy's own random draws, bit for bit."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import PYTHON, REFERENCE, REPO, STEPS, clean_env, start_run
+
+SETTINGS = {
+    "d7-m60-C0.5": {"D": 7, "M": 60, "M_TEST": 2000, "TEACHER_SEED": 9, "INIT_SEEDS": "3 4 5", "C": 0.5},
+    "d12-m150-C2": {"D": 12, "M": 150, "M_TEST": 2000, "C": 2},
+}
+RELATIVE_TOLERANCE = 1e-9
+
+
+def relative_difference(actual, expected) -> float:
+    """max |actual − expected| / max |expected|."""
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"shape {actual.shape}, expected {expected.shape}"
+    scale = np.abs(expected).max()
+    assert scale > 0
+    return float(np.abs(actual - expected).max() / scale)
+
+
+@pytest.fixture(scope="module", params=list(SETTINGS), ids=list(SETTINGS))
+def crossed(request, tmp_path_factory):
+    params = SETTINGS[request.param]
+    folder = tmp_path_factory.mktemp(f"cross-{request.param}")
+    run = start_run(folder / "run", params)
+    csv, coef = folder / "reference.csv", folder / "reference.json"
+    command = [
+        PYTHON, str(REFERENCE), "--d", str(run.d), "--m", str(run.m), "--m-test", str(run.m_test),
+        "--teacher-seed", str(params.get("TEACHER_SEED", 124)),
+        "--init-seeds", ",".join(str(s) for s in run.seeds), "--C", str(params.get("C", 1)),
+        "--csv", str(csv), "--coef-json", str(coef),
+    ]
+    result = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    run.reference_csv = csv.read_text()
+    run.reference_coef = json.loads(coef.read_text())
+    run.teacher_seed = int(params.get("TEACHER_SEED", 124))
+    return run
+
+
+def test_results_csv_identical_to_reference(crossed):
+    assert (crossed.path / "results.csv").read_text() == crossed.reference_csv
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_svm_matches_scikit_learn(crossed, step):
+    reference = crossed.reference_coef[step]
+    with h5py.File(crossed.artifact(step, "svm"), "r") as f:
+        weights = f["weights"][()]
+        intercept = f["intercept"][()]
+        support = f["support"][()]
+        dual = f["dual_coef"][()]
+        n_support = f["n_support"][()]
+    assert relative_difference(weights, reference["coef"]) <= RELATIVE_TOLERANCE
+    assert np.ndim(intercept) == 0
+    assert relative_difference([intercept], reference["intercept"]) <= RELATIVE_TOLERANCE
+    assert support.tolist() == reference["support"]
+    assert relative_difference(dual, reference["dual_coef"]) <= RELATIVE_TOLERANCE
+    assert int(n_support.sum()) == len(reference["support"])
+
+
+def numpy_draws(run):
+    """The notebook's draws from the teacher seed: X, X_test, then the teacher."""
+    d = run.d
+    np.random.seed(run.teacher_seed)
+    x = np.random.randn(d, run.m)
+    x_test = np.random.randn(d, run.m_test)
+    teacher = [np.random.randn(d, d) / np.sqrt(d), np.random.randn(d, d) / np.sqrt(d),
+               np.random.randn(d, 1) / np.sqrt(d)]
+    return x, x_test, teacher
+
+
+def test_training_inputs_are_numpys_bit_for_bit(crossed):
+    x, _, _ = numpy_draws(crossed)
+    with h5py.File(crossed.truth, "r") as f:
+        stored = f["inputs/train"][()]
+    assert stored.dtype == np.float64
+    assert stored.shape == (crossed.m, crossed.d)
+    assert np.array_equal(stored, x.T)
+    assert stored.tobytes() == np.ascontiguousarray(x.T).tobytes()
+
+
+def test_test_inputs_and_teacher_are_numpys_bit_for_bit(crossed):
+    _, x_test, (w, v, u) = numpy_draws(crossed)
+    with h5py.File(crossed.truth, "r") as f:
+        assert np.array_equal(f["inputs/test"][()], x_test.T)
+        assert np.array_equal(f["teacher/W1"][()], w)
+        assert np.array_equal(f["teacher/W2"][()], v)
+        assert np.array_equal(f["teacher/u"][()], u.T)
+
+
+def test_labels_are_the_references(crossed):
+    x, x_test, (w, v, u) = numpy_draws(crossed)
+
+    def labels(xr):
+        a = np.maximum(np.maximum(xr @ w.T, 0) @ v.T, 0) @ u
+        return ((a > 0).astype(float) * 2 - 1)[:, 0]
+
+    with h5py.File(crossed.truth, "r") as f:
+        assert np.array_equal(f["labels/train"][()], labels(x.T))
+        assert np.array_equal(f["labels/test"][()], labels(x_test.T))
+
+
+def test_student_initializations_follow_the_notebook(crossed):
+    """Step W draws W, V, u from its seed; V keeps W = θc of step W and draws V, u;
+    u keeps both learned layers and draws u."""
+    d = crossed.d
+    learned = {}
+    for step, seed in zip(STEPS, crossed.seeds):
+        np.random.seed(seed)
+        if step == "W":
+            expected = [np.random.randn(d, d) / np.sqrt(d), np.random.randn(d, d) / np.sqrt(d),
+                        np.random.randn(d, 1).T / np.sqrt(d)]
+        elif step == "V":
+            expected = [learned["W"], np.random.randn(d, d) / np.sqrt(d), np.random.randn(d, 1).T / np.sqrt(d)]
+        else:
+            expected = [learned["W"], learned["V"], np.random.randn(d, 1).T / np.sqrt(d)]
+        with h5py.File(crossed.artifact(step, "network"), "r") as f:
+            for name, layer in zip(["W1", "W2", "u"], expected):
+                assert np.array_equal(f[f"network/{name}"][()], layer), f"{step}: /network/{name}"
+        with h5py.File(crossed.artifact(step, "svm"), "r") as f:
+            shape = expected[["W", "V", "u"].index(step)].shape
+            learned[step] = f["weights"][()].reshape(shape)
