@@ -50,6 +50,7 @@ public struct ComputeFeatures: Sendable {
       to: output, provenance: provenance, layer: name, layerLabel: layer, blocks: blocks,
       kind: kind, storage: storage, labels: labels
     ) { split, emit in
+      let progress = Progress(log, "layer \(name): \(split) features", total: labels[split]!.count)
       try truth.inputs(split).forEachBlock { start, x in
         let pass = network.forward(x)
         var factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
@@ -59,8 +60,9 @@ public struct ComputeFeatures: Sendable {
         }
         try emit(start, storage == .factored ? .factored(Array(factors))
           : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
+        progress.advance(by: x.rows)
       }
-      log("layer \(name): \(split) features, \(labels[split]!.count) × \(blocks.featureCount)")
+      progress.finish()
     }
   }
 }

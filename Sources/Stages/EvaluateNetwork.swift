@@ -45,7 +45,12 @@ public struct EvaluateNetwork: Sendable {
     }
     for split in Split.allCases where features.sampleCounts[split] != nil && (split == .train || !features.featureKind.isLabelDependent || leaked) {
       var predicted: [Double] = []
-      try features.forEachBlock(split) { _, rows in predicted += svm.decision(rows).map(sign) }
+      let progress = Progress(log, "classifier on \(split) features", total: features.sampleCounts[split]!)
+      try features.forEachBlock(split) { _, rows in
+        predicted += svm.decision(rows).map(sign)
+        progress.advance(by: rows.sampleCount)
+      }
+      progress.finish()
       classifier[split] = zeroOneError(predicted: predicted, labels: try truth.labels(split))
     }
 
@@ -60,9 +65,12 @@ public struct EvaluateNetwork: Sendable {
     var networkErrors: [Split: [Double]] = [:]
     for split in Split.allCases {
       var predicted = [[Double]](repeating: [], count: networks.count)
+      let progress = Progress(log, "\(networks.count) candidate networks on \(split) inputs", total: truth.sampleCounts[split]!)
       try truth.inputs(split).forEachBlock { _, x in
         for (k, candidate) in networks.enumerated() { predicted[k] += candidate.predict(x) }
+        progress.advance(by: x.rows)
       }
+      progress.finish()
       let labels = try truth.labels(split)
       networkErrors[split] = predicted.map { zeroOneError(predicted: $0, labels: labels) }
     }

@@ -39,6 +39,7 @@ public struct GenerateTruth: Sendable {
     try TruthArtifact.write(to: output, provenance: provenance, teacher: teacher, sampleCounts: counts) { split, emit in
       let raw = drawn[split]!
       let count = counts[split]!
+      let progress = Progress(log, "\(split) inputs and labels", total: count)
       var start = 0
       while start < count {
         let end = min(start + streamingBlockRows, count)
@@ -47,9 +48,10 @@ public struct GenerateTruth: Sendable {
           for i in 0..<d { block[s - start, i] = raw[i * count + s] }
         }
         try emit(start, block)
+        progress.advance(by: block.rows)
         start = end
       }
-      log("\(split): \(count) samples of dimension \(d)")
+      progress.finish()
     }
   }
 }

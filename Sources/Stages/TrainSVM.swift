@@ -1,3 +1,4 @@
+import Foundation
 import Artifacts
 import LinearSVM
 import NTKMath
@@ -16,6 +17,8 @@ public struct TrainSVM: Sendable {
     let features = try FeaturesArtifact(path: featuresPath)
     let rows = try features.rows(.train)
     let y = try features.labels(.train)
+    log("layer \(features.layer): training on \(y.count) samples × \(features.featureCount) features (\(features.storage.rawValue))")
+    let started = Date()
     let (solution, weights): (SVMSolution, [Double])
     var kernel: Matrix? = nil
     do {
@@ -31,7 +34,7 @@ public struct TrainSVM: Sendable {
     } catch let error as SVMError {
       throw StageError("\(featuresPath): \(error)")
     }
-    log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(y.count) samples")
+    log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(y.count) samples in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
     let provenance = Provenance(program: "ntk-train", inputFiles: [featuresPath])
     try SVMArtifact.write(
       to: output, provenance: provenance, layer: features.layer, blocks: features.blocks,
