@@ -30,10 +30,12 @@ FROZEN = [f"--assume-old=.build/release/ntk-{s}"
 
 
 def measure(cmd, env=None):
-    """Run cmd from the repo root (stdout discarded); return wall s, CPU s, peak MB.
+    """Run cmd from the repo root (stdout discarded); return wall s, CPU s, peak MB, stderr.
 
     os.wait4 gives the child's own rusage, which on Linux folds in the descendants it
-    reaped: for `make` the peak is that of its largest stage."""
+    reaped: for `make` the peak is that of its largest stage. Dirty pages of earlier
+    runs (a pipeline run writes ~1 GB) are flushed first, so no run pays for another."""
+    os.sync()
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -43,15 +45,19 @@ def measure(cmd, env=None):
         if proc.returncode:
             err.seek(0)
             sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read().decode()}")
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+        err.seek(0)
+        return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, err.read().decode()
 
 
 def pipeline(extra_env=None, launch=None):
-    """One `make -s` run of the default pipeline in a fresh run folder under data/bench."""
+    """One `make -s` run of the default pipeline in a fresh run folder under data/bench;
+    returns measure()'s numbers, the folder and the bytes the run wrote there."""
     run = tempfile.mkdtemp(prefix="run-", dir=OUT)
     try:
         cmd = ["make", "-s", f"RUN={run}", *FROZEN] + ([f"LAUNCH={launch}"] if launch else [])
-        return measure(cmd, {**os.environ, **(extra_env or {})}) + (run,)
+        result = measure(cmd, {**os.environ, **(extra_env or {})})
+        size = sum(f.stat().st_size for f in Path(run).rglob("*") if f.is_file())
+        return result + (run, size)
     finally:
         shutil.rmtree(run, ignore_errors=True)
 
@@ -65,33 +71,34 @@ def peer():
 
 
 def wrap(log, cmd):
-    """LAUNCH fallback without GNU time: run cmd, append '%e %M %C' to log via wait4."""
+    """LAUNCH fallback without GNU time: run cmd, append '%e %U %S %M %C' to log via wait4."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     _, status, ru = os.wait4(proc.pid, 0)
     with open(log, "a") as f:
-        f.write(f"{time.perf_counter() - t0:.3f} {ru.ru_maxrss} {' '.join(cmd)}\n")
+        f.write(f"{time.perf_counter() - t0:.3f} {ru.ru_utime:.2f} {ru.ru_stime:.2f} "
+                f"{ru.ru_maxrss} {' '.join(cmd)}\n")
     return os.waitstatus_to_exitcode(status)
 
 
 def stage_profile():
-    """Run the pipeline once with every stage under a timer; return rows and the total."""
+    """Run the pipeline once with every stage under a timer: rows, make's wall, bytes, how."""
     log = OUT / "stages.log"
     log.unlink(missing_ok=True)
     if os.access(GNU_TIME, os.X_OK):
-        launch, how = f"{GNU_TIME} -f '%e %M %C' -o {log} --append", "GNU time"
+        launch, how = f"{GNU_TIME} -f '%e %U %S %M %C' -o {log} --append", "GNU time"
     else:
         launch, how = f"{sys.executable} {Path(__file__).resolve()} --wrap {log}", "os.wait4"
-    wall, _, _, run = pipeline(launch=launch)
+    wall, _, _, _, run, size = pipeline(launch=launch)
     rows = []
     for line in log.read_text().splitlines():
-        m = re.match(r"([\d.]+) (\d+) \S*ntk-(\w+)(.*)", line)
+        m = re.match(r"([\d.]+) ([\d.]+) ([\d.]+) (\d+) \S*ntk-(\w+)(.*)", line)
         if not m:
             continue  # e.g. GNU time's "Command exited with non-zero status"
-        out = re.search(r" -o (\S+)", m[4])
+        out = re.search(r" -o (\S+)", m[6])
         step = "all" if not out else Path(out[1]).parent.name if Path(out[1]).parent != Path(run) else "-"
-        rows.append((m[3], step, float(m[1]), int(m[2]) / 1024))
-    return rows, wall, how
+        rows.append((m[5], step, float(m[1]), float(m[2]), float(m[3]), int(m[4]) / 1024))
+    return rows, wall, size, how
 
 
 def blas_kernels():
@@ -123,8 +130,10 @@ def main():
     if not PEER_PY.exists():
         sys.exit(f"no {PEER_PY}: run `make .venv/.installed` first")
 
-    print("profiling stages (also a warm-up) ...", file=sys.stderr)
-    rows, profile_wall, how = stage_profile()
+    print("profiling stages and the peer's steps (also warm-ups) ...", file=sys.stderr)
+    rows, profile_wall, run_bytes, how = stage_profile()
+    peer_wall, _, _, peer_log = peer()
+    peer_steps = re.findall(r"^(step \w+|total): ([\d.]+) s", peer_log, re.M)
     times = {"pipeline": [], "peer": []}
     cpu = {"pipeline": [], "peer": []}
     peak = {"pipeline": 0.0, "peer": 0.0}
@@ -144,12 +153,14 @@ def main():
     cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                       if l.startswith("model name")), "?")
     threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    if threads:  # under `make bench` the Makefile's export reaches the peer too
+        threads += " (exported by make)" if "MAKELEVEL" in os.environ else " (from environment)"
     set_vars = [f"{k}={os.environ[k]}" for k in CORE_VARS if k in os.environ]
     med = {k: statistics.median(v) for k, v in times.items()}
     lines = [
         f"ntk benchmark  {time.strftime('%Y-%m-%d %H:%M:%S')}  commit {head}",
         f"machine: {os.cpu_count()} cores, {cpu_model}",
-        f"OPENBLAS_NUM_THREADS (pipeline): {threads + ' (from environment)' if threads else '1 (Makefile default)'}",
+        f"OPENBLAS_NUM_THREADS: {threads or 'unset: 1 in the pipeline (Makefile default), OpenBLAS default in the peer'}",
         f"OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE set: {', '.join(set_vars) or 'neither'}"
         + ("  (unset for the peer only)" if set_vars else ""),
         f"OpenBLAS, Swift stages: {swift_blas}",
@@ -165,17 +176,21 @@ def main():
         f"  pipeline with OPENBLAS_NUM_THREADS=2 (one run): {two_threads:.3f} s"
         f"  ({two_threads / med['pipeline']:.2f} x the median)",
         "",
-        f"Stages, one run ({how} via LAUNCH; whole make run {profile_wall:.3f} s)",
-        f"  {'stage':<10} {'step':<5} {'seconds':>8} {'peak MB':>8}",
+        f"Stages, one run ({how} via LAUNCH; whole make run {profile_wall:.3f} s, "
+        f"{run_bytes / 1e6:.0f} MB written to the run folder)",
+        f"  {'stage':<10} {'step':<5} {'seconds':>8} {'user s':>7} {'sys s':>7} {'peak MB':>8}",
     ]
-    lines += [f"  {s:<10} {st:<5} {sec:8.2f} {mb:8.1f}" for s, st, sec, mb in rows]
+    lines += [f"  {r[0]:<10} {r[1]:<5} {r[2]:8.2f} {r[3]:7.2f} {r[4]:7.2f} {r[5]:8.1f}" for r in rows]
     total = sum(r[2] for r in rows)
-    lines.append(f"  {'total':<10} {'':<5} {total:8.2f} {max((r[3] for r in rows), default=0):8.1f}")
+    lines.append(f"  {'total':<10} {'':<5} {total:8.2f} {sum(r[3] for r in rows):7.2f} "
+                 f"{sum(r[4] for r in rows):7.2f} {max((r[5] for r in rows), default=0):8.1f}")
     by_stage = {}
-    for s, _, sec, _ in rows:
+    for s, _, sec, *_ in rows:
         by_stage[s] = by_stage.get(s, 0.0) + sec
     lines.append("  share of stage time: " + ", ".join(
         f"{s} {100 * sec / total:.0f}%" for s, sec in sorted(by_stage.items(), key=lambda x: -x[1])))
+    lines += ["", f"Peer's own step timer, one run (wall {peer_wall:.3f} s incl. interpreter and imports)",
+              "  " + ", ".join(f"{name} {sec} s" for name, sec in peer_steps)]
     report = "\n".join(lines) + "\n"
     print(report, end="")
     (OUT / "latest.txt").write_text(report)

@@ -3,13 +3,23 @@ exactly one line on stderr naming the offending file (and the object in it,
 where there is one), nothing on stdout, and no output file — not even a
 temporary one — in the output folder.
 
+Each case runs twice:
+
+* with --quiet (ntk-report has no progress to silence): stderr must be that
+  one line and nothing else;
+* without it: besides progress lines ("ntk-<stage>: ..."), stderr has exactly
+  one line, the last. And when the problem can be seen on opening the inputs
+  (a missing object, a wrong shape or type, bad labels, a bad attribute, a bad
+  parameter), there must be no progress line at all: the stage refuses before
+  it starts working. Only bad values inside streamed data (NaN in a feature
+  matrix) may be found after some progress.
+
 Bad files are copies of the artifacts of a valid small run, changed with h5py.
 """
 from __future__ import annotations
 
 import random
 import re
-import shutil
 from pathlib import Path
 
 import h5py
@@ -26,24 +36,34 @@ def word(text: str) -> re.Pattern:
     return re.compile(rf"(?<![\w./-]){re.escape(text)}(?![\w/-])")
 
 
-def check_refusal(result, outputs: list[Path], names: list) -> None:
+def check_refusal(result, outputs: list[Path], names: list, stage: str, quiet: bool, upfront: bool) -> None:
     """The stage failed cleanly: see the module's docstring. Every violation is
     reported at once, so that one failure shows all that is wrong."""
-    where = f"exit status {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    mode = "with --quiet" if quiet else "without --quiet"
+    where = f"{mode}: exit status {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     problems = []
     if result.returncode < 0 or result.returncode >= 128:
         problems.append("the stage crashed (killed by a signal) instead of refusing the input")
     elif result.returncode == 0:
         problems.append("the stage succeeded on bad input")
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    if len(lines) != 1:
-        problems.append(f"expected exactly one line on stderr, got {len(lines)}")
-    line = lines[-1] if lines else ""
+    progress = [] if quiet else [line for line in lines if line.startswith(f"ntk-{stage}: ")]
+    messages = [line for line in lines if line not in progress]
+    if len(messages) != 1:
+        problems.append(f"expected exactly one line on stderr{'' if quiet else ' besides progress'}, "
+                        f"got {len(messages)}")
+    elif lines[-1] != messages[0]:
+        problems.append("the error is not the last line on stderr")
+    if progress and upfront:
+        problems.append("the stage printed progress before refusing an input it could check on opening it")
+    # The names are looked for in all of the messages, so that a message spread
+    # over several lines is reported once, as such.
+    text = "\n".join(messages)
     for name in names:
         if isinstance(name, re.Pattern):
-            if not name.search(line):
+            if not name.search(text):
                 problems.append(f"the message does not name {name.pattern!r}")
-        elif str(name) not in line:
+        elif str(name) not in text:
             problems.append(f"the message does not name {name}")
     if result.stdout:
         problems.append("a failing stage printed on stdout")
@@ -56,24 +76,36 @@ def check_refusal(result, outputs: list[Path], names: list) -> None:
             problems.append(f"temporary files left in {output.parent}: {temporary}")
         elif leftovers and not output.exists():
             problems.append(f"the output folder is not empty: {leftovers}")
-    assert not problems, "\n".join(problems) + "\n" + where
+    if problems:
+        raise AssertionError("\n".join(problems) + "\n" + where)
 
 
 class Refusal:
-    """One bad-input case: run `stage args -o <out>` and check the refusal."""
+    """One bad-input case: run `stage args -o <out>` (with and without --quiet)
+    and check the refusal. `upfront`: the problem is visible on opening the
+    inputs, so no progress may come before the refusal."""
 
-    def __init__(self, stage: str, args: list, names: list):
-        self.stage, self.args, self.names = stage, args, names
+    def __init__(self, stage: str, args: list, names: list, upfront: bool = True):
+        self.stage, self.args, self.names, self.upfront = stage, args, names, upfront
 
     def run(self, out: Path):
-        out.mkdir(parents=True, exist_ok=True)
-        if self.stage == "report":
-            outputs = [out / "results.csv", out / "results.md"]
-            result = run_stage("report", *self.args, "--csv", outputs[0], "--markdown", outputs[1])
-        else:
-            outputs = [out / "result.h5"]
-            result = run_stage(self.stage, *self.args, "-o", outputs[0])
-        check_refusal(result, outputs, self.names)
+        failures = []
+        for quiet in (True, False):
+            folder = out / ("quiet" if quiet else "verbose")
+            folder.mkdir(parents=True, exist_ok=True)
+            if self.stage == "report":
+                outputs = [folder / "results.csv", folder / "results.md"]
+                result = run_stage("report", *self.args, "--csv", outputs[0], "--markdown", outputs[1])
+            else:
+                outputs = [folder / "result.h5"]
+                result = run_stage(self.stage, *self.args, *(["--quiet"] if quiet else []), "-o", outputs[0])
+            try:
+                check_refusal(result, outputs, self.names, self.stage, quiet or self.stage == "report",
+                              self.upfront)
+            except AssertionError as failure:
+                failures.append(str(failure))
+        if failures:
+            raise AssertionError("\n\n".join(failures))
 
 
 # --- the stages' input slots, for the broken-file cases -------------------------
@@ -232,12 +264,12 @@ def network_case(modify, stage, objects, source="W/network"):
     return build
 
 
-def features_case(modify, stage, objects):
+def features_case(modify, stage, objects, upfront=True):
     def build(run, bad):
         p = paths(run)
         path = copy_artifact(p["W/features"], bad / "features.h5", modify)
         args = ["--features", path, "--C", 1] if stage == "train" else evaluate_command(p, features=path)
-        return Refusal(stage, args, [path, *objects])
+        return Refusal(stage, args, [path, *objects], upfront)
     return build
 
 
@@ -339,6 +371,8 @@ CONTENTS = {
     "truth-label-2/features": truth_case(edit("labels/test", with_element(7, 2)), "features", ["/labels/test"]),
     "truth-label-2/evaluate": truth_case(edit("labels/test", with_element(7, 2)), "evaluate", ["/labels/test"]),
     "truth-labels-strings/features": truth_case(edit("labels/train", strings), "features", ["/labels/train"]),
+    "truth-labels-wrong-count/features": truth_case(edit("labels/train", lambda v: v[:-1]), "features",
+                                                    ["/labels/train"]),
     "truth-inputs-rank-1/features": truth_case(edit("inputs/train", np.ravel), "features", ["/inputs/train"]),
     "truth-inputs-rank-3/evaluate": truth_case(
         edit("inputs/test", lambda v: v.reshape(len(v), 7, 1)), "evaluate", ["/inputs/test"]),
@@ -366,15 +400,17 @@ CONTENTS = {
     "network-missing-layer/features": network_case(delete("network/W2"), "features", ["/network/W2"]),
     "network-input-dimension-nan/features": network_case(
         set_attribute("network", "input_dimension", np.nan), "features", ["/network", "input_dimension"]),
+    "network-input-dimension-fractional/features": network_case(
+        set_attribute("network", "input_dimension", 7.5), "features", ["/network", "input_dimension"]),
     "network-of-d5/features": network_of_other_dimension_in_features,
     "network-of-d5/evaluate": network_of_other_dimension_in_evaluate,
     # Features.
     "features-nan/train": features_case(edit("features/train", with_element((3, 5), np.nan)), "train",
-                                        ["/features/train"]),
+                                        ["/features/train"], upfront=False),
     "features-inf/train": features_case(edit("features/train", with_element((59, 0), np.inf)), "train",
-                                        ["/features/train"]),
+                                        ["/features/train"], upfront=False),
     "features-nan/evaluate": features_case(edit("features/test", with_element((400, 1), np.nan)), "evaluate",
-                                           ["/features/test"]),
+                                           ["/features/test"], upfront=False),
     "features-labels-0-1/train": features_case(edit("labels/train", labels01), "train", ["/labels/train"]),
     "features-label-2/train": features_case(edit("labels/train", with_element(11, 2)), "train", ["/labels/train"]),
     "features-one-class-positive/train": features_case(edit("labels/train", np.ones_like), "train",
