@@ -28,7 +28,10 @@ public enum NetworkSchema {
   public static func read(from file: HDF5File, group: String = group) throws -> ReLUNetwork {
     guard file.exists(group) else { throw HDF5Error(file: file.path, object: group, "missing (no network in this file)") }
     let widths = try file.integers("hidden_widths", of: group)
-    let inputDimension = Int(try file.number("input_dimension", of: group))
+    let dimension = try file.integers("input_dimension", of: group)
+    guard dimension.count == 1, let inputDimension = dimension.first, inputDimension > 0, widths.allSatisfy({ $0 > 0 }) else {
+      throw HDF5Error(file: file.path, object: group, "attributes input_dimension \(dimension) and hidden_widths \(widths) must be positive integers")
+    }
     var layers: [Matrix] = []
     var fanIn = inputDimension
     for (name, width) in zip(ReLUNetwork.layerNames(hiddenLayers: widths.count), widths + [1]) {

@@ -22,6 +22,7 @@ public struct TruthArtifact {
     var counts: [Split: Int] = [:]
     for split in Split.allCases {
       let inputs = try file.dataset("/inputs/\(split)", rank: 2)
+      try inputs.expectElements(Double.self)
       try inputs.expect(shape: [inputs.shape[0], inputDimension], "samples × d, d = \(inputDimension) as in /inputs/train")
       guard inputs.shape[0] > 0 else { throw HDF5Error(file: path, object: inputs.name, "has no samples") }
       counts[split] = inputs.shape[0]

@@ -35,15 +35,20 @@ public final class HDF5Dataset {
     }
   }
 
-  /// Reads rows `range` (all of them by default), converting to `T`.
-  public func read<T: HDF5Element>(_: T.Type = T.self, rows range: Range<Int>? = nil) throws -> [T] {
-    let range = range ?? 0..<(shape.first ?? 1)
+  /// Checks that the stored elements are of `T`'s class (any precision).
+  public func expectElements<T: HDF5Element>(_: T.Type) throws {
     let type = H5Dget_type(id)
     defer { H5Tclose(type) }
     let typeClass = H5Tget_class(type)
     guard typeClass == T.typeClass else {
       throw file.error(name, "expected \(T.className) data, found \(describe(typeClass))")
     }
+  }
+
+  /// Reads rows `range` (all of them by default), converting to `T`.
+  public func read<T: HDF5Element>(_: T.Type = T.self, rows range: Range<Int>? = nil) throws -> [T] {
+    let range = range ?? 0..<(shape.first ?? 1)
+    try expectElements(T.self)
     var values = [T](repeating: T(), count: (shape.isEmpty ? 1 : range.count) * rowLength)
     try withSelection(rows: range) { memory, fileSpace in
       try values.withUnsafeMutableBufferPointer { buffer in

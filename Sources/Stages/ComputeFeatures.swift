@@ -32,7 +32,9 @@ public struct ComputeFeatures: Sendable {
     guard network.inputDimension == truth.inputDimension else {
       throw StageError("\(networkPath): the network takes inputs of dimension \(network.inputDimension), but \(truthPath) has d = \(truth.inputDimension)")
     }
-    guard let selection = network.layers(named: layer) else { throw unknownLayer(layer, in: network) }
+    guard let selection = network.layers(named: layer) else {
+      throw StageError("\(networkPath): \(unknownLayer(layer, in: network))")
+    }
     let name = network.name(of: selection)
     let blocks = LayerBlocks(network, selection)
     let splits = kind.isLabelDependent && !allowLabelLeak ? [Split.train] : Split.allCases

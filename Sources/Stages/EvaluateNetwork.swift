@@ -38,6 +38,7 @@ public struct EvaluateNetwork: Sendable {
       throw StageError("\(featuresPath) has \(features.sampleCounts[split]!) \(split) samples, \(truthPath) has \(truth.sampleCounts[split]!)")
     }
 
+    let labels = Dictionary(uniqueKeysWithValues: try Split.allCases.map { ($0, try truth.labels($0)) })
     var classifier: [Split: Double] = [:]
     let leaked = features.testFeaturesLeakLabels && allowLabelLeak
     if features.featureKind.isLabelDependent && !leaked {
@@ -51,7 +52,7 @@ public struct EvaluateNetwork: Sendable {
         progress.advance(by: rows.sampleCount)
       }
       progress.finish()
-      classifier[split] = zeroOneError(predicted: predicted, labels: try truth.labels(split))
+      classifier[split] = zeroOneError(predicted: predicted, labels: labels[split]!)
     }
 
     // Each candidate applies blockwise: layer k of the selection gets its block.
@@ -71,8 +72,7 @@ public struct EvaluateNetwork: Sendable {
         progress.advance(by: x.rows)
       }
       progress.finish()
-      let labels = try truth.labels(split)
-      networkErrors[split] = predicted.map { zeroOneError(predicted: $0, labels: labels) }
+      networkErrors[split] = predicted.map { zeroOneError(predicted: $0, labels: labels[split]!) }
     }
     let trainErrors = [classifier[.train]!] + networkErrors[.train]!
     let testErrors = [classifier[.test] ?? .nan] + networkErrors[.test]!

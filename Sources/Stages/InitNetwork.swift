@@ -28,7 +28,9 @@ public struct InitNetwork: Sendable {
   public func run(output: String, log: StageLog) throws {
     var generator = LegacyGenerator(seed: seed)
     let shapeOnly = ReLUNetwork(layers: generator.drawLayers(inputDimension: inputDimension, widths: widths))
-    guard let selection = shapeOnly.layers(named: layer) else { throw unknownLayer(layer, in: shapeOnly) }
+    guard let selection = shapeOnly.layers(named: layer) else {
+      throw StageError("--layer \(layer): \(unknownLayer(layer, in: shapeOnly))")
+    }
     let index = selection.lowerBound
     var network: ReLUNetwork
     if let carriedFrom {
@@ -59,6 +61,7 @@ public struct InitNetwork: Sendable {
   }
 }
 
-func unknownLayer(_ name: String, in network: ReLUNetwork) -> StageError {
-  StageError("unknown layer '\(name)': this network has \(network.layerNames.joined(separator: ", ")) and all (W and V name W1 and W2)")
+/// Why `name` selects no layer of `network`.
+func unknownLayer(_ name: String, in network: ReLUNetwork) -> String {
+  "unknown layer '\(name)': the network has \(network.layerNames.joined(separator: ", ")) and all (W and V name W1 and W2)"
 }

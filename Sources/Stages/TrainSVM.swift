@@ -15,8 +15,11 @@ public struct TrainSVM: Sendable {
 
   public func run(output: String, log: StageLog) throws {
     let features = try FeaturesArtifact(path: featuresPath)
-    let rows = try features.rows(.train)
     let y = try features.labels(.train)
+    guard y.contains(1) && y.contains(-1) else {
+      throw StageError("\(featuresPath): /labels/train: the training set has one class only (\(format(y[0])))")
+    }
+    let rows = try features.rows(.train)
     log("layer \(features.layer): training on \(y.count) samples × \(features.featureCount) features (\(features.storage.rawValue))")
     let started = Date()
     let (solution, weights): (SVMSolution, [Double])

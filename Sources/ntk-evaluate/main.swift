@@ -1,3 +1,3 @@
 import StageCLI
 
-EvaluateCommand.main()
+EvaluateCommand.runStage()

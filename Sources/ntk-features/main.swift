@@ -1,3 +1,3 @@
 import StageCLI
 
-FeaturesCommand.main()
+FeaturesCommand.runStage()

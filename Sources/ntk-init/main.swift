@@ -1,3 +1,3 @@
 import StageCLI
 
-InitCommand.main()
+InitCommand.runStage()

@@ -1,3 +1,3 @@
 import StageCLI
 
-ReportCommand.main()
+ReportCommand.runStage()

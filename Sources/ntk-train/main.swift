@@ -1,3 +1,3 @@
 import StageCLI
 
-TrainCommand.main()
+TrainCommand.runStage()

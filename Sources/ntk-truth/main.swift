@@ -1,3 +1,3 @@
 import StageCLI
 
-TruthCommand.main()
+TruthCommand.runStage()

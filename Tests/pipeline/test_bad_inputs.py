@@ -47,7 +47,9 @@ def check_refusal(result, outputs: list[Path], names: list, stage: str, quiet: b
     elif result.returncode == 0:
         problems.append("the stage succeeded on bad input")
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    progress = [] if quiet else [line for line in lines if line.startswith(f"ntk-{stage}: ")]
+    # Errors read "ntk-<stage>: error: …"; any other "ntk-<stage>: " line is progress.
+    progress = [] if quiet else [line for line in lines
+                                 if line.startswith(f"ntk-{stage}: ") and not line.startswith(f"ntk-{stage}: error: ")]
     messages = [line for line in lines if line not in progress]
     if len(messages) != 1:
         problems.append(f"expected exactly one line on stderr{'' if quiet else ' besides progress'}, "

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+
+extension ParsableCommand {
+  /// Parses the command line and runs the stage. Any failure — a bad option
+  /// or a refused input — is one line on stderr, `program: message`, and a
+  /// non-zero exit; `--help` prints the usual help on stdout.
+  public static func runStage() -> Never {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+      Foundation.exit(0)
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        Foundation.exit(0)
+      }
+      let program = configuration.commandName ?? "ntk"
+      let message = message(for: error).split(separator: "\n").joined(separator: " ")
+      FileHandle.standardError.write(Data("\(program): error: \(message)\n".utf8))
+      Foundation.exit(code.rawValue)
+    }
+  }
+}
