@@ -11,7 +11,7 @@ import NTKMath
 ///     /dual_coef        n_sv     y_i α_i (`dual_coef_`)
 ///     /n_support        2        support vectors of class −1, +1 (`n_support_`)
 ///     /kernel           m × m    the empirical tangent kernel on the training set
-///                                (when trained from factored features)
+///                                (when trained from it and m² · 8 bytes ≤ 256 MiB)
 public struct SVMArtifact {
   public static let kind = "linear SVM"
   public let path: String
@@ -39,14 +39,15 @@ public struct SVMArtifact {
 
   public static func write(
     to path: String, provenance: Provenance, layer: String, blocks: LayerBlocks,
-    solution: SVMSolution, weights: [Double], kernel: Matrix?, parameters: SVMParameters
+    solution: SVMSolution, weights: [Double], kernel: Matrix?, solvedFrom: String, parameters: SVMParameters
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(to: file, artifact: kind, description:
         "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
       try file.setAttributes([
         "layer": .string(layer),
-        "solver": .string("libsvm \(libsvmVersion) C-SVC, \(kernel == nil ? "linear" : "precomputed tangent") kernel, shrinking on (scikit-learn SVC(kernel='linear'))"),
+        "solver": .string("libsvm \(libsvmVersion) C-SVC, shrinking on, as scikit-learn SVC(kernel='linear')"),
+        "solved_from": .string(solvedFrom),
         "C": .double(parameters.C),
         "tolerance": .double(parameters.tolerance),
       ])

@@ -52,7 +52,9 @@ public enum LinearSVM {
     -> (solution: SVMSolution, weights: [Double])
   {
     precondition(features.rows == labels.count)
-    let solution = try solve(labels: labels, parameters: parameters, kernelType: Int32(LINEAR)) { i, nodes in
+    let nonzeros = features.values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+    let solution = try solve(labels: labels, parameters: parameters, kernelType: Int32(LINEAR), nodeCount: nonzeros) {
+      i, nodes in
       for j in 0..<features.columns where features[i, j] != 0 {
         nodes.append(svm_node(index: Int32(j + 1), value: features[i, j]))
       }
@@ -65,24 +67,45 @@ public enum LinearSVM {
   /// Trains from a precomputed kernel matrix K (n × n, K[i][j] = ⟨x_i, x_j⟩).
   public static func train(kernel: Matrix, labels: [Double], parameters: SVMParameters) throws -> SVMSolution {
     precondition(kernel.rows == labels.count && kernel.columns == labels.count)
-    return try solve(labels: labels, parameters: parameters, kernelType: Int32(PRECOMPUTED)) { i, nodes in
+    return try train(kernelRows: { kernel.rows($0) }, labels: labels, parameters: parameters)
+  }
+
+  /// Trains from a kernel given by blocks of rows, `kernelRows(range)` being
+  /// K[range, :]: libsvm holds the n × n kernel (16 bytes an entry), and its
+  /// iterations then look entries up instead of computing dot products.
+  public static func train(kernelRows: (Range<Int>) -> Matrix, labels: [Double], parameters: SVMParameters) throws
+    -> SVMSolution
+  {
+    let n = labels.count
+    // Blocks of at most 16 MiB: below glibc's mmap threshold, so they reuse memory.
+    let blockRows = max(1, (16 << 20) / max(8 * n, 1))
+    var block = Matrix(rows: 0, columns: n)
+    var blockStart = 0
+    return try solve(labels: labels, parameters: parameters, kernelType: Int32(PRECOMPUTED), nodeCount: n * (n + 1)) {
+      i, nodes in
+      if i >= blockStart + block.rows {
+        blockStart = i
+        block = kernelRows(i..<min(i + blockRows, n))
+        precondition(block.columns == n, "kernel rows of \(block.columns) columns for \(n) samples")
+      }
       nodes.append(svm_node(index: 0, value: Double(i + 1)))
-      for j in 0..<kernel.columns { nodes.append(svm_node(index: Int32(j + 1), value: kernel[i, j])) }
+      for j in 0..<n { nodes.append(svm_node(index: Int32(j + 1), value: block[i - blockStart, j])) }
     }
   }
 
-  /// Builds libsvm's problem with `appendNodes(i, &nodes)` writing sample i, and solves it.
+  /// Builds libsvm's problem — `appendNodes(i, nodes)` writes sample i, at
+  /// most `nodeCount` nodes in all — and solves it.
   private static func solve(
-    labels: [Double], parameters: SVMParameters, kernelType: Int32,
-    appendNodes: (Int, inout [svm_node]) -> Void
+    labels: [Double], parameters: SVMParameters, kernelType: Int32, nodeCount: Int,
+    appendNodes: (Int, NodeBuffer) -> Void
   ) throws -> SVMSolution {
     try validate(labels: labels, parameters: parameters)
     ntk_svm_silence()
-    var nodes: [svm_node] = []
-    var starts: [Int] = []
+    let nodes = NodeBuffer(capacity: nodeCount + labels.count)
+    var rows: [UnsafeMutablePointer<svm_node>?] = []
     for i in labels.indices {
-      starts.append(nodes.count)
-      appendNodes(i, &nodes)
+      rows.append(nodes.base + nodes.count)
+      appendNodes(i, nodes)
       nodes.append(svm_node(index: -1, value: 0))
     }
     // scikit-learn hands libsvm its classes sorted (−1 first). For ±1 labels
@@ -99,9 +122,8 @@ public enum LinearSVM {
     param.probability = 0
     param.nr_weight = 0
 
-    return try nodes.withUnsafeMutableBufferPointer { nodeBuffer in
-      var rows = starts.map { nodeBuffer.baseAddress! + $0 as UnsafeMutablePointer<svm_node>? }
-      return try rows.withUnsafeMutableBufferPointer { rowBuffer in
+    return try withExtendedLifetime(nodes) {
+      try rows.withUnsafeMutableBufferPointer { rowBuffer in
         try negated.withUnsafeMutableBufferPointer { y in
           var problem = svm_problem(l: Int32(labels.count), y: y.baseAddress, x: rowBuffer.baseAddress)
           if let message = svm_check_parameter(&problem, &param) {

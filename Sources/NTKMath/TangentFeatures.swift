@@ -101,17 +101,19 @@ public enum FeatureRows: Sendable {
     }
   }
 
-  /// The Gram matrix K[i][j] = ⟨g(x_i), g(x_j)⟩: the empirical tangent kernel
-  /// of the selected layers. For factored blocks K = Σ_k (Δ_k Δ_kᵀ) ⊙ (Z_k Z_kᵀ).
-  public func gram() -> Matrix {
+  /// Rows `rows` of the Gram matrix K[i][j] = ⟨g(x_i), g(x_j)⟩, the empirical
+  /// tangent kernel of the selected layers (all rows by default). For factored
+  /// blocks K = Σ_k (Δ_k Δ_kᵀ) ⊙ (Z_k Z_kᵀ): two products and an elementwise one.
+  public func gram(rows: Range<Int>? = nil) -> Matrix {
+    let rows = rows ?? 0..<sampleCount
     switch self {
     case .dense(let f):
-      return BLAS.product(f, f, transposeB: true)
+      return BLAS.product(f.rows(rows), f, transposeB: true)
     case .factored(let factors):
-      var k = Matrix(rows: sampleCount, columns: sampleCount)
+      var k = Matrix(rows: rows.count, columns: sampleCount)
       for factor in factors {
-        let block = BLAS.product(factor.delta, factor.delta, transposeB: true)
-          * BLAS.product(factor.input, factor.input, transposeB: true)
+        let block = BLAS.product(factor.delta.rows(rows), factor.delta, transposeB: true)
+          * BLAS.product(factor.input.rows(rows), factor.input, transposeB: true)
         for i in k.values.indices { k.values[i] += block.values[i] }
       }
       return k

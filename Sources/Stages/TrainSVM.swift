@@ -4,13 +4,22 @@ import LinearSVM
 import NTKMath
 
 /// Stage 4: a linear SVM on the training features.
+///
+/// libsvm solves it from the precomputed tangent kernel K = G Gᵀ (BLAS
+/// products; from the factors for factored features) when libsvm's copy of K
+/// (16 bytes an entry) fits in `kernelMemory`; otherwise, for dense features
+/// only, from the feature rows with its linear kernel. Either way w = Σ c_i g_i.
 public struct TrainSVM: Sendable {
   public var featuresPath: String
   public var parameters: SVMParameters
+  public var kernelMemory: Int
+  /// The kernel is kept in the artifact up to this many bytes (8 an entry).
+  public static let storedKernelLimit = 256 << 20
 
-  public init(featuresPath: String, parameters: SVMParameters) {
+  public init(featuresPath: String, parameters: SVMParameters, kernelMemory: Int = 8 << 30) {
     self.featuresPath = featuresPath
     self.parameters = parameters
+    self.kernelMemory = kernelMemory
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -22,16 +31,21 @@ public struct TrainSVM: Sendable {
     let rows = try features.rows(.train)
     log("layer \(features.layer): training on \(y.count) samples × \(features.featureCount) features (\(features.storage.rawValue))")
     let started = Date()
+    let n = y.count
     let (solution, weights): (SVMSolution, [Double])
     var kernel: Matrix? = nil
+    var solvedFrom = "the precomputed tangent kernel K = G Gᵀ"
     do {
-      switch rows {
-      case .dense(let x):
+      if case .dense(let x) = rows, n.multipliedReportingOverflow(by: n * 16).partialValue > kernelMemory || n > 1 << 20 {
         (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
-      case .factored:
-        // From the factors: K = Σ (ΔΔᵀ) ⊙ (ZZᵀ), then w = Σ c_i g_i blockwise.
-        kernel = rows.gram()
-        solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
+        solvedFrom = "the feature rows, with libsvm's linear kernel"
+      } else {
+        if n * n * 8 <= Self.storedKernelLimit {
+          kernel = rows.gram()
+          solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
+        } else {
+          solution = try LinearSVM.train(kernelRows: { rows.gram(rows: $0) }, labels: y, parameters: parameters)
+        }
         weights = rows.combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
       }
     } catch let error as SVMError {
@@ -41,6 +55,7 @@ public struct TrainSVM: Sendable {
     let provenance = Provenance(program: "ntk-train", inputFiles: [featuresPath])
     try SVMArtifact.write(
       to: output, provenance: provenance, layer: features.layer, blocks: features.blocks,
-      solution: solution, weights: weights, kernel: kernel, parameters: parameters)
+      solution: solution, weights: weights, kernel: kernel, solvedFrom: solvedFrom,
+      parameters: parameters)
   }
 }

@@ -45,7 +45,8 @@ def expected_datasets(name: str, nsv: int | None = None) -> dict[str, tuple]:
                 "labels/test": (M_TEST,)}
     if kind == "svm":
         p = int(np.prod(LAYER_SHAPES[step]))
-        return {"weights": (p,), "intercept": (), "support": (nsv,), "dual_coef": (nsv,), "n_support": (2,)}
+        return {"weights": (p,), "intercept": (), "support": (nsv,), "dual_coef": (nsv,), "n_support": (2,),
+                "kernel": (M, M)}
     return {"errors/model": (6,), "errors/train_error": (6,), "errors/test_error": (6,), **network("network")}
 
 
@@ -218,7 +219,9 @@ def test_svm_is_consistent(run, step):
     with h5py.File(run.artifact(step, "svm"), "r") as f:
         w, b = f["weights"][()], f["intercept"][()]
         support, dual, n_support = f["support"][()], f["dual_coef"][()], f["n_support"][()]
-        C = f.attrs["C"]
+        C, kernel = f.attrs["C"], f["kernel"][()]
+    # The stored kernel is the empirical tangent kernel of the training features.
+    assert np.abs(kernel - g @ g.T).max() <= 1e-12 * np.abs(kernel).max()
     assert C == SMALL_PARAMS["C"]
     assert n_support.sum() == len(support) == len(dual) > 0
     assert len(set(support.tolist())) == len(support) and support.min() >= 0 and support.max() < M
