@@ -65,8 +65,28 @@ public struct ReLUNetwork: Equatable, Sendable {
     return ForwardPass(inputs: inputs, preactivations: preactivations, output: output)
   }
 
+  /// z_k, the input of layer k, for the rows of `x` (z_0 = x).
+  public func input(ofLayer k: Int, for x: Matrix) -> Matrix {
+    layers[..<k].reduce(x) { z, weights in BLAS.product(z, weights, transposeB: true).map(relu) }
+  }
+
+  /// f(x) computed from z_k, the input of layer k: the layers below k are
+  /// not recomputed (candidates that differ only from layer k on share z_k).
+  public func output(fromInput z: Matrix, ofLayer k: Int) -> [Double] {
+    output(fromPreactivation: BLAS.product(z, layers[k], transposeB: true), ofLayer: k)
+  }
+
+  /// f(x) computed from a_k = z_k · W_kᵀ, the pre-activation of layer k (for u, f itself).
+  public func output(fromPreactivation a: Matrix, ofLayer k: Int) -> [Double] {
+    guard k < layers.count - 1 else { return a.values }
+    let top = layers[(k + 1)..<(layers.count - 1)].reduce(a.map(relu)) { z, weights in
+      BLAS.product(z, weights, transposeB: true).map(relu)
+    }
+    return BLAS.product(top, layers.last!, transposeB: true).values
+  }
+
   /// sgn(f(x)) for the rows of `x`.
-  public func predict(_ x: Matrix) -> [Double] { forward(x).output.map(sign) }
+  public func predict(_ x: Matrix) -> [Double] { output(fromInput: x, ofLayer: 0).map(sign) }
 }
 
 /// relu(a) = max(a, 0).

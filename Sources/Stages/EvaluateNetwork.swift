@@ -58,6 +58,9 @@ public struct EvaluateNetwork: Sendable {
     // Each candidate applies blockwise: layer k of the selection gets its block.
     let learned = features.blocks.split(svm.weights)
     let candidates: [(Matrix, Matrix) -> Matrix] = [{ t0, _ in t0 }, { _, tc in tc }, { _, tc in -tc }, { $0 * $1 }, { -($0 * $1) }]
+    // −θc and −θ0⊙θc of a single layer: their pre-activations are exactly the
+    // negated ones of θc and θ0⊙θc, so they need no product of their own.
+    let negationOf: [Int: Int] = selection.count == 1 ? [2: 1, 4: 3] : [:]
     let networks = candidates.map { candidate -> ReLUNetwork in
       var n = network
       for (k, l) in selection.enumerated() { n.layers[l] = candidate(network.layers[l], learned[k]) }
@@ -68,7 +71,14 @@ public struct EvaluateNetwork: Sendable {
       var predicted = [[Double]](repeating: [], count: networks.count)
       let progress = Progress(log, "\(networks.count) candidate networks on \(split) inputs", total: truth.sampleCounts[split]!)
       try truth.inputs(split).forEachBlock { _, x in
-        for (k, candidate) in networks.enumerated() { predicted[k] += candidate.predict(x) }
+        let l = selection.lowerBound
+        let shared = network.input(ofLayer: l, for: x)
+        var preactivations: [Int: Matrix] = [:]
+        for (k, candidate) in networks.enumerated() {
+          let a = negationOf[k].map { -preactivations[$0]! } ?? BLAS.product(shared, candidate.layers[l], transposeB: true)
+          preactivations[k] = a
+          predicted[k] += candidate.output(fromPreactivation: a, ofLayer: l).map(sign)
+        }
         progress.advance(by: x.rows)
       }
       progress.finish()
