@@ -6,22 +6,33 @@ SHELL := bash
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules --no-builtin-variables
 
-# One OpenBLAS thread per stage: the products here are small, and `make -j`
-# runs stages side by side (see README, "Threads").
+# One OpenBLAS thread per stage: the two cores here are one physical core's
+# hyperthreads, and `make -j` runs stages side by side (README, "Threads").
 export OPENBLAS_NUM_THREADS ?= 1
+# Debian's OpenBLAS 0.3.21 does not recognise some virtualised CPUs and falls
+# back to its slowest kernel (Prescott); name the core from the CPU's flags,
+# unless the environment already names one.
+ifeq ($(origin OPENBLAS_CORETYPE),undefined)
+cpu_flags := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has = $(if $(filter-out $(cpu_flags),$1),,yes)
+OPENBLAS_CORETYPE := $(if $(call has,avx512f avx512bw avx512vl avx512dq),SkylakeX,$(if $(call has,avx2 fma),Haswell))
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
+endif
 # A command prefix for every stage, e.g. LAUNCH="srun -N1 -n1 --exclusive".
 LAUNCH ?=
 PIPELINE ?= notebook
 
 BIN := .build/release
-STAGES := truth init features train evaluate report
+STAGES := truth init features train evaluate report sweep-report
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
 .DEFAULT_GOAL := run
-.PHONY: run system-deps build test test-swift test-pipeline bench clean clean-runs
+.PHONY: run system-deps build test test-swift test-pipeline test-slurm bench clean clean-runs
 
 # --- build ---------------------------------------------------------------
 system-deps:
@@ -50,6 +61,10 @@ $(VENV)/.installed: requirements-dev.txt | system-deps
 # --- the pipeline --------------------------------------------------------
 include pipelines/$(PIPELINE).mk
 
+# --- sweeps: many runs and a report over them (pipelines/sweep.mk) --------
+.PHONY: learning-curve width-sweep
+include pipelines/learning-curve.mk pipelines/width-sweep.mk
+
 # --- tests and benchmarks ------------------------------------------------
 test: test-swift test-pipeline
 
@@ -58,6 +73,9 @@ test-swift: | system-deps
 
 test-pipeline: $(BINARIES) $(VENV)/.installed
 	$(VENV)/bin/pytest -q Tests/pipeline
+
+test-slurm:
+	@scripts/test-slurm.sh
 
 bench: $(BINARIES) $(VENV)/.installed
 	$(PYTHON) bench/bench.py

@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "ntk-train", targets: ["ntk-train"]),
     .executable(name: "ntk-evaluate", targets: ["ntk-evaluate"]),
     .executable(name: "ntk-report", targets: ["ntk-report"]),
+    .executable(name: "ntk-sweep-report", targets: ["ntk-sweep-report"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -20,12 +21,14 @@ let package = Package(
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
     // Libraries: the mathematics, the file layer, the artifact schemas, the stages.
     .target(name: "LegacyRandom"),
     .target(name: "NTKMath", dependencies: ["COpenBLAS"]),
     .target(name: "LinearSVM", dependencies: ["CLibSVM", "NTKMath"]),
-    .target(name: "HDF5IO", dependencies: ["CHDF5"]),
+    .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
+    .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
     .target(
       name: "Stages",
@@ -41,6 +44,7 @@ let package = Package(
     .executableTarget(name: "ntk-train", dependencies: ["StageCLI"]),
     .executableTarget(name: "ntk-evaluate", dependencies: ["StageCLI"]),
     .executableTarget(name: "ntk-report", dependencies: ["StageCLI"]),
+    .executableTarget(name: "ntk-sweep-report", dependencies: ["StageCLI"]),
 
     .testTarget(
       name: "NTKTests",

@@ -4,26 +4,52 @@ import HDF5IO
 /// Writes an artifact under a temporary name in the destination folder and
 /// renames it into place only once it is complete: a killed or failed stage
 /// never leaves a file with the final name. The temporary name carries the
-/// process id and a random tag, so concurrent writers never collide.
+/// host, the process id and a random tag, so concurrent writers (also on
+/// other hosts sharing the folder) never collide; temporaries left by killed
+/// processes of this host are removed by the next writer of the same file.
 public enum AtomicOutput {
   public static func write(to path: String, _ body: (HDF5File) throws -> Void) throws {
+    // Past a file-size limit, fail the write (EFBIG) instead of dying by SIGXFSZ.
+    signal(SIGXFSZ, SIG_IGN)
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let prefix = ".\(url.lastPathComponent).\(ProcessInfo.processInfo.hostName)."
+    removeStaleTemporaries(in: folder, prefix: prefix)
     let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(tag).tmp").path
+    let temporary = folder.appendingPathComponent("\(prefix)\(getpid()).\(tag).tmp").path
     TemporaryFiles.register(temporary)
     defer { TemporaryFiles.unregister(temporary) }
     do {
       let file = try HDF5File.create(temporary)
       try body(file)
+      if let digest = file.contentDigest() {
+        try file.setAttributes([
+          "content_sha256": .string(digest),
+          "content_sha256_definition": .string(HDF5File.contentDigestDefinition),
+        ])
+      }
       try file.close()
       guard rename(temporary, path) == 0 else {
         throw HDF5Error(file: path, "cannot move the finished file into place (\(String(cString: strerror(errno))))")
       }
+    } catch var error as HDF5Error {
+      unlink(temporary)
+      if error.file == temporary { error.file = path }  // name the file the user asked for
+      throw error
     } catch {
       unlink(temporary)
       throw error
+    }
+  }
+
+  /// Removes `<prefix><pid>.<tag>.tmp` files whose process no longer exists.
+  private static func removeStaleTemporaries(in folder: URL, prefix: String) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+      let fields = name.dropFirst(prefix.count).split(separator: ".")
+      guard let pid = fields.first.flatMap({ Int32($0) }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      unlink(folder.appendingPathComponent(name).path)
     }
   }
 }

@@ -14,15 +14,14 @@ import NTKMath
 ///                                (when trained from it and m² · 8 bytes ≤ 256 MiB)
 public struct SVMArtifact {
   public static let kind = "linear SVM"
-  public let path: String
+  public let file: HDF5File
   public let weights: [Double]
   public let intercept: Double
   public let layer: String
   public let blocks: LayerBlocks
 
   public init(path: String) throws {
-    self.path = path
-    let file = try HDF5File.open(path)
+    file = try HDF5File.open(path)
     try file.expectArtifact(Self.kind)
     layer = try file.string("layer")
     blocks = try LayerBlocks.read(from: file)

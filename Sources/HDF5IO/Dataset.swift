@@ -31,6 +31,7 @@ public final class HDF5Dataset {
         guard H5Dwrite(id, T.nativeType, memory, fileSpace, ntk_h5p_default(), buffer.baseAddress) >= 0 else {
           throw file.error(name, "cannot write rows \(start)..<\(start + rows) (disk full?)")
         }
+        file.digests?.add(name, rows: start..<(start + rows), bytes: UnsafeRawBufferPointer(buffer))
       }
     }
   }
@@ -98,6 +99,7 @@ extension HDF5File {
       H5Dcreate2(id, object, T.nativeType, space, $0, dcpl, ntk_h5p_default())
     }
     guard dataset >= 0 else { throw error(object, "cannot create the dataset") }
+    digests?.start(object, shape: shape)
     return HDF5Dataset(file: self, name: object, id: dataset, shape: shape)
   }
 
@@ -155,6 +157,8 @@ extension HDF5File {
     defer { H5Dclose(dataset) }
     let status = withCStrings(strings) { H5Dwrite(dataset, type, ntk_h5s_all(), ntk_h5s_all(), ntk_h5p_default(), $0) }
     guard status >= 0 else { throw error(object, "cannot write the strings") }
+    digests?.start(object, shape: [strings.count])
+    digests?.add(object, strings: strings)
   }
 
   /// Reads a one-dimensional dataset of strings.

@@ -8,10 +8,13 @@ public final class HDF5File {
   public let path: String
   let id: hid_t
   private var isOpen = true
+  /// Digests of the datasets written, for a file being created.
+  let digests: DigestRecorder?
 
-  private init(path: String, id: hid_t) {
+  private init(path: String, id: hid_t, writing: Bool) {
     self.path = path
     self.id = id
+    self.digests = writing ? DigestRecorder() : nil
   }
 
   /// Opens an existing file read-only, with a clear error for a missing,
@@ -27,7 +30,7 @@ public final class HDF5File {
     guard H5Fis_hdf5(path) > 0 else { throw HDF5Error(file: path, "not an HDF5 file (or truncated)") }
     let id = H5Fopen(path, ntk_h5f_acc_rdonly(), ntk_h5p_default())
     guard id >= 0 else { throw HDF5Error(file: path, "cannot be opened as HDF5 (damaged?)") }
-    return HDF5File(path: path, id: id)
+    return HDF5File(path: path, id: id, writing: false)
   }
 
   /// Creates a new file, failing if one exists at `path`.
@@ -35,7 +38,7 @@ public final class HDF5File {
     ntk_h5_silence_errors()
     let id = H5Fcreate(path, ntk_h5f_acc_excl(), ntk_h5p_default(), ntk_h5p_default())
     guard id >= 0 else { throw HDF5Error(file: path, "cannot create the file (\(String(cString: strerror(errno))))") }
-    return HDF5File(path: path, id: id)
+    return HDF5File(path: path, id: id, writing: true)
   }
 
   /// Flushes and closes the file.

@@ -19,7 +19,10 @@ extension ParsableCommand {
       let program = configuration.commandName ?? "ntk"
       let message = message(for: error).split(separator: "\n").joined(separator: " ")
       FileHandle.standardError.write(Data("\(program): error: \(message)\n".utf8))
-      Foundation.exit(code.rawValue)
+      // Skip exit handlers: HDF5's would retry flushing a file whose write
+      // failed (disk full) and can crash. Outputs are complete or removed.
+      fflush(nil)
+      _exit(code.rawValue)
     }
   }
 }

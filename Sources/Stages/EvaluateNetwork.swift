@@ -23,9 +23,13 @@ public struct EvaluateNetwork: Sendable {
 
   public func run(output: String, log: StageLog) throws {
     let truth = try TruthArtifact(path: truthPath)
-    let network = try NetworkSchema.read(from: HDF5File.open(networkPath))
+    let networkFile = try HDF5File.open(networkPath)
+    let network = try NetworkSchema.read(from: networkFile)
     let features = try FeaturesArtifact(path: featuresPath)
     let svm = try SVMArtifact(path: svmPath)
+    try features.file.requireMade(from: truth.file)
+    try features.file.requireMade(from: networkFile)
+    try svm.file.requireMade(from: features.file)
     guard svm.layer == features.layer, svm.blocks == features.blocks else {
       throw StageError("\(svmPath) was trained on \(svm.blocks), but \(featuresPath) holds \(features.blocks)")
     }

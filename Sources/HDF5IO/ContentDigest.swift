@@ -1,0 +1,55 @@
+import ContentDigest
+
+/// The SHA-256 content digest of a file written through HDF5File, computed
+/// from what is written, as it is written:
+///
+///     SHA-256 of the lines "<dataset path> (<shape>) <SHA-256 of its elements>\n",
+///     sorted by path; elements as little-endian float64 or int64 in row-major
+///     order, strings as UTF-8 each followed by a NUL byte.
+///
+/// It depends on the data only (not on attributes, times or layout), so the
+/// same results give the same digest, and anyone can recompute it with h5py.
+final class DigestRecorder {
+  private var hashers: [String: (shape: [Int], hasher: SHA256, rows: Int)] = [:]
+  private(set) var outOfOrder: [String] = []
+
+  func start(_ name: String, shape: [Int]) { hashers[name] = (shape, SHA256(), 0) }
+
+  /// Adds `bytes`, the rows `start ..< start + rows` of dataset `name`; rows
+  /// must arrive in order for the digest to be defined.
+  func add(_ name: String, rows: Range<Int>, bytes: UnsafeRawBufferPointer) {
+    guard let entry = hashers[name] else { return }
+    guard rows.lowerBound == entry.rows else {
+      outOfOrder.append(name)
+      return
+    }
+    entry.hasher.update(bytes)
+    hashers[name]!.rows = rows.upperBound
+  }
+
+  func add(_ name: String, strings: [String]) {
+    guard let entry = hashers[name] else { return }
+    for string in strings { entry.hasher.update(string + "\0") }
+  }
+
+  /// The file's digest, or nil when some dataset was written out of order.
+  func finish() -> String? {
+    guard outOfOrder.isEmpty else { return nil }
+    let lines = hashers.map { name, entry in
+      "\(name) (\(entry.shape.map(String.init).joined(separator: ","))) \(entry.hasher.finish())\n"
+    }
+    let file = SHA256()
+    for line in lines.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { file.update(line) }
+    return file.finish()
+  }
+}
+
+extension HDF5File {
+  /// Definition of `content_sha256`, written next to it in every artifact.
+  public static let contentDigestDefinition =
+    "SHA-256 of the lines '<dataset path> (<shape>) <SHA-256 of its elements>\\n' sorted by path; elements as little-endian float64/int64 in row-major order, strings as UTF-8 each followed by NUL"
+
+  /// The content digest of everything written so far (see DigestRecorder);
+  /// nil for a file opened for reading or written out of row order.
+  public func contentDigest() -> String? { digests?.finish() }
+}

@@ -1,0 +1,223 @@
+import Artifacts
+import Foundation
+import HDF5IO
+import NTKMath
+import Stages
+import Testing
+
+/// The sweep report: mean ± std over teacher seeds, grouping, order, output.
+@Suite struct SweepReportTests {
+  static func parameters(layers: [String] = ["W", "V", "u"], m: Int = 100, widths: [Int] = [25, 25]) -> SweepParameters {
+    SweepParameters(
+      layers: layers, initSeeds: Array(0..<layers.count), inputDimension: 25, teacherWidths: [25, 25],
+      trainSamples: m, testSamples: 2000, widths: widths)
+  }
+
+  static func row(_ p: SweepParameters, seed: Int, step: String, model: String, train: Double, test: Double) -> SweepRow {
+    SweepRow(parameters: p, teacherSeed: seed, step: step, model: model, trainError: train, testError: test)
+  }
+
+  @Test func meanAndSampleStandardDeviation() {
+    let value = MeanAndDeviation([0.1, 0.2, 0.3, 0.4])
+    #expect(value.count == 4)
+    #expect(abs(value.mean - 0.25) < 1e-15)
+    // Σ(x − 0.25)² = 0.05 over n − 1 = 3.
+    #expect(abs(value.standardDeviation - (0.05 / 3).squareRoot()) < 1e-15)
+  }
+
+  @Test func notReportedValuesAreLeftOut() {
+    let value = MeanAndDeviation([0.2, .nan, 0.4])
+    #expect(value.count == 2)
+    #expect(abs(value.mean - 0.3) < 1e-15)
+    #expect(abs(value.standardDeviation - 0.02.squareRoot()) < 1e-15)
+    let one = MeanAndDeviation([0.31055, .nan])
+    #expect(one.count == 1 && one.mean == 0.31055 && one.standardDeviation.isNaN)
+    let none = MeanAndDeviation([.nan])
+    #expect(none.count == 0 && none.mean.isNaN && none.standardDeviation.isNaN)
+  }
+
+  /// Rows group by every parameter but the teacher seed, then step and model;
+  /// points that differ in any other parameter are never averaged together.
+  @Test func groupsOverTeacherSeedsOnly() throws {
+    let small = Self.parameters(m: 50), large = Self.parameters(m: 100), wide = Self.parameters(m: 50, widths: [50, 50])
+    var rows: [SweepRow] = []
+    for (seed, offset) in [(124, 0.0), (125, 0.1), (126, 0.2)] {
+      for p in [small, large, wide] {
+        for step in ["W", "V"] {
+          rows.append(Self.row(p, seed: seed, step: step, model: "classifier", train: 0, test: 0.3 + offset))
+          rows.append(Self.row(p, seed: seed, step: step, model: "net_svm", train: 0.2, test: 0.4 + offset))
+        }
+      }
+    }
+    let summary = try SweepReport.summarize(rows)
+    #expect(summary.count == 3 * 2 * 2)
+    // In the order of first appearance.
+    #expect(summary.prefix(4).map { "\($0.parameters.trainSamples) \($0.step) \($0.model)" }
+      == ["50 W classifier", "50 W net_svm", "50 V classifier", "50 V net_svm"])
+    for group in summary {
+      #expect(group.teacherSeeds == [124, 125, 126])
+      #expect(group.train.count == 3 && group.train.mean == (group.model == "classifier" ? 0 : 0.2))
+      #expect(group.train.standardDeviation == 0)
+      #expect(abs(group.test.mean - (group.model == "classifier" ? 0.4 : 0.5)) < 1e-12)
+      #expect(abs(group.test.standardDeviation - 0.1) < 1e-12)
+    }
+    #expect(Set(summary.map(\.parameters)) == [small, large, wide])
+  }
+
+  @Test func aSeedTwiceInAGroupIsAnError() {
+    let p = Self.parameters()
+    let rows = [
+      Self.row(p, seed: 124, step: "W", model: "classifier", train: 0, test: 0.3),
+      Self.row(p, seed: 124, step: "W", model: "classifier", train: 0, test: 0.31),
+    ]
+    #expect(throws: StageError.self) { try SweepReport.summarize(rows) }
+  }
+
+  /// Curves come out whole: by layers, step, model, then increasing M and seed.
+  @Test func rowsAreOrderedByCurveThenParameter() {
+    let stepwise = { (m: Int) in Self.parameters(m: m) }
+    let all = { (m: Int) in Self.parameters(layers: ["all"], m: m) }
+    let rows = [
+      Self.row(stepwise(200), seed: 2, step: "V", model: "classifier", train: 0, test: 0),
+      Self.row(all(50), seed: 1, step: "all", model: "classifier", train: 0, test: 0),
+      Self.row(stepwise(50), seed: 2, step: "W", model: "classifier", train: 0, test: 0),
+      Self.row(stepwise(50), seed: 1, step: "V", model: "classifier", train: 0, test: 0),
+      Self.row(stepwise(200), seed: 1, step: "W", model: "net_svm", train: 0, test: 0),
+      Self.row(stepwise(50), seed: 1, step: "W", model: "classifier", train: 0, test: 0),
+    ]
+    let order = SweepReport.ordered(rows).map { "\($0.parameters.layers.joined()) \($0.step) \($0.model) \($0.parameters.trainSamples) \($0.teacherSeed)" }
+    #expect(order == [
+      "WVu W classifier 50 1", "WVu W classifier 50 2", "WVu W net_svm 200 1",
+      "WVu V classifier 50 1", "WVu V classifier 200 2", "all all classifier 50 1",
+    ])
+  }
+
+  /// Shortest round-trip decimals: the deviation to two significant digits, the mean to match.
+  @Test func meanPlusMinusDeviationForReading() {
+    #expect(SweepReport.display(MeanAndDeviation([0.3, 0.305, 0.31, 0.30648])) == "0.3054 ± 0.0041")
+    #expect(SweepReport.display(MeanAndDeviation([0.31055])) == "0.31055")
+    #expect(SweepReport.display(MeanAndDeviation([0.1, 0.1, 0.1])) == "0.1 ± 0")
+    #expect(SweepReport.display(MeanAndDeviation([.nan])) == "not reported")
+    #expect(SweepReport.display(MeanAndDeviation([0.2, 0.6])) == "0.4 ± 0.28")
+  }
+
+  @Test func markdownNamesSharedParametersOnceAndVaryingOnesAsColumns() throws {
+    var rows: [SweepRow] = []
+    for m in [50, 100] {
+      for seed in [1, 2] {
+        rows.append(Self.row(Self.parameters(m: m), seed: seed, step: "W", model: "net_svm", train: 0.25, test: seed == 1 ? 0.3 : 0.4))
+      }
+    }
+    let text = SweepReport.markdown(try SweepReport.summarize(rows), title: "learning-curve")
+    #expect(text.hasPrefix("# learning-curve\n"))
+    #expect(text.contains("Shared by every row: layers W V u; initial seeds 0 1 2; d 25; teacher widths 25,25; widths 25,25; M_test 2000; teacher seeds 1 2."))
+    #expect(text.contains("| M | step | model | n | train error | test error |"))
+    #expect(text.contains("| 50 | W | net θc | 2 | 0.25 ± 0 | 0.35 ± 0.071 |"))
+    #expect(text.contains("| 100 | W | net θc | 2 | 0.25 ± 0 | 0.35 ± 0.071 |"))
+  }
+
+  @Test func summaryCSVHasOneLinePerGroup() throws {
+    let p = Self.parameters(m: 400, widths: [50, 50])
+    let rows = [
+      Self.row(p, seed: 1, step: "u", model: "classifier", train: 0.0, test: 0.25),
+      Self.row(p, seed: 2, step: "u", model: "classifier", train: 0.0, test: .nan),
+    ]
+    let lines = SweepReport.summaryCSV(try SweepReport.summarize(rows)).split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines[0] == Substring(SweepReport.summaryColumns.joined(separator: ",")))
+    // One reported test error: no deviation (empty, as NaN in the run's table).
+    #expect(lines[1] == "W V u,0 1 2,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,2,1 2")
+  }
+
+  // MARK: A point folder on disk
+
+  static func folder() -> String {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("ntk-sweep-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  /// A run folder with the attributes the report reads: truth.h5, and for each
+  /// step network.h5 (chained through input_files) and eval.h5.
+  static func writePoint(_ directory: String, steps: [String], seed: Int, m: Int) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let truth = try HDF5File.create(directory + "/truth.h5")
+    try Provenance(program: "ntk-truth", parameters: [
+      ("input_dimension", .integer(3)), ("train_samples", .integer(Int64(m))), ("test_samples", .integer(1000)),
+      ("teacher_hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(seed))),
+    ]).write(to: truth, artifact: TruthArtifact.kind, description: "test truth")
+    try truth.close()
+    let network = ReLUNetwork(layers: [
+      Matrix(rows: 2, columns: 3, repeating: 0.5), Matrix(rows: 2, columns: 2, repeating: 0.5), Matrix(rows: 1, columns: 2, repeating: 1),
+    ])
+    for (k, step) in steps.enumerated() {
+      try FileManager.default.createDirectory(atPath: "\(directory)/\(step)", withIntermediateDirectories: true)
+      let file = try HDF5File.create("\(directory)/\(step)/network.h5")
+      try Provenance(program: "ntk-init", parameters: [
+        ("input_dimension", .integer(3)), ("hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(k))),
+      ], inputFiles: k == 0 ? [] : ["\(directory)/\(steps[k - 1])/eval.h5"]).write(to: file, artifact: "network", description: "test network")
+      try file.close()
+      let errors = (0..<6).map { Double($0) / 10 + Double(seed) / 1000 }
+      try EvaluationArtifact.write(
+        to: "\(directory)/\(step)/eval.h5", provenance: Provenance(program: "ntk-evaluate"), layer: step, layerLabel: step,
+        trainErrors: errors, testErrors: errors.map { $0 + 0.05 }, leakedTestErrors: [], carried: network)
+    }
+  }
+
+  /// Steps come in chain order (not folder order), parameters from the attributes.
+  @Test func readsAPointFolderInChainOrder() throws {
+    let root = Self.folder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try Self.writePoint(root + "/p", steps: ["W", "V", "u"], seed: 7, m: 64)
+    let rows = try SweepReport.readPoint(root + "/p")
+    #expect(rows.count == 18)
+    #expect(rows.map(\.step) == ["W", "V", "u"].flatMap { Array(repeating: $0, count: 6) })
+    #expect(rows.prefix(6).map(\.model) == EvaluationArtifact.models)
+    let p = rows[0].parameters
+    #expect(p == SweepParameters(
+      layers: ["W", "V", "u"], initSeeds: [0, 1, 2], inputDimension: 3, teacherWidths: [2, 2], trainSamples: 64,
+      testSamples: 1000, widths: [2, 2]))
+    #expect(rows[0].teacherSeed == 7)
+    #expect(rows[8].trainError == 0.2 + 0.007)
+  }
+
+  @Test func aStepOutsideTheChainIsAnError() throws {
+    let root = Self.folder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try Self.writePoint(root + "/p", steps: ["W", "V"], seed: 1, m: 10)
+    try Self.writePoint(root + "/q", steps: ["all"], seed: 1, m: 10)
+    try FileManager.default.copyItem(atPath: root + "/q/all", toPath: root + "/p/all")  // a second chain start
+    #expect(throws: StageError.self) { try SweepReport.readPoint(root + "/p") }
+  }
+
+  /// The whole report over two seeds × two M, written to disk.
+  @Test func writesTheReportFiles() throws {
+    let root = Self.folder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var points: [String] = []
+    for m in [32, 64] {
+      for seed in [1, 3] {
+        let point = "\(root)/layers-W-u_M-\(m)_seed-\(seed)"
+        try Self.writePoint(point, steps: ["W", "u"], seed: seed, m: m)
+        points.append(point)
+      }
+    }
+    let summary = try SweepReport(pointDirectories: points.reversed(), name: "test")
+      .run(outputDirectory: root + "/report", log: StageLog(program: "test", quiet: true))
+    #expect(summary.count == 2 * 2 * 6)
+    let first = try #require(summary.first)
+    #expect(first.parameters.trainSamples == 32 && first.step == "W" && first.model == "classifier")
+    #expect(abs(first.train.mean - 0.002) < 1e-15)
+    #expect(abs(first.train.standardDeviation - 0.001 * 2.0.squareRoot()) < 1e-15)
+    let csv = try String(contentsOfFile: root + "/report/results.csv", encoding: .utf8).split(separator: "\n")
+    #expect(csv.count == 1 + 4 * 2 * 6)
+    #expect(csv[0] == Substring(SweepReport.resultsColumns.joined(separator: ",")))
+    #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05)")
+    let markdown = try String(contentsOfFile: root + "/report/results.md", encoding: .utf8)
+    #expect(markdown.hasPrefix("# test\n"))
+    #expect(FileManager.default.fileExists(atPath: root + "/report/summary.csv"))
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/report").filter { $0.hasSuffix(".tmp") }
+    #expect(leftovers.isEmpty)
+  }
+}

@@ -1,0 +1,91 @@
+# Sweeps: many runs of a per-run pipeline (points), each in its own folder,
+# and a report over them. A sweep file (learning-curve.mk, width-sweep.mk)
+# includes this file and lists its points:
+#
+#   $(call sweep-point,SWEEP,POINT,ASSIGNMENTS)
+#       SWEEP_ROOT/SWEEP/POINT/results.csv, made by running the per-run
+#       pipeline there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> ASSIGNMENTS
+#   $(call sweep-report,SWEEP,PLOTS)
+#       the phony target SWEEP: every point, then in SWEEP_ROOT/SWEEP/report/
+#       results.csv, summary.csv, results.md (ntk-sweep-report) and, for each
+#       plot P, P.svg and P.png drawn by gnuplot from summary.csv with plots/P.gp.
+#
+# A point's recipe always runs its sub-make, which redoes only what is missing
+# or stale in that run (parameter and binary stamps, as for a single run); the
+# report is redone when a point's table or the list of points changed. Points
+# run side by side under `make -j N` (the sub-makes share the jobserver).
+#
+# Point names become folder and make target names: no spaces, ':' or '='
+# (layerwise.mk writes rules with $(RUN) inside $(eval), where '=' would make
+# a rule an assignment), so they read key-value_key-value, e.g. layers-W-V-u_M-400_seed-124.
+
+ifndef sweep.included
+sweep.included := 1
+
+SWEEP_ROOT ?= data
+SWEEP_PIPELINE ?= notebook
+# The teacher seeds of every sweep (TEACHER_SEED of each point).
+SWEEP_SEEDS ?= 124 125 126 127 128
+
+sweep.comma := ,
+# $(call sweep.value,VAR,DEFAULT): VAR as set on the command line or in the
+# environment, else DEFAULT (the per-run pipeline's own defaults do not apply
+# to sweeps: e.g. M_TEST is 20000 unless given).
+sweep.value = $(if $(filter command% environment% override,$(origin $1)),$($1),$2)
+sweep.report = $(SWEEP_ROOT)/$1/report
+# The digests of the stage binaries, brought up to date before any point starts.
+sweep.stamps = $(BINARIES:=.sha256)
+
+ifdef SWEEP_POINT
+# Inside a point's sub-make the point is an ordinary run: no sweep rules.
+sweep-point =
+sweep-report =
+else
+sweep-point = $(if $(findstring =,$2)$(findstring :,$2),$(error sweep point name '$2' holds '=' or ':'))$(eval \
+  $(call sweep.point-rule,$(strip $1),$(strip $2),$3))
+sweep-report = $(eval $(call sweep.report-rule,$(strip $1),$(strip $2)))
+endif
+
+define sweep.point-rule
+sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
+$(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
+	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 $3 $$@
+endef
+
+define sweep.report-rule
+.PHONY: $1
+$1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv $(foreach p,$2,$p.svg $p.png))
+	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv $(foreach p,$2,$p.svg $p.png)"
+
+# The list of points, rewritten only when it changes (a shrunken sweep reports only its own points).
+$(call sweep.report,$1)/.points: sweep.always
+	@mkdir -p $$(@D)
+	@echo '$$(sort $$(sweep.points.$1))' > $$@.new
+	@if cmp -s $$@.new $$@; then rm $$@.new; else mv $$@.new $$@; fi
+
+$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv) &: \
+    $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points
+	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name $1 -o $(call sweep.report,$1) $$(sweep.points.$1)
+
+$(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv plots/%.gp plots/sweep-common.gp
+	$$(call sweep.gnuplot,svg)
+$(call sweep.report,$1)/%.png: $(call sweep.report,$1)/summary.csv plots/%.gp plots/sweep-common.gp
+	$$(call sweep.gnuplot,png)
+endef
+
+# gnuplot writes under a temporary name; the plot is renamed into place when complete.
+sweep.gnuplot = gnuplot -c plots/$*.gp $< $(@D)/.$(@F).tmp $1 || { rm -f $(@D)/.$(@F).tmp; exit 1; }; \
+  mv -f $(@D)/.$(@F).tmp $@
+
+.PHONY: sweep.always
+sweep.always:
+
+# Inside a point's sub-make: the sweep brought the binary digests up to date
+# before it started the point, so the point leaves them alone — no rebuild
+# (sources edited mid-sweep) and no two points rewriting the same digest file.
+# A pattern rule without a recipe cancels the one in the Makefile.
+ifdef SWEEP_POINT
+$(BIN)/%.sha256: $(BIN)/%
+endif
+
+endif # sweep.included

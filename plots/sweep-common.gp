@@ -1,0 +1,147 @@
+# The figure of a sweep, from the report's summary.csv (ntk-sweep-report):
+# test error (mean ± std over teacher seeds) against one parameter, on a
+# log-2 axis; one panel per model, one line per step.
+#
+# Loaded by a plot script (test-error-vs-m.gp, …) that sets
+#   xcolumn   the summary column on the x axis ('m' or 'width')
+#   xtitle    the x axis label
+#   heading   the first line of the title
+# and is run as  gnuplot -c plots/<plot>.gp SUMMARY.csv OUTPUT FORMAT  (FORMAT: svg or png).
+
+if (ARGC < 3) {
+  print sprintf("usage: gnuplot -c %s report/summary.csv output.svg|output.png svg|png", ARG0)
+  exit status 2
+}
+summary = ARG1
+output = ARG2
+format = ARG3
+
+# The models drawn, one panel each, and their panel titles.
+models = 'classifier net_svm'
+model_title(m) = m eq 'classifier' ? 'SVM on the tangent features (classifier)' : \
+  m eq 'net_svm' ? 'network with the layer set to θ_c (net θ_c)' : m
+step_title(s) = s eq 'all' ? 'all layers at once' : 'layer '.s
+
+set datafile separator comma
+set datafile columnheaders
+
+# --- what the summary holds ------------------------------------------------
+# The lines (layers and step, as first seen), the x values, the largest error
+# bar, and the parameters shared by every row (or '' where they vary).
+array line_layers[100]
+array line_step[100]
+array x_values[100]
+lines = 0
+seen_lines = '|'
+xs = 0
+seen_xs = '|'
+ytop = 0
+rows = 0
+shared(name, value) = value
+drawn(m) = strstrt(' '.models.' ', ' '.m.' ') > 0
+add_line(l, s) = strstrt(seen_lines, '|'.l.':'.s.'|') > 0 ? 0 : \
+  (lines = lines + 1, line_layers[lines] = l, line_step[lines] = s, seen_lines = seen_lines.l.':'.s.'|', 0)
+add_x(x) = strstrt(seen_xs, sprintf('|%g|', x)) > 0 ? 0 : (xs = xs + 1, x_values[xs] = x, seen_xs = seen_xs.sprintf('%g|', x), 0)
+std(name) = strcol(name) eq '' ? 0 : column(name)
+top(y) = (ytop = y > ytop ? y : ytop, 0)
+# First value of a column, or '' once a row differs.
+keep(old, new) = rows == 1 ? new : (old eq new ? old : '')
+d = ''; teacher = ''; widths = ''; m = ''; m_test = ''; seeds = ''; layer_sets = ''
+note(r) = (rows = rows + 1, \
+  d = keep(d, strcol('d')), teacher = keep(teacher, strcol('teacher_widths')), \
+  widths = keep(widths, strcol('widths')), m = keep(m, strcol('m')), m_test = keep(m_test, strcol('m_test')), \
+  seeds = keep(seeds, strcol('n_seeds')), 0)
+scan(dummy) = drawn(strcol('model')) ? \
+  (note(0), add_line(strcol('layers'), strcol('step')), add_x(column(xcolumn)), \
+   top(column('test_error_mean') + std('test_error_std')), 0) : 0
+stats summary using (scan(0)) nooutput
+if (lines == 0) {
+  print sprintf("%s: no rows for the models %s", summary, models)
+  exit status 1
+}
+
+# --- the figure --------------------------------------------------------------
+# PNG at twice the SVG's size (fonts and lines scaled alike), for print.
+fontsize = format eq 'svg' ? 14 : 28
+font(delta) = sprintf('Helvetica,%d', fontsize + delta * (format eq 'svg' ? 1 : 2))
+if (format eq 'svg') {
+  set terminal svg size 1100,480 dynamic enhanced font font(0) linewidth 1.2 background rgb 'white'
+} else {
+  if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {
+    set terminal pngcairo size 2200,960 enhanced font font(0) linewidth 2.4 background rgb 'white'
+  } else {
+    set terminal png size 2200,960 enhanced font font(0) linewidth 2.4 background rgb 'white'
+  }
+}
+set output output
+
+# Colour-blind-safe colours (Okabe–Ito) and distinct point shapes, one per line.
+array colours[8] = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#000000', '#F0E442']
+array shapes[8] = [7, 5, 9, 13, 11, 15, 7, 5]
+do for [i=1:lines] {
+  set style line i lc rgb colours[(i - 1) % 8 + 1] pt shapes[(i - 1) % 8 + 1] ps 1.3 lw 1.5
+}
+set style line 100 lc rgb '#999999' dt 3 lw 1
+set style line 101 lc rgb '#cccccc' lw 0.8
+
+# Parameters shared by every point, for the second title line.
+shared_text = ''
+add_shared(text) = shared_text eq '' ? text : shared_text.', '.text
+if (d ne '') { shared_text = add_shared('d = '.d) }
+# Lists are space-separated in the summary; written here as in make (WIDTHS=25,25).
+commas(s) = strstrt(s, ' ') > 0 ? s[1:strstrt(s, ' ') - 1].','.commas(s[strstrt(s, ' ') + 1:]) : s
+if (widths ne '' && xcolumn ne 'width') { shared_text = add_shared('student widths '.commas(widths)) }
+if (teacher ne '') { shared_text = add_shared('teacher widths '.commas(teacher)) }
+if (m ne '' && xcolumn ne 'm') { shared_text = add_shared('M = '.m) }
+if (m_test ne '') { shared_text = add_shared('M_{test} = '.m_test) }
+shared_text = shared_text.(seeds eq '1' ? '; one teacher seed (no spread)' : \
+  '; mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
+
+xmin = x_values[1]; xmax = x_values[1]
+do for [i=2:xs] { xmin = x_values[i] < xmin ? x_values[i] : xmin; xmax = x_values[i] > xmax ? x_values[i] : xmax }
+set logscale x 2
+set xrange [xmin / 2**0.3 : xmax * 2**0.3]
+set xtics () nomirror out
+do for [i=1:xs] { set xtics add (sprintf('%g', x_values[i]) x_values[i]) }
+set mxtics 1
+# The y axis from 0 to a round value above every error bar, at least 0.6 (guessing, 0.5, in view), at most 1.
+ymax = ceil((ytop > 0.5 ? ytop : 0.5) * 10 + 0.2) / 10.0
+ymax = ymax > 1 ? 1 : ymax
+set yrange [0:ymax]
+set ytics 0.1 nomirror out
+set mytics 2
+set format y '%.1f'
+set border 3 lw 1
+set grid ytics mytics lc rgb '#e6e6e6' lw 1, lc rgb '#f2f2f2' lw 1
+set xlabel xtitle
+set ylabel 'test error'
+unset key
+set errorbars small
+set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead ls 100 back
+set label 1 'random guessing' at graph 0.99, first 0.5 right offset 0, 0.55 textcolor rgb '#777777' font font(-2) back
+
+# A small shift of each line along x (in octaves) keeps error bars apart.
+shift(i) = 2**((i - (lines + 1) / 2.0) * 0.07)
+on_line(i, model) = strcol('layers') eq line_layers[i] && strcol('step') eq line_step[i] && strcol('model') eq model
+
+set multiplot layout 1, words(models) title heading."\n{/*0.8 ".shared_text."}" margins 0.075, 0.985, 0.23, 0.80 spacing 0.07, 0
+do for [k=1:words(models)] {
+  model = word(models, k)
+  set title model_title(model) enhanced
+  # The guessing line's label once, in the first panel.
+  if (k > 1) { unset ylabel; unset label 1 }
+  plot for [i=1:lines] summary \
+    using (on_line(i, model) ? column(xcolumn) * shift(i) : NaN):(on_line(i, model) ? column('test_error_mean') : NaN) \
+          :(std('test_error_std')) \
+    with yerrorlines ls i title step_title(line_step[i])
+}
+
+# One legend for both panels, in a row below them: an empty plot across the figure.
+unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid; unset label; unset arrow; unset logscale
+set key center center horizontal maxrows 1 reverse Left samplen 2.5 width 2 noenhanced nobox
+set margins 0, 0, 0, 0
+set origin 0, 0
+set size 1, 0.09
+set xrange [0:1]; set yrange [0:1]
+plot for [i=1:lines] NaN with linespoints ls i title step_title(line_step[i])
+unset multiplot
