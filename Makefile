@@ -41,6 +41,8 @@ system-deps:
 build: $(BINARIES)
 
 # swift build relinks only what changed; touch so Make sees the build as done.
+# A failed build leaves the previous binaries in place.
+.PRECIOUS: $(BINARIES)
 $(BINARIES) &: $(SWIFT_INPUTS) | system-deps
 	swift build -c release
 	touch $(BINARIES)

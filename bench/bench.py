@@ -19,6 +19,7 @@ data/bench/latest.txt as its benchmark ends, with the load average at its start 
 end (the machine is shared).
 """
 import argparse
+import hashlib
 import ctypes
 import json
 import os
@@ -34,7 +35,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "bench"
-BIN = ROOT / ".build" / "release"
+BUILT = ROOT / ".build" / "release"
+# The train, wide and throughput benchmarks run a private copy of the binaries, taken
+# right after `make build`: others may rebuild .build/release while they run.
+SNAPSHOT = "data/bench/bin"
+BIN = ROOT / SNAPSHOT
+STAGE_NAMES = ("truth", "init", "features", "train", "evaluate", "report", "sweep-report")
 PEER_PY = ROOT / ".venv" / "bin" / "python"
 GNU_TIME = "/usr/bin/time"
 CORE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # unset for the numpy peer only
@@ -135,6 +141,7 @@ def stats(xs):
 def bench_default(args):
     """The default pipeline (`make`) against bench/reference.py, interleaved."""
     load0 = os.getloadavg()
+    built0 = digests(BUILT)
     print("profiling stages and the peer's steps (also warm-ups) ...", file=sys.stderr)
     rows, profile_wall, run_bytes, how = stage_profile()
     peer_wall, _, _, peer_log = peer()
@@ -197,6 +204,10 @@ def bench_default(args):
     lines += ["", f"Peer's own step timer, one run (wall {peer_wall:.3f} s incl. interpreter and imports)",
               "  " + ", ".join(f"{name} {sec} s" for name, sec in peer_steps)]
     lines.insert(2, load_line(load0, os.getloadavg()))
+    changed = [s for s, d in digests(BUILT).items() if built0.get(s) != d]
+    if changed:
+        lines.insert(3, "NOTE: .build/release was rebuilt during this benchmark (by someone else): "
+                        + ", ".join(changed) + "; runs may mix binaries")
     return "\n".join(lines) + "\n"
 
 
@@ -242,19 +253,50 @@ def stage_env():
     return {**os.environ, **make_env()}
 
 
+def snapshot_make_args():
+    """make arguments that run the stages from the snapshot, never rebuilding it."""
+    return [f"BIN={SNAPSHOT}"] + [f"--assume-old={SNAPSHOT}/ntk-{s}" for s in STAGE_NAMES
+                                  if (BIN / f"ntk-{s}").exists()]
+
+
+def take_snapshot():
+    """Copy the freshly built binaries to SNAPSHOT (stamps are remade there by make)."""
+    shutil.rmtree(BIN, ignore_errors=True)
+    BIN.mkdir(parents=True)
+    for s in STAGE_NAMES:
+        if (BUILT / f"ntk-{s}").exists():
+            shutil.copy2(BUILT / f"ntk-{s}", BIN / f"ntk-{s}")
+
+
+def digests(folder, stages=STAGE_NAMES):
+    """Short SHA-256 of each binary in folder."""
+    out = {}
+    for s in stages:
+        f = folder / f"ntk-{s}"
+        if f.exists():
+            out[s] = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
+    return out
+
+
+def binaries_line(used):
+    """Which binaries a benchmark ran, and whether .build/release moved on meanwhile."""
+    text = "binaries: private copy in " + SNAPSHOT + " of .build/release after `make build` ("
+    text += ", ".join(f"ntk-{s} {d}" for s, d in used.items()) + ")"
+    now = digests(BUILT, used)
+    changed = [s for s in used if now.get(s) != used[s]]
+    if changed:
+        text += f"; NOTE .build/release was rebuilt by someone since (now differs for {', '.join(changed)})"
+    return text
+
+
 def make_quiet(*args):
-    """`make -s` with the binaries frozen (no rebuild); returns wall seconds."""
+    """`make -s` on the snapshot binaries (no rebuild); returns wall seconds."""
     t0 = time.perf_counter()
-    proc = subprocess.run(["make", "-s", *FROZEN, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.run(["make", "-s", *snapshot_make_args(), *args], cwd=ROOT, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     if proc.returncode:
         sys.exit(f"make {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return time.perf_counter() - t0
-
-
-def binary_digest(stage):
-    sha = BIN / f"ntk-{stage}.sha256"
-    return sha.read_text().split()[0][:12] if sha.exists() else "?"
 
 
 def med(xs):
@@ -327,8 +369,8 @@ def bench_train(args):
     lines = head_lines("train stage, m = 20,000, d = 25, dense W features, C = 1", load0) + [
         f"features: {TRAIN_RUN}/W/features.h5, {result['samples']} training samples x {result['features']} "
         f"features ({mb(features.stat().st_size)} file; made by make in {setup:.1f} s, not timed below)",
-        f"environment of ntk-train: {' '.join(f'{k}={v}' for k, v in make_env().items())} (the Makefile's exports); "
-        f"ntk-train digest {binary_digest('train')}",
+        binaries_line(digests(BIN, ["train"])),
+        f"environment of ntk-train: {' '.join(f'{k}={v}' for k, v in make_env().items())} (the Makefile's exports)",
         f"{n} interleaved repetition{'s' if n > 1 else ''}; medians (wall time; CPU = user + sys; "
         "peak = max RSS of the process, os.wait4)",
         f"  ours  ntk-train (whole process: read, solve, write)  {med(ours['wall']):8.2f} s   "
@@ -369,7 +411,8 @@ def bench_wide(args):
         for f in ("results.csv", "results.md"):
             (run / f).unlink(missing_ok=True)
         log.unlink(missing_ok=True)
-        wall = measure(["make", "-s", f"RUN={WIDE_RUN}", *WIDE_VARS, *FROZEN, f"LAUNCH={launch}"], stage_env())[0]
+        wall = measure(["make", "-s", f"RUN={WIDE_RUN}", *WIDE_VARS, *snapshot_make_args(),
+                        f"LAUNCH={launch}"], stage_env())[0]
         rows = timed_stages(log, WIDE_RUN)
         reps.append(rows)
         walls.append(wall)
@@ -391,7 +434,8 @@ def bench_wide(args):
     lines = head_lines(f"wide student, D = {WIDE_D} (widths {WIDE_D},{WIDE_D}), m = {WIDE_M}, "
                        f"m_test = {WIDE_M_TEST:,}, layer W2 ({WIDE_D}x{WIDE_D} = {p:,} features)", load0) + [
         f"command: make -s RUN={WIDE_RUN} {' '.join(WIDE_VARS)}, each stage under {how} via LAUNCH; "
-        f"{n} repetition{'s' if n > 1 else ''} (truth.h5 made in the first only and kept)",
+        f"{n} repetition{'s' if n > 1 else ''} (truth.h5 made in the first and kept; W2/ and the report redone)",
+        binaries_line(digests(BIN, ("truth",) + STEP_STAGES + ("report",))),
         f"  {'stage':<10} {'step':<5} {'median s':>9} {'min s':>7} {'user s':>7} {'sys s':>7} {'peak MB':>8}",
     ]
     keys = [(r[0], r[1]) for r in reps[-1]]
@@ -399,8 +443,8 @@ def bench_wide(args):
         got = [r for rows in reps for r in rows if (r[0], r[1]) == key]
         lines.append(f"  {key[0]:<10} {key[1]:<5} {med([r[2] for r in got]):9.2f} {min(r[2] for r in got):7.2f} "
                      f"{med([r[3] for r in got]):7.2f} {med([r[4] for r in got]):7.2f} {max(r[5] for r in got):8.0f}"
-                     + ("   (first repetition only; not in the step's total)" if len(got) < n else
-                        "   (not in the step's total)" if key[0] not in STEP_STAGES else ""))
+                     + (f"   (ran in {len(got)} of {n} repetitions)" if len(got) < n else "")
+                     + ("   (not in the step's total)" if key[0] not in STEP_STAGES else ""))
     lines += [
         f"  W2 step total (init + features + train + evaluate): median {med(totals):.2f} s, min {min(totals):.2f} s"
         f"   (aim: < 60 s; {med(totals) / 60:.2f} x the aim)",
@@ -494,6 +538,7 @@ def bench_throughput(args):
     lines = head_lines(title, load0) + [
         f"folder: {THROUGHPUT_RUN} ({gb(free)} free at start; truth and network made in {setup:.1f} s, not timed; "
         "everything deleted afterwards)",
+        binaries_line(digests(BIN, ["features"])),
         f"file: /features/train {train_shape[0]} x {train_shape[1]}, /features/test {test_shape[0]:,} x {test_shape[1]} "
         f"float64, chunks {chunks}, no compression; 8192-row blocks",
         f"{n} interleaved repetition{'s' if n > 1 else ''}; medians; dirty pages flushed (sync) before each run; "
@@ -535,6 +580,8 @@ def main():
         sys.exit("bench: `make build` failed; the pipeline's binaries are needed")
     if not PEER_PY.exists():
         sys.exit(f"no {PEER_PY}: run `make .venv/.installed` first")
+    if set(chosen) - {"default"}:
+        take_snapshot()
     failed = []
     for i, name in enumerate(chosen):
         try:
@@ -549,6 +596,7 @@ def main():
         print(("\n" if i else "") + report, end="", flush=True)
         with open(OUT / "latest.txt", "a") as f:  # appended as each benchmark ends
             f.write(report + "\n")
+    shutil.rmtree(BIN, ignore_errors=True)
     if failed:
         sys.exit(f"bench: failed: {', '.join(failed)}")
 

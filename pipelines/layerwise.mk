@@ -7,7 +7,7 @@
 #   RUN/<step>/eval.h5                 ntk-evaluate   errors; the network carried on
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
-# Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED,
+# Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
 # STORAGE (auto, dense or factored features).
@@ -15,6 +15,9 @@ D ?= 25
 M ?= 100
 M_TEST ?= 100000
 TEACHER_SEED ?= 124
+# Empty: the notebook's draws, all from TEACHER_SEED. "TRAIN,TEST": the teacher
+# alone from TEACHER_SEED, the inputs from these seeds (nested training sets).
+INPUT_SEEDS ?=
 INIT_SEEDS ?= 0 1 2
 C ?= 1
 LAYERS ?= W V u
@@ -35,7 +38,7 @@ stamp = $(BIN)/ntk-$1.sha256
 # A stage's parameters, in a file rewritten only when they change, so that
 # `make C=0.5` on an existing run redoes what C affects and nothing else.
 params = $(RUN)/.params/$1
-params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED)
+params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C)
@@ -48,7 +51,7 @@ run: $(RUN)/results.csv
 
 $(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
 	$(LAUNCH) $(BIN)/ntk-truth --dim $(D) --train $(M) --test $(M_TEST) --widths $(TEACHER_WIDTHS) \
-	  --seed $(TEACHER_SEED) -o $@
+	  --seed $(TEACHER_SEED) $(addprefix --input-seeds ,$(INPUT_SEEDS)) -o $@
 
 # Each step's seed, and the network it starts from: the previous step's.
 $(foreach i,$(shell seq $(words $(step_list))),$(eval \

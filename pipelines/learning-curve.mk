@@ -1,7 +1,10 @@
 # `make learning-curve`: test error against the number of training samples M,
 # M = 50 … 3200 by doubling, over five teacher seeds — for every layer of the
 # default network, step by step (LAYERS="W V u", INIT_SEEDS="0 1 2"), and for
-# all layers at once (LAYERS=all, INIT_SEEDS=0). One run folder per point:
+# all layers at once (LAYERS=all, INIT_SEEDS=0). For each teacher seed s the
+# teacher and the test set stay fixed as M grows and the training sets are
+# nested: the teacher comes from seed s, the inputs from seeds 1s and 2s
+# (INPUT_SEEDS=1s,2s, e.g. 1124,2124). One run folder per point:
 #
 #   data/learning-curve/layers-W-V-u_M-400_seed-124/   (a run: truth.h5, W/, V/, u/, results.csv)
 #   data/learning-curve/layers-all_M-400_seed-124/
@@ -22,6 +25,6 @@ learning-curve.init-seeds.all := 0
 $(foreach layers,W-V-u all,$(foreach m,$(SWEEP_M),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,learning-curve, \
   layers-$(layers)_M-$(m)_seed-$(seed), \
   LAYERS="$(subst -, ,$(layers))" INIT_SEEDS="$(learning-curve.init-seeds.$(layers))" \
-  M=$(m) M_TEST=$(learning-curve.m_test) TEACHER_SEED=$(seed)))))
+  M=$(m) M_TEST=$(learning-curve.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(sweep.comma)2$(seed)))))
 
 $(call sweep-report,learning-curve,test-error-vs-m)

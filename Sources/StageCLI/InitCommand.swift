@@ -8,7 +8,7 @@ public struct InitCommand: ParsableCommand {
 
   @Option(name: .customLong("dim"), help: "Input dimension d.") var inputDimension = 25
   @Option(help: "Hidden widths, comma-separated (default: d,d).") var widths: String?
-  @Option(help: "The step's layer: W1 … WL or u (W, V name W1, W2).") var layer: String
+  @Option(help: "The step's layer: W1 … WL, u (W, V name W1, W2), or all.") var layer: String
   @Option(help: "Seed of numpy's legacy generator for this step.") var seed: UInt32
   @Option(name: .customLong("from"), help: "A file with the network carried from the previous step (omit for the first step).")
   var carriedFrom: String?
