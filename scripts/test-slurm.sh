@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make test-slurm`: runs a small pipeline under a throw-away one-node Slurm
+# `make test-slurm`: runs a small sweep under a throw-away one-node Slurm
 # cluster on this machine, every stage as `srun -N1 -n1 --exclusive`, and
-# checks that its results are byte-identical to the same pipeline run locally.
+# checks that its results are byte-identical to the same sweep run locally.
 #
 # Needs root (it installs Debian packages and starts munged, slurmctld and
 # slurmd). Everything Slurm writes (config, state, spool, logs) lives in a
@@ -16,11 +16,11 @@ set -euo pipefail
 # --- what to run: the make goal and variables, in one place ----------------
 # Both runs are `make -j$JOBS <goal> <vars> <RUN_VAR>=<dir>`; the Slurm one adds
 # LAUNCH. Files named in COMPARE (relative to that directory) must be identical.
-# For a sweep, change GOAL/VARS/RUN_VAR/COMPARE here.
-GOAL=(run)
-VARS=(D=7 M=60 M_TEST=500)
-RUN_VAR=RUN
-COMPARE=(results.csv)
+# A small learning-curve sweep: 2 seeds × 2 sizes × (W V u, all) = 8 points.
+GOAL=(learning-curve)
+VARS=(D=7 "SWEEP_SEEDS=1 2" "SWEEP_M=50 100" M_TEST=500)
+RUN_VAR=SWEEP_ROOT
+COMPARE=(learning-curve/report/results.csv learning-curve/report/summary.csv)
 JOBS=2
 LAUNCH_CMD="srun -N1 -n1 --exclusive"
 
