@@ -32,7 +32,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 
 .DEFAULT_GOAL := run
-.PHONY: run system-deps build test test-swift test-pipeline test-slurm bench clean clean-runs
+.PHONY: run system-deps build test test-swift test-pipeline test-faults test-slurm bench clean clean-runs
 
 # --- build ---------------------------------------------------------------
 system-deps:
@@ -75,6 +75,9 @@ test-swift: | system-deps
 
 test-pipeline: $(BINARIES) $(VENV)/.installed
 	$(VENV)/bin/pytest -q Tests/pipeline
+
+test-faults: $(BINARIES) $(VENV)/.installed
+	$(VENV)/bin/pytest -q Tests/faults
 
 test-slurm:
 	@scripts/test-slurm.sh

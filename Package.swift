@@ -21,13 +21,13 @@ let package = Package(
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
-    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
     // Libraries: the mathematics, the file layer, the artifact schemas, the stages.
     .target(name: "LegacyRandom"),
     .target(name: "NTKMath", dependencies: ["COpenBLAS"]),
     .target(name: "LinearSVM", dependencies: ["CLibSVM", "NTKMath"]),
-    .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
+    .target(name: "ContentDigest", dependencies: ["CXXHash"]),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
     .target(

@@ -25,8 +25,8 @@ public enum AtomicOutput {
       try body(file)
       if let digest = file.contentDigest() {
         try file.setAttributes([
-          "content_sha256": .string(digest),
-          "content_sha256_definition": .string(HDF5File.contentDigestDefinition),
+          "content_digest": .string(digest),
+          "content_digest_definition": .string(HDF5File.contentDigestDefinition),
         ])
       }
       try file.close()

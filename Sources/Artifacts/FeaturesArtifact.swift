@@ -123,8 +123,9 @@ public struct FeaturesArtifact {
   /// Calls `body` with consecutive blocks of rows of a split.
   public func forEachBlock(_ split: Split, _ body: (Int, FeatureRows) throws -> Void) throws {
     let n = sampleCounts[split] ?? 0
-    for start in stride(from: 0, to: n, by: streamingBlockRows) {
-      try body(start, try rows(split, start..<min(start + streamingBlockRows, n)))
+    let step = streamingBlockRows(rowLength: storage == .dense ? featureCount : blocks.shapes.joined().reduce(0, +))
+    for start in stride(from: 0, to: n, by: step) {
+      try body(start, try rows(split, start..<min(start + step, n)))
     }
   }
 

@@ -3,7 +3,7 @@ import HDF5IO
 
 /// Where an artifact came from, written as attributes of the file's root group:
 /// `program`, `program_version`, `command_line`, `created_utc`, `input_files`,
-/// `input_sha256` (the inputs' content digests), and one attribute per parameter.
+/// `input_digests` (the inputs' content digests), and one attribute per parameter.
 public struct Provenance: Sendable {
   public static let version = "0.1.0"
 
@@ -27,7 +27,7 @@ public struct Provenance: Sendable {
       "command_line": .string(CommandLine.arguments.joined(separator: " ")),
       "created_utc": .string(formatter.string(from: Date())),
       "input_files": .strings(inputFiles),
-      "input_sha256": .strings(try inputFiles.map { try HDF5File.open($0).string("content_sha256") }),
+      "input_digests": .strings(try inputFiles.map { try HDF5File.open($0).string("content_digest") }),
     ])
     for (name, value) in parameters { try file.setAttribute(name, value) }
   }
@@ -37,15 +37,15 @@ extension HDF5File {
   /// Refuses `product` unless it was made from `input` (its recorded input
   /// digests include `input`'s content digest), naming both files.
   public func requireMade(from input: HDF5File) throws {
-    let digest = (try? input.string("content_sha256")) ?? "none"
+    let digest = (try? input.string("content_digest")) ?? "none"
     let recorded: [String]
-    switch try? attribute("input_sha256") {
+    switch try? attribute("input_digests") {
     case .strings(let digests): recorded = digests
     case .string(let digest): recorded = [digest]
     default: recorded = []
     }
     guard recorded.contains(digest) else {
-      throw HDF5Error(file: path, "was not made from \(input.path) (content_sha256 \(digest.prefix(12))… is not among its inputs' digests): the files do not belong together")
+      throw HDF5Error(file: path, "was not made from \(input.path) (content_digest \(digest.prefix(12))… is not among its inputs' digests): the files do not belong together")
     }
   }
 

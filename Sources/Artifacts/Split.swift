@@ -6,8 +6,12 @@ public enum Split: String, CaseIterable, Sendable {
   case train, test
 }
 
-/// Rows per block when streaming samples through memory.
-public let streamingBlockRows = 8192
+/// Rows per block when streaming samples through memory: about 8 MiB of rows
+/// of `rowLength` doubles, at most 8192. Blocks stay below glibc's 32 MiB mmap
+/// threshold, so their buffers are reused instead of faulted in afresh.
+public func streamingBlockRows(rowLength: Int) -> Int {
+  max(1, min(8192, (8 << 20) / max(8 * rowLength, 1)))
+}
 
 extension HDF5Dataset {
   /// Reads rows `range` of a 2-D dataset as a matrix, rejecting NaN and ±∞.
@@ -38,11 +42,12 @@ extension HDF5Dataset {
     }
   }
 
-  /// Calls `body` with consecutive blocks of rows: (first row, block).
-  public func forEachBlock(_ body: (Int, Matrix) throws -> Void) throws {
+  /// Calls `body` with consecutive blocks of `rows` rows: (first row, block).
+  public func forEachBlock(rows: Int? = nil, _ body: (Int, Matrix) throws -> Void) throws {
+    let rows = rows ?? streamingBlockRows(rowLength: rowLength)
     var start = 0
     while start < shape[0] {
-      let end = min(start + streamingBlockRows, shape[0])
+      let end = min(start + rows, shape[0])
       try body(start, try readMatrix(rows: start..<end))
       start = end
     }

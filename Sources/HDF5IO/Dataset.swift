@@ -50,15 +50,16 @@ public final class HDF5Dataset {
   public func read<T: HDF5Element>(_: T.Type = T.self, rows range: Range<Int>? = nil) throws -> [T] {
     let range = range ?? 0..<(shape.first ?? 1)
     try expectElements(T.self)
-    var values = [T](repeating: T(), count: (shape.isEmpty ? 1 : range.count) * rowLength)
-    try withSelection(rows: range) { memory, fileSpace in
-      try values.withUnsafeMutableBufferPointer { buffer in
+    let count = (shape.isEmpty ? 1 : range.count) * rowLength
+    // HDF5 fills the whole buffer (numeric element types only), so it starts uninitialised.
+    return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+      try withSelection(rows: range) { memory, fileSpace in
         guard H5Dread(id, T.nativeType, memory, fileSpace, ntk_h5p_default(), buffer.baseAddress) >= 0 else {
           throw file.error(name, "cannot read rows \(range.lowerBound)..<\(range.upperBound) (damaged file?)")
         }
       }
+      initialized = count
     }
-    return values
   }
 
   /// Runs `body` with a memory space and a file space selecting `rows`.

@@ -6,7 +6,7 @@ public protocol HDF5Element: Sendable {
   static var nativeType: hid_t { get }
   static var typeClass: H5T_class_t { get }
   static var className: String { get }
-  init()
+
 }
 
 extension Double: HDF5Element {

@@ -24,12 +24,11 @@ public struct TangentFactors: Sendable {
 
   /// The features themselves, n × (h_l · h_{l−1}): row s is δ[s] ⊗ z[s].
   public func expanded() -> Matrix {
-    var out = Matrix(rows: sampleCount, columns: featureCount)
-    let (p, q) = (delta.columns, input.columns)
-    delta.values.withUnsafeBufferPointer { d in
-      input.values.withUnsafeBufferPointer { z in
-        out.values.withUnsafeMutableBufferPointer { o in
-          for s in 0..<sampleCount {
+    let (n, p, q) = (sampleCount, delta.columns, input.columns)
+    let values = [Double](unsafeUninitializedCapacity: n * p * q) { o, initialized in
+      delta.values.withUnsafeBufferPointer { d in
+        input.values.withUnsafeBufferPointer { z in
+          for s in 0..<n {
             for i in 0..<p {
               let di = d[s * p + i]
               let row = s * p * q + i * q
@@ -38,8 +37,9 @@ public struct TangentFactors: Sendable {
           }
         }
       }
+      initialized = n * p * q
     }
-    return out
+    return Matrix(rows: n, columns: p * q, values: values)
   }
 
   /// Multiplies every sample's features by a weight (δ's row s by weights[s]).

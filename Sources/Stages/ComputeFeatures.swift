@@ -53,7 +53,9 @@ public struct ComputeFeatures: Sendable {
       kind: kind, storage: storage, labels: labels
     ) { split, emit in
       let progress = Progress(log, "layer \(name): \(split) features", total: labels[split]!.count)
-      try truth.inputs(split).forEachBlock { start, x in
+      // Blocks sized by the widest rows made: feature rows, or the factors.
+      let rowLength = storage == .dense ? blocks.featureCount : network.layers.map { $0.rows + $0.columns }.max()!
+      try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: rowLength)) { start, x in
         let pass = network.forward(x)
         var factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
         if kind == .lossGradient {

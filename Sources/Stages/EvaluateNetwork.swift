@@ -74,7 +74,8 @@ public struct EvaluateNetwork: Sendable {
     for split in Split.allCases {
       var predicted = [[Double]](repeating: [], count: networks.count)
       let progress = Progress(log, "\(networks.count) candidate networks on \(split) inputs", total: truth.sampleCounts[split]!)
-      try truth.inputs(split).forEachBlock { _, x in
+      let widest = network.layers.map(\.columns).max()!
+      try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: widest)) { _, x in
         let l = selection.lowerBound
         let shared = network.input(ofLayer: l, for: x)
         var preactivations: [Int: Matrix] = [:]

@@ -60,7 +60,7 @@ public struct GenerateTruth: Sendable {
       let progress = Progress(log, "\(split) inputs and labels", total: count)
       var start = 0
       while start < count {
-        let end = min(start + streamingBlockRows, count)
+        let end = min(start + streamingBlockRows(rowLength: max(d, teacherWidths.max() ?? 0)), count)
         var block = Matrix(rows: end - start, columns: d)
         for s in start..<end {
           // numpy's X is d × m (the first m draws are feature 0 of every sample) unless drawn by sample.

@@ -1,5 +1,0 @@
-// OpenSSL's libcrypto (Debian: libssl-dev), for SHA-256 content digests.
-#ifndef NTK_COPENSSL_SHIM_H
-#define NTK_COPENSSL_SHIM_H
-#include <openssl/evp.h>
-#endif

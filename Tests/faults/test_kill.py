@@ -1,0 +1,222 @@
+"""1. Killed at any moment.
+
+A stage (or the whole `make`) is SIGKILLed at several points of its run —
+0 %, 25 %, 50 % and 90 % of its measured undisturbed duration — and `make`
+is run again. Then:
+
+* the pipeline completes, and results.csv is identical to an undisturbed run's;
+* every file with a final name opens with h5py, its content digest matches a
+  recomputation and equals the undisturbed run's (nothing partial survives);
+* no temporary file remains: those of the killed process are removed by the
+  next writer of the same file.
+
+A SIGKILL cannot be caught, so this is also what a power cut, the OOM killer
+or a Slurm time limit leaves behind. The killed stage is the second step's (V)
+for init, features, train and evaluate, so that the rerun stays short.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import (KILL_PARAMS, SMALL_PARAMS, clean_env, compare_with, final_files, link_tree, make,
+                      make_command, note, stage_command, temporaries)
+
+REPO = Path(__file__).resolve().parents[2]
+STEP = "V"
+FRACTIONS = [0.0, 0.25, 0.5, 0.9]
+KILLED = ["truth", "init", "features", "train", "evaluate", "report"]
+# What a stage writes and everything made from it (removed before the kill,
+# as after a first run killed there).
+_after = {
+    "init": ["V/network.h5", "V/features.h5", "V/svm.h5", "V/eval.h5"],
+    "features": ["V/features.h5", "V/svm.h5", "V/eval.h5"],
+    "train": ["V/svm.h5", "V/eval.h5"],
+    "evaluate": ["V/eval.h5"],
+    "report": [],
+}
+REPORT = ["results.csv", "results.md"]
+# Stages that write their artifact while computing it (streaming): a kill in
+# the middle of their run must find a temporary file.
+STREAMING = ["truth", "features"]
+
+
+def downstream(stage: str, baseline) -> set[str]:
+    if stage == "truth":
+        return set(final_files(baseline.path))
+    return set(_after[stage] + REPORT)
+
+
+def group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
+            if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
+                members.append(int(entry))
+    return members
+
+
+def kill_group(process: subprocess.Popen, delay: float) -> None:
+    """SIGKILLs the process group after `delay` s, and waits until every
+    member is gone. Members whose parent was killed too (a stage under a
+    killed make) are orphans, reaped by init — here up to a second or two
+    later; until then they are zombies, which kill(pid, 0) cannot tell from
+    live processes (that case has a test of its own below)."""
+    time.sleep(delay)
+    members = group_members(process.pid)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in members) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def durations(kill_baseline, tmp_path_factory) -> dict[str, float]:
+    """Each stage's undisturbed duration (the shorter of two runs)."""
+    times = {}
+    for stage in KILLED:
+        best = float("inf")
+        for attempt in range(2):
+            run = tmp_path_factory.mktemp(f"measure-{stage}") / "run"
+            link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
+            start = time.monotonic()
+            subprocess.run(stage_command(stage, run, KILL_PARAMS, STEP), cwd=REPO, env=clean_env(),
+                           capture_output=True, check=True)
+            best = min(best, time.monotonic() - start)
+        times[stage] = best
+    note("undisturbed stage durations (s): " + ", ".join(f"{s} {t:.3f}" for s, t in times.items()))
+    return times
+
+
+@pytest.mark.parametrize("stage", KILLED)
+def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
+    problems, mid_write = [], []
+    host = socket.gethostname()
+    for fraction in FRACTIONS:
+        run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
+        link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
+        command = stage_command(stage, run, KILL_PARAMS, STEP)
+        process = subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        kill_group(process, fraction * durations[stage])
+        left = temporaries(run)
+        if left:
+            mid_write.append(f"{round(fraction * 100)} %: {left}")
+            # The documented temporary name: .<name>.<host>.<pid>.<tag>.tmp
+            for name in left:
+                if name.endswith(".tmp") and not re.fullmatch(rf"\.[^/]+\.{re.escape(host)}\.{process.pid}\.[0-9a-z]+\.tmp",
+                                    Path(name).name):
+                    problems.append(f"killed at {fraction:.0%}: temporary {name} is not named "
+                                    f".<name>.{host}.{process.pid}.<tag>.tmp")
+        result = make(run, KILL_PARAMS, check=False)
+        if result.returncode != 0:
+            problems.append(f"killed at {fraction:.0%}: the next make failed ({result.returncode}): "
+                            f"{result.stderr.strip()[-2000:]}")
+            continue
+        problems += [f"killed at {fraction:.0%}: {problem}" for problem in compare_with(run, kill_baseline)]
+    note(f"kill {stage} (of {durations[stage]:.3f} s): temporaries left by the kill: "
+         + ("; ".join(mid_write) or "none"))
+    if stage in STREAMING and not mid_write:
+        problems.append(f"no kill landed while {stage} was writing (no temporary after any kill): "
+                        "raise M_TEST so that the test tests something")
+    assert not problems, "\n".join(problems)
+
+
+MAKE_FRACTIONS = [0.05, 0.2, 0.4, 0.6, 0.8, 0.95]
+
+
+def test_make_killed_then_make(kill_baseline, tmp_path):
+    """`make` and the stage it runs, killed together (the whole process group)."""
+    problems, mid_write = [], []
+    for fraction in MAKE_FRACTIONS:
+        run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
+        process = subprocess.Popen(make_command(run, KILL_PARAMS), cwd=REPO, env=clean_env(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        kill_group(process, fraction * kill_baseline.duration)
+        left = temporaries(run)
+        if left:
+            mid_write.append(f"{round(fraction * 100)} %: {left}")
+        result = make(run, KILL_PARAMS, check=False)
+        if result.returncode != 0:
+            problems.append(f"killed at {fraction:.0%}: the next make failed ({result.returncode}): "
+                            f"{result.stderr.strip()[-2000:]}")
+            continue
+        problems += [f"killed at {fraction:.0%}: {problem}" for problem in compare_with(run, kill_baseline)]
+    note(f"kill make (of {kill_baseline.duration:.3f} s): temporaries left by the kill: "
+         + ("; ".join(mid_write) or "none"))
+    assert not problems, "\n".join(problems)
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_temporary_of_a_zombie_removed_by_next_writer(tmp_path):
+    """A process killed while its parent is gone or busy stays a zombie until
+    it is reaped — for ever in a container whose init does not reap. It can
+    write nothing, so its temporary must go like any dead process's; kill(pid,
+    0) succeeds on a zombie, so checking only that keeps it."""
+    zombie = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+        run = tmp_path / "run"
+        run.mkdir()
+        stale = run / f".truth.h5.{socket.gethostname()}.{zombie.pid}.z0mb13.tmp"
+        stale.write_bytes(b"partial")
+        result = subprocess.run(stage_command("truth", run, SMALL_PARAMS), cwd=REPO, env=clean_env(),
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert not stale.exists(), f"{stale.name}: the temporary of a dead (zombie) process was kept"
+    finally:
+        zombie.wait()
+
+
+def test_stale_temporaries_removed_by_next_writer(tmp_path):
+    """Deterministically, what a kill can leave: for every output of a run, a
+    temporary of a dead process of this host (must go), of a live process
+    (must stay: it is still writing) and of another host (must stay: its
+    process cannot be checked from here). The documented name is
+    .<name>.<host>.<pid>.<tag>.tmp; ntk-report writes results.csv/.md under
+    .<name>.<pid>.tmp, so a dead one of those must go too."""
+    run = tmp_path / "run"
+    outputs = ["truth.h5"] + [f"{s}/{n}.h5" for s in "WVu" for n in ("network", "features", "svm", "eval")] + REPORT
+    host, dead, live = socket.gethostname(), dead_pid(), os.getpid()
+    must_go, must_stay = [], []
+    for rel in outputs:
+        folder, name = (run / rel).parent, Path(rel).name
+        folder.mkdir(parents=True, exist_ok=True)
+        must_go.append(folder / f".{name}.{host}.{dead}.k1ll3d.tmp")
+        must_stay.append(folder / f".{name}.{host}.{live}.l1v3.tmp")
+        must_stay.append(folder / f".{name}.some-other-host.{dead}.0ther.tmp")
+        if rel in REPORT:
+            must_go.append(folder / f".{name}.{dead}.tmp")
+    for path in must_go + must_stay:
+        path.write_bytes(b"partial")
+    make(run, SMALL_PARAMS)
+    problems = [f"{q.relative_to(run)}: a dead process's temporary was not removed by the next writer"
+                for q in must_go if q.exists()]
+    problems += [f"{q.relative_to(run)}: removed although its process may still be writing"
+                 for q in must_stay if not q.exists()]
+    assert not problems, "\n".join(problems)
