@@ -10,11 +10,15 @@ public struct Provenance: Sendable {
   public var program: String
   public var parameters: [(String, HDF5AttributeValue)]
   public var inputFiles: [String]
+  public var inputDigests: [String]
 
-  public init(program: String, parameters: [(String, HDF5AttributeValue)] = [], inputFiles: [String] = []) {
+  /// Reads the inputs' content digests at once, so that an input without one
+  /// is refused before any work.
+  public init(program: String, parameters: [(String, HDF5AttributeValue)] = [], inputFiles: [String] = []) throws {
     self.program = program
     self.parameters = parameters
     self.inputFiles = inputFiles
+    self.inputDigests = try inputFiles.map { try HDF5File.open($0).string("content_digest") }
   }
 
   public func write(to file: HDF5File, artifact: String, description: String) throws {
@@ -27,7 +31,7 @@ public struct Provenance: Sendable {
       "command_line": .string(CommandLine.arguments.joined(separator: " ")),
       "created_utc": .string(formatter.string(from: Date())),
       "input_files": .strings(inputFiles),
-      "input_digests": .strings(try inputFiles.map { try HDF5File.open($0).string("content_digest") }),
+      "input_digests": .strings(inputDigests),
     ])
     for (name, value) in parameters { try file.setAttribute(name, value) }
   }

@@ -44,7 +44,7 @@ public struct ComputeFeatures: Sendable {
     let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
     let storage = storage ?? .automatic(samples: labels.values.reduce(0) { $0 + $1.count }, blocks: blocks)
     log("layer \(name): \(blocks), \(storage.rawValue) storage")
-    let provenance = Provenance(program: "ntk-features", parameters: [
+    let provenance = try Provenance(program: "ntk-features", parameters: [
       ("feature_kind", .string(kind.rawValue)),
       ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
     ], inputFiles: [truthPath, networkPath])

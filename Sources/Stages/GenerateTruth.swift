@@ -42,7 +42,7 @@ public struct GenerateTruth: Sendable {
       drawn = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0, generator.normals(count: d * counts[$0]!)) })
     }
     let teacher = ReLUNetwork(layers: generator.drawLayers(inputDimension: d, widths: teacherWidths))
-    let provenance = Provenance(program: "ntk-truth", parameters: [
+    let provenance = try Provenance(program: "ntk-truth", parameters: [
       ("input_dimension", .integer(Int64(d))),
       ("train_samples", .integer(Int64(trainSamples))),
       ("test_samples", .integer(Int64(testSamples))),

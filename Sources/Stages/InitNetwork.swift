@@ -46,7 +46,7 @@ public struct InitNetwork: Sendable {
     }
     let drawnNames = network.layerNames[(carriedFrom == nil ? 0 : index)...]
     log("drew \(drawnNames.joined(separator: ", ")) from seed \(seed)")
-    let provenance = Provenance(program: "ntk-init", parameters: [
+    let provenance = try Provenance(program: "ntk-init", parameters: [
       ("input_dimension", .integer(Int64(inputDimension))),
       ("hidden_widths", .integers(widths.map(Int64.init))),
       ("seed", .integer(Int64(seed))),

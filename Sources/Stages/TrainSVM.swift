@@ -13,13 +13,16 @@ public struct TrainSVM: Sendable {
   public var featuresPath: String
   public var parameters: SVMParameters
   public var kernelMemory: Int
+  /// Whether `parameters.cacheMegabytes` was chosen by the user (else: automatic).
+  public var cacheGiven: Bool
   /// The kernel is kept in the artifact up to this many bytes (8 an entry).
   public static let storedKernelLimit = 256 << 20
 
-  public init(featuresPath: String, parameters: SVMParameters, kernelMemory: Int = 8 << 30) {
+  public init(featuresPath: String, parameters: SVMParameters, kernelMemory: Int = 8 << 30, cacheGiven: Bool = false) {
     self.featuresPath = featuresPath
     self.parameters = parameters
     self.kernelMemory = kernelMemory
+    self.cacheGiven = cacheGiven
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -28,6 +31,7 @@ public struct TrainSVM: Sendable {
     guard y.contains(1) && y.contains(-1) else {
       throw StageError("\(featuresPath): /labels/train: the training set has one class only (\(format(y[0])))")
     }
+    let provenance = try Provenance(program: "ntk-train", inputFiles: [featuresPath])
     let rows = try features.rows(.train)
     log("layer \(features.layer): training on \(y.count) samples × \(features.featureCount) features (\(features.storage.rawValue))")
     let started = Date()
@@ -40,6 +44,10 @@ public struct TrainSVM: Sendable {
         (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
         solvedFrom = "the feature rows, with libsvm's linear kernel"
       } else {
+        // Unless asked otherwise, a cache for every row of libsvm's Q (4 bytes an
+        // entry) within a quarter of the budget: each row is then built once.
+        var parameters = parameters
+        if !cacheGiven { parameters.cacheMegabytes = max(200, min(Double(4 * n * n), Double(kernelMemory) / 4) / 1_048_576) }
         if n * n * 8 <= Self.storedKernelLimit {
           kernel = rows.gram()
           solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
@@ -52,7 +60,6 @@ public struct TrainSVM: Sendable {
       throw StageError("\(featuresPath): \(error)")
     }
     log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(y.count) samples in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
-    let provenance = Provenance(program: "ntk-train", inputFiles: [featuresPath])
     try SVMArtifact.write(
       to: output, provenance: provenance, layer: features.layer, blocks: features.blocks,
       solution: solution, weights: weights, kernel: kernel, solvedFrom: solvedFrom,
