@@ -19,7 +19,7 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +55,10 @@ def binary(stage: str) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def binaries(tmp_path_factory) -> Path:
-    """Copies .build/release/ntk-* once they are complete and unchanged for 3 s."""
+def binaries():
+    """Copies .build/release/ntk-* once they are complete and unchanged for 3 s,
+    into a folder whose path has the same length in every session (it is in
+    the files' command_line attributes, and so in their layout)."""
     global _bin
     sources = [SOURCE_BIN / f"ntk-{s}" for s in STAGES]
     deadline = time.time() + 180
@@ -77,7 +79,7 @@ def binaries(tmp_path_factory) -> Path:
             pytest.exit("stage binaries missing or still changing in .build/release: run `make build` first",
                         returncode=2)
         time.sleep(1)
-    folder = tmp_path_factory.mktemp("bin")
+    folder = Path(tempfile.mkdtemp(prefix="ntk-faults-bin-"))
     for source in sources:
         shutil.copy2(source, folder / source.name)
     time.sleep(0.01)
@@ -88,7 +90,10 @@ def binaries(tmp_path_factory) -> Path:
         digest = subprocess.run(["sha256sum", str(target)], capture_output=True, text=True, check=True).stdout
         (folder / f"{source.name}.sha256").write_text(digest)
     _bin = folder
-    return folder
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- processes -----------------------------------------------------------------
@@ -216,6 +221,10 @@ def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+class DigestUnavailable(Exception):
+    """The suite cannot recompute a digest of this kind (a missing Python package)."""
+
+
 def _hasher(definition: str):
     if definition.startswith("SHA-256"):
         return hashlib.sha256
@@ -223,10 +232,10 @@ def _hasher(definition: str):
         try:
             import xxhash
         except ImportError as error:
-            raise RuntimeError("recomputing an XXH3-128 content digest needs the Python package xxhash "
-                               "(requirements-dev.txt)") from error
+            raise DigestUnavailable("recomputing an XXH3-128 content digest needs the Python package xxhash "
+                                    "(requirements-dev.txt)") from error
         return xxhash.xxh3_128
-    raise RuntimeError(f"unknown content digest definition: {definition!r}")
+    raise DigestUnavailable(f"unknown content digest definition: {definition!r}")
 
 
 def digest_attribute(f: h5py.File) -> str:
@@ -273,7 +282,7 @@ def check_artifact(path: Path) -> tuple[str | None, str | None]:
     try:
         recorded = recorded_digest(path)
         recomputed = content_digest(path)
-    except RuntimeError:
+    except DigestUnavailable:
         raise
     except Exception as error:  # noqa: BLE001 — any failure to read is the finding
         return None, f"{path}: cannot be read with h5py ({type(error).__name__}: {error})"

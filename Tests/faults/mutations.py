@@ -38,7 +38,28 @@ MUTATIONS = (
     + ["superblock-zeroed", "superblock-garbage"]  # bytes 8–96 (the signature kept)
     + ["size-plus-one", "size-huge", "size-zero"]  # the first stored dimension of SIZE_TARGETS[kind] (and its maximum)
     + ["eof-address-half"]                         # the superblock's end-of-file address
+    + ["heap-object-size", "heap-free-space-size"]  # sizes in the global heap (variable-length strings)
 )
+
+
+def global_heap_objects(data: bytes) -> list[tuple[int, int, int]]:
+    """(offset, index, size) of each object of the first global heap collection
+    ("GCOL": signature, version, 3 reserved, collection size; then objects:
+    index (2), reference count (2), reserved (4), size (8), data padded to 8;
+    index 0 is the collection's free space)."""
+    start = data.find(b"GCOL")
+    if start < 0:
+        raise LookupError("no global heap collection")
+    end = start + struct.unpack_from("<Q", data, start + 8)[0]
+    objects, offset = [], start + 16
+    while offset + 16 <= end:
+        index = struct.unpack_from("<H", data, offset)[0]
+        size = struct.unpack_from("<Q", data, offset + 8)[0]
+        objects.append((offset, index, size))
+        if index == 0:
+            break
+        offset += 16 + (size + 7) // 8 * 8
+    return objects
 
 
 def seed_of(kind: str, mutation: str) -> int:
@@ -111,6 +132,16 @@ def mutate(source: Path, kind: str, mutation: str) -> bytes:
         value = {"size-plus-one": first + 1, "size-huge": 1 << 40, "size-zero": 0}[mutation]
         for offset in offsets:  # the extent and its maximum alike, so the header stays consistent
             struct.pack_into("<Q", data, offset, value)
+        return bytes(data)
+    if mutation == "heap-object-size":
+        # Object 1 (the first string written: the `artifact` attribute) claims 2 GiB.
+        offset = next(o for o, index, _ in global_heap_objects(bytes(data)) if index == 1)
+        struct.pack_into("<Q", data, offset + 8, 0x7FFFFFFF)
+        return bytes(data)
+    if mutation == "heap-free-space-size":
+        # The free-space object ends 128 bytes before the collection does.
+        offset, _, size = next(o for o in global_heap_objects(bytes(data)) if o[1] == 0)
+        struct.pack_into("<Q", data, offset + 8, max(0, size - 128))
         return bytes(data)
     if mutation == "eof-address-half":
         assert data[:8] == SIGNATURE and data[8] == 0, "superblock version 0 expected"

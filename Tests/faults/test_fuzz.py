@@ -1,11 +1,12 @@
 """6. Malformed files, a bounded fuzz.
 
 Each kind of artifact of a valid small run (truth, network, features, svm,
-eval) is damaged in 18 reproducible ways (mutations.py: bit flips anywhere and
+eval) is damaged in 20 reproducible ways (mutations.py: bit flips anywhere and
 outside the raw data, truncations, an overwritten superblock, altered stored
-dimensions, a wrong end-of-file address), and every stage that reads that
-kind is run on each damaged copy, with a 20 s timeout. Required: no crash (a
-signal, or a crash report on stderr), no hang, and either
+dimensions, a wrong end-of-file address, altered sizes in the global heap),
+and every stage that reads that kind is run on each damaged copy, with a 20 s
+timeout. Required: no crash (a signal, or a crash report on stderr), no hang,
+and either
 
 * exit 0 with a valid result (every HDF5 output opens with h5py and its
   content digest matches a recomputation; the report's files exist), or
@@ -18,7 +19,9 @@ A case is `<kind>-<mutation>-<stage>`; the damaged file is made again by
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,20 +45,72 @@ READERS = {
 }
 CASES = [(kind, mutation, stage) for kind in READERS for mutation in MUTATIONS for stage in READERS[kind]]
 
-# Cases where libhdf5 itself crashes on the damaged file (reported; see the
-# reasons). Everything else must pass.
-KNOWN_HDF5_CRASHES: dict[str, str] = {}
+# Damaged files on which libhdf5 itself (Debian's 1.10.8, which the stages
+# link) crashes or hangs, whichever stage reads them: h5dump, the same
+# library's own tool, does the same. Reported; each case stays reproducible
+# from its name. Not strict: a fixed libhdf5 makes them pass.
+LIBHDF5_BUGS = {
+    "heap-object-size": "libhdf5 1.10.8 segfaults in H5HG_read (memcpy of a global-heap object whose stored size "
+                        "exceeds its collection) when an attribute string is read; `h5dump -A` on the file "
+                        "segfaults too (HDF5 2.0, as bundled with h5py, refuses the file cleanly)",
+    "heap-free-space-size": "libhdf5 1.10.8 loops for ever decoding a global-heap collection whose free-space "
+                            "object is 128 bytes short (H5HG cache deserialize) when an attribute string is read; "
+                            "`h5dump -A` hangs too (and h5py with HDF5 2.0)",
+}
+# Stages that never read the damaged string: ntk-features and ntk-evaluate do
+# not read a network file's `artifact` attribute, nor ntk-init an eval file's.
+UNAFFECTED = {("network", "heap-object-size", "features"), ("network", "heap-object-size", "evaluate"),
+              ("eval", "heap-object-size", "init")}
+# A known hang is cut short: the stages answer these small files in 0.05 s.
+KNOWN_HANG_TIMEOUT = 2
+
+
+def libhdf5_bug(case: tuple[str, str, str]) -> str | None:
+    return None if tuple(case) in UNAFFECTED else LIBHDF5_BUGS.get(case[1])
+
+
+def h5dump_verdict(path: Path) -> str:
+    """What libhdf5's own h5dump does with the file: tells a libhdf5 crash from the stage's."""
+    try:
+        result = subprocess.run(["h5dump", "-A", str(path)], capture_output=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        return "h5dump -A hangs on it too (a libhdf5 bug)"
+    except FileNotFoundError:
+        return "h5dump is not installed"
+    if result.returncode < 0 or result.returncode >= 128:
+        return f"h5dump -A crashes on it too (exit {result.returncode}: a libhdf5 bug)"
+    return f"h5dump -A exits {result.returncode} (libhdf5 survives the file: the crash is the stage's)"
+
+
+# Cases that exited 0 on a file whose datasets no longer match its content digest.
+ACCEPTED_DAMAGED: list[str] = []
 
 
 @pytest.fixture(scope="module")
-def fuzz_run(tmp_path_factory):
-    return start_run(tmp_path_factory.mktemp("fuzz") / "run", FUZZ_PARAMS)
+def fuzz_run(request):
+    """The valid run, in a folder whose path has the same length in every
+    session (paths are stored in the files: the same length gives the same
+    layout, so a seeded bit flip hits the same structure again). Kept when a
+    case failed, for its `reproduce:` line."""
+    folder = Path(tempfile.mkdtemp(prefix="ntk-faults-fuzz-"))
+    failed_before = request.session.testsfailed
+    try:
+        yield start_run(folder / "run", FUZZ_PARAMS)
+    finally:
+        if ACCEPTED_DAMAGED:
+            note(f"fuzz: {len(ACCEPTED_DAMAGED)} cases exited 0 on a damaged input whose datasets no longer "
+                 f"match its content digest (no stage verifies its inputs' digests): {', '.join(ACCEPTED_DAMAGED)}")
+        if request.session.testsfailed == failed_before:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            note(f"fuzz: the valid run and the damaged copies are kept in {folder} for reproduction")
 
 
 @pytest.fixture(scope="module")
-def damaged(fuzz_run, tmp_path_factory):
+def damaged(fuzz_run):
     """kind → mutation → the damaged copy."""
-    folder = tmp_path_factory.mktemp("damaged")
+    folder = fuzz_run.path.parent / "damaged"
+    folder.mkdir()
     copies = {}
     for kind, rel in SOURCES.items():
         for mutation in MUTATIONS:
@@ -104,8 +159,7 @@ def case_id(case) -> str:
 
 @pytest.mark.parametrize("kind, mutation, stage", [
     pytest.param(*case, id=case_id(case),
-                 marks=[pytest.mark.xfail(reason=KNOWN_HDF5_CRASHES[case_id(case)], strict=True)]
-                 if case_id(case) in KNOWN_HDF5_CRASHES else [])
+                 marks=[pytest.mark.xfail(reason=libhdf5_bug(case), strict=False)] if libhdf5_bug(case) else [])
     for case in CASES])
 def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, tmp_path):
     copy = damaged[kind][mutation]
@@ -113,15 +167,18 @@ def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, tmp_path):
     argv, outputs, seen = command(stage, fuzz_run.path, kind, copy, out, tmp_path)
     reproduce = (f"reproduce: python Tests/faults/mutations.py {fuzz_run.path / SOURCES[kind]} {kind} {mutation} "
                  f"{copy}; {' '.join(argv)}")
+    known = libhdf5_bug((kind, mutation, stage))
+    timeout = KNOWN_HANG_TIMEOUT if "loops for ever" in (known or "") else TIMEOUT
     try:
-        result = subprocess.run(argv, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=TIMEOUT,
+        result = subprocess.run(argv, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=timeout,
                                 errors="replace")
     except subprocess.TimeoutExpired:
-        pytest.fail(f"no answer in {TIMEOUT} s (hang)\n{reproduce}")
+        verdict = "a known libhdf5 hang" if known else h5dump_verdict(copy)
+        pytest.fail(f"no answer in {timeout} s (hang); {verdict}\n{reproduce}")
     problems = []
     why = crashed(result.returncode, result.stderr)
     if why:
-        problems.append(f"crash: {why}")
+        problems.append(f"crash: {why}; {'a known libhdf5 crash' if known else h5dump_verdict(copy)}")
     elif result.returncode == 0:
         for output in outputs:
             if not output.exists():
@@ -130,9 +187,8 @@ def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, tmp_path):
                 problem = check_artifact(output)[1]
                 if problem:
                     problems.append(f"exit 0 but an invalid output: {problem}")
-        if check_artifact(copy)[1]:
-            note(f"fuzz {case_id((kind, mutation, stage))}: accepted a file whose data no longer match "
-                 "its content digest")
+        if mutation not in LIBHDF5_BUGS and check_artifact(copy)[1]:
+            ACCEPTED_DAMAGED.append(case_id((kind, mutation, stage)))
     else:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         if len(lines) != 1:
@@ -146,5 +202,6 @@ def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, tmp_path):
         left = sorted(q.name for q in out.iterdir()) if out.exists() else []
         if left:
             problems.append(f"left in the output folder: {left}")
+    stderr = "\n".join(result.stderr.splitlines()[:12])  # a crash report's first lines
     assert not problems, ("\n".join(problems) + f"\n--- exit status {result.returncode}\n--- stderr\n"
-                          f"{result.stderr[-3000:]}\n{reproduce}")
+                          f"{stderr}\n{reproduce}")
