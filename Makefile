@@ -50,8 +50,7 @@ $(BINARIES) &: $(SWIFT_INPUTS) | system-deps
 # Artifacts depend on a digest of the binary that makes them, so a rebuild
 # that does not change a stage's code reruns nothing.
 $(BIN)/%.sha256: $(BIN)/%
-	@sha256sum $< > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+	@new=$@.$$$$.new; sha256sum $< > $$new; if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi
 
 # Python only at the edges: h5py for interoperability tests, numpy and
 # scikit-learn as the benchmark peer and test oracle.

@@ -80,8 +80,7 @@ $(RUN)/results.csv $(RUN)/results.md &: $(evaluations) $(call stamp,report)
 
 $(RUN)/.params/%: FORCE
 	@mkdir -p $(@D)
-	@echo '$(params.$*)' > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+	@new=$@.$$$$.new; echo '$(params.$*)' > $$new; if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi
 
 .PHONY: FORCE
 FORCE:

@@ -1,19 +1,25 @@
 import Foundation
 import HDF5IO
 
-/// Writes an artifact under a temporary name in the destination folder and
+/// Writes an output under a temporary name in the destination folder and
 /// renames it into place only once it is complete: a killed or failed stage
 /// never leaves a file with the final name. The temporary name carries the
 /// host, the process id and a random tag, so concurrent writers (also on
-/// other hosts sharing the folder) never collide; temporaries left by killed
+/// other hosts sharing the folder) never collide; temporaries left by dead
 /// processes of this host are removed by the next writer of the same file.
 public enum AtomicOutput {
-  public static func write(to path: String, _ body: (HDF5File) throws -> Void) throws {
+  /// Calls `body` with the temporary path to fill, then renames it to `path`;
+  /// on failure the temporary is removed and errors name `path`.
+  public static func replace(_ path: String, _ body: (String) throws -> Void) throws {
     // Past a file-size limit, fail the write (EFBIG) instead of dying by SIGXFSZ.
     signal(SIGXFSZ, SIG_IGN)
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      throw HDF5Error(file: path, "cannot create its folder (\(error.localizedDescription))")
+    }
     let prefix = ".\(url.lastPathComponent).\(ProcessInfo.processInfo.hostName)."
     removeStaleTemporaries(in: folder, prefix: prefix)
     let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
@@ -21,15 +27,7 @@ public enum AtomicOutput {
     TemporaryFiles.register(temporary)
     defer { TemporaryFiles.unregister(temporary) }
     do {
-      let file = try HDF5File.create(temporary)
-      try body(file)
-      if let digest = file.contentDigest() {
-        try file.setAttributes([
-          "content_digest": .string(digest),
-          "content_digest_definition": .string(HDF5File.contentDigestDefinition),
-        ])
-      }
-      try file.close()
+      try body(temporary)
       guard rename(temporary, path) == 0 else {
         throw HDF5Error(file: path, "cannot move the finished file into place (\(String(cString: strerror(errno))))")
       }
@@ -43,14 +41,51 @@ public enum AtomicOutput {
     }
   }
 
-  /// Removes `<prefix><pid>.<tag>.tmp` files whose process no longer exists.
+  /// Writes an HDF5 artifact; its content digest is added as it closes.
+  public static func write(to path: String, _ body: (HDF5File) throws -> Void) throws {
+    try replace(path) { temporary in
+      let file = try HDF5File.create(temporary)
+      try body(file)
+      try file.sealContentDigest(definition: HDF5File.contentDigestDefinition)
+      try file.close()
+    }
+  }
+
+  /// Writes a text file (UTF-8).
+  public static func write(_ text: String, to path: String) throws {
+    try replace(path) { try writeText(text, at: $0, naming: path) }
+  }
+
+  /// Writes `text` (UTF-8) to a new file at `temporary`; errors name `path`.
+  public static func writeText(_ text: String, at temporary: String, naming path: String) throws {
+    guard let stream = fopen(temporary, "wx") else {
+      throw HDF5Error(file: path, "cannot create the file (\(String(cString: strerror(errno))))")
+    }
+    let bytes = Array(text.utf8)
+    let written = fwrite(bytes, 1, bytes.count, stream)
+    let closed = fclose(stream)
+    guard written == bytes.count, closed == 0 else {
+      throw HDF5Error(file: path, "cannot write the file (disk full?)")
+    }
+  }
+
+  /// Removes `<prefix><pid>.<tag>.tmp` files whose process no longer runs.
   private static func removeStaleTemporaries(in folder: URL, prefix: String) {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
     for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
       let fields = name.dropFirst(prefix.count).split(separator: ".")
-      guard let pid = fields.first.flatMap({ Int32($0) }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      guard let pid = fields.first.flatMap({ Int32($0) }), !isRunning(pid) else { continue }
       unlink(folder.appendingPathComponent(name).path)
     }
+  }
+
+  /// True when process `pid` exists and is not a zombie (which will never write again).
+  private static func isRunning(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return true }
+    return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
   }
 }
 

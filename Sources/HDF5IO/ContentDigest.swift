@@ -34,24 +34,31 @@ final class DigestRecorder {
     for string in strings { entry.hasher.update(string + "\0") }
   }
 
-  /// The file's digest, or nil when some dataset was written out of order.
-  func finish() -> String? {
+  /// Each dataset's digest and the file's, or nil when some dataset was
+  /// written out of order.
+  func finish() -> (datasets: [String: String], file: String)? {
     guard outOfOrder.isEmpty else { return nil }
+    let datasets = hashers.mapValues { $0.hasher.finish() }
     let lines = hashers.map { name, entry in
-      "\(name) (\(entry.shape.map(String.init).joined(separator: ","))) \(entry.hasher.finish())\n"
+      "\(name) (\(entry.shape.map(String.init).joined(separator: ","))) \(datasets[name]!)\n"
     }
     let file = XXH3()
     for line in lines.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { file.update(line) }
-    return file.finish()
+    return (datasets, file.finish())
   }
 }
 
 extension HDF5File {
   /// Definition of `content_digest`, written next to it in every artifact.
   public static let contentDigestDefinition =
-    "XXH3-128 (xxHash, canonical hex) of the lines '<dataset path> (<shape>) <XXH3-128 of its elements>\\n' sorted by path; elements as little-endian float64/int64 in row-major order, strings as UTF-8 each followed by NUL"
+    "XXH3-128 (xxHash, canonical hex) of the lines '<dataset path> (<shape>) <XXH3-128 of its elements>\\n' sorted by path; elements as little-endian float64/int64 in row-major order, strings as UTF-8 each followed by NUL; each dataset's own digest is its attribute content_digest"
 
-  /// The content digest of everything written so far (see DigestRecorder);
-  /// nil for a file opened for reading or written out of row order.
-  public func contentDigest() -> String? { digests?.finish() }
+  /// Writes the digests of what was written: each dataset's as its attribute
+  /// `content_digest`, the file's as the root's (with `definition`). Readers
+  /// check a dataset's digest whenever they read it whole, in order.
+  public func sealContentDigest(definition: String) throws {
+    guard let (datasets, file) = digests?.finish() else { return }
+    for (name, digest) in datasets { try setAttribute("content_digest", .string(digest), on: name) }
+    try setAttributes(["content_digest": .string(file), "content_digest_definition": .string(definition)])
+  }
 }

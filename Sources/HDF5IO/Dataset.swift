@@ -1,4 +1,5 @@
 import CHDF5
+import ContentDigest
 import Foundation
 
 /// An open dataset, read or written whole or in blocks of rows (hyperslabs
@@ -10,11 +11,15 @@ public final class HDF5Dataset {
   public let shape: [Int]
   let id: hid_t
 
-  init(file: HDF5File, name: String, id: hid_t, shape: [Int]) {
+  /// The recorded digest of the elements, checked as rows are read in order.
+  private var verifier: (expected: String, hasher: XXH3, nextRow: Int)?
+
+  init(file: HDF5File, name: String, id: hid_t, shape: [Int], expectedDigest: String? = nil) {
     self.file = file
     self.name = name
     self.id = id
     self.shape = shape
+    self.verifier = expectedDigest.map { ($0, XXH3(), 0) }
   }
 
   deinit { H5Dclose(id) }
@@ -59,6 +64,21 @@ public final class HDF5Dataset {
         }
       }
       initialized = count
+      try verify(rows: shape.isEmpty ? 0..<1 : range, UnsafeRawBufferPointer(buffer))
+    }
+  }
+
+  /// Hashes rows read in order; after the last row, compares with the digest
+  /// recorded when the dataset was written.
+  private func verify(rows: Range<Int>, _ bytes: UnsafeRawBufferPointer) throws {
+    guard let (expected, hasher, nextRow) = verifier, rows.lowerBound == nextRow else { return }
+    hasher.update(bytes)
+    verifier!.nextRow = rows.upperBound
+    if rows.upperBound == (shape.first ?? 1) {
+      verifier = nil
+      guard hasher.finish() == expected else {
+        throw file.error(name, "its data do not match their recorded content_digest (damaged file)")
+      }
     }
   }
 
@@ -131,11 +151,32 @@ extension HDF5File {
     }
     var dims = [hsize_t](repeating: 0, count: ndims)
     H5Sget_simple_extent_dims(space, &dims, nil)
-    let result = HDF5Dataset(file: self, name: object, id: dataset, shape: dims.map { Int($0) })
+    let shape = dims.map { Int($0) }
+    // A damaged header can claim more elements than the file stores: refuse
+    // before anything allocates for them (our data are stored uncompressed).
+    let claimed = shape.reduce(8) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
+    let stored = Int(H5Dget_storage_size(dataset))
+    if claimed > Int(ProcessInfo.processInfo.physicalMemory) || (stored > 0 && claimed > 64 * stored + (1 << 20)) {
+      H5Dclose(dataset)
+      throw error(object, "claims shape \(shape) but stores \(stored) bytes (damaged file?)")
+    }
+    let result = HDF5Dataset(file: self, name: object, id: dataset, shape: shape, expectedDigest: try recordedDigest(of: object))
     if let rank, rank != ndims {
       throw error(object, "expected \(rank) dimension\(rank == 1 ? "" : "s"), found \(ndims) (shape \(result.shape))")
     }
     return result
+  }
+
+  /// The digest recorded for a dataset's elements; nil for files of other
+  /// programs. A file with a content digest has one for every dataset.
+  private func recordedDigest(of object: String) throws -> String? {
+    if H5Aexists_by_name(id, object, "content_digest", ntk_h5p_default()) > 0 {
+      return try string("content_digest", of: object)
+    }
+    if H5Aexists_by_name(id, "/", "content_digest", ntk_h5p_default()) > 0 {
+      throw error(object, "has no content_digest although the file has one (damaged file?)")
+    }
+    return nil
   }
 
   /// Reads a whole dataset and its shape.

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
+import Stages
 
 extension ParsableCommand {
   /// Parses the command line and runs the stage. Any failure — a bad option
   /// or a refused input — is one line on stderr, `program: message`, and a
   /// non-zero exit; `--help` prints the usual help on stdout.
   public static func runStage() -> Never {
+    // Past a file-size limit (an output or the log), writes fail instead of killing the stage.
+    signal(SIGXFSZ, SIG_IGN)
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -18,7 +21,7 @@ extension ParsableCommand {
       }
       let program = configuration.commandName ?? "ntk"
       let message = message(for: error).split(separator: "\n").joined(separator: " ")
-      FileHandle.standardError.write(Data("\(program): error: \(message)\n".utf8))
+      writeToStandardError("\(program): error: \(message)\n")
       // Skip exit handlers: HDF5's would retry flushing a file whose write
       // failed (disk full) and can crash. Outputs are complete or removed.
       fflush(nil)

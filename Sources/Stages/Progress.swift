@@ -52,7 +52,7 @@ public final class Progress {
 
   private func write(_ text: String) {
     let message = interactive ? "\r\u{1B}[K" + (text.isEmpty ? "" : "\(log.program): \(text)") : "\(log.program): \(text)\n"
-    FileHandle.standardError.write(Data(message.utf8))
+    writeToStandardError(message)
   }
 
   static func si(_ value: Double) -> String {

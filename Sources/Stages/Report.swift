@@ -25,8 +25,7 @@ public struct Report: Sendable {
       }
       table += "| \(step.layerLabel) | \(cells.joined(separator: " | ")) |\n"
     }
-    if let csvPath { try writeAtomically(csv, to: csvPath) }
-    if let markdownPath { try writeAtomically(table, to: markdownPath) }
+    try writeTogether([(csv, csvPath), (table, markdownPath)])
     return table
   }
 }
@@ -34,15 +33,16 @@ public struct Report: Sendable {
 /// Shortest round-trip decimal, as Python's repr; NaN (not reported) is empty.
 func format(_ value: Double) -> String { value.isNaN ? "" : "\(value)" }
 
-/// Writes text under a temporary name and renames it into place.
-func writeAtomically(_ text: String, to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  let temporary = url.deletingLastPathComponent()
-    .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-  try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-  try text.write(to: temporary, atomically: false, encoding: .utf8)
-  guard rename(temporary.path, path) == 0 else {
-    unlink(temporary.path)
-    throw StageError("\(path): cannot move the finished file into place")
+/// Writes texts so that either all land or none: each is written under a
+/// temporary name, and the renames happen only once every one is complete.
+func writeTogether(_ files: [(text: String, path: String?)]) throws {
+  let pending = files.compactMap { file in file.path.map { (file.text, $0) } }
+  func write(_ index: Int) throws {
+    guard index < pending.count else { return }
+    try AtomicOutput.replace(pending[index].1) { temporary in
+      try AtomicOutput.writeText(pending[index].0, at: temporary, naming: pending[index].1)
+      try write(index + 1)
+    }
   }
+  try write(0)
 }

@@ -18,6 +18,18 @@ public struct StageLog: Sendable {
 
   public func callAsFunction(_ message: @autoclosure () -> String) {
     guard !quiet else { return }
-    FileHandle.standardError.write(Data("\(program): \(message())\n".utf8))
+    writeToStandardError("\(program): \(message())\n")
+  }
+}
+
+/// Writes to stderr, ignoring failure: a full disk under the log must not
+/// stop a stage (FileHandle would trap).
+public func writeToStandardError(_ text: String) {
+  var bytes = Array(text.utf8)
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+    if written <= 0 { return }
+    offset += written
   }
 }

@@ -139,9 +139,11 @@ public struct SweepReport: Sendable {
     let summary = try Self.summarize(ordered)
     let title = name ?? URL(fileURLWithPath: outputDirectory).standardizedFileURL.deletingLastPathComponent().lastPathComponent
     try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-    try writeAtomically(Self.resultsCSV(ordered), to: outputDirectory + "/results.csv")
-    try writeAtomically(Self.summaryCSV(summary), to: outputDirectory + "/summary.csv")
-    try writeAtomically(Self.markdown(summary, title: title), to: outputDirectory + "/results.md")
+    try writeTogether([
+      (Self.resultsCSV(ordered), outputDirectory + "/results.csv"),
+      (Self.summaryCSV(summary), outputDirectory + "/summary.csv"),
+      (Self.markdown(summary, title: title), outputDirectory + "/results.md"),
+    ])
     log("\(pointDirectories.count) points, \(ordered.count) rows, \(summary.count) groups → \(outputDirectory)")
     return summary
   }
