@@ -1,0 +1,82 @@
+"""The loss-gradient experiment (pipelines/notebook-loss.mk): the features are
+y·σ(−y·f)·∂f/∂θ, their label dependence is recorded, the classifier's test
+error is refused by default, and with ALLOW_LABEL_LEAK=1 it is reported and
+marked leaked — its near-zero value documents the leak, it is not a result."""
+from __future__ import annotations
+
+import csv
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import LAYER_NAMES, MODELS, STEPS, forward, make, read_network, tangent_features
+
+PARAMS = {"PIPELINE": "notebook-loss", "D": 7, "M": 80, "M_TEST": 2000}
+
+
+def rows(run) -> list[dict[str, str]]:
+    with open(run / "results.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory):
+    run = tmp_path_factory.mktemp("loss") / "run"
+    result = make(run, PARAMS, silent=False)
+    return run, result
+
+
+@pytest.fixture(scope="module")
+def leaked(tmp_path_factory):
+    run = tmp_path_factory.mktemp("loss-leaked") / "run"
+    make(run, {**PARAMS, "ALLOW_LABEL_LEAK": 1})
+    return run
+
+
+def test_features_are_y_sigma_minus_y_f_times_the_tangent_features(honest):
+    run, _ = honest
+    with h5py.File(run / "truth.h5", "r") as t:
+        x, y = t["inputs/train"][()], t["labels/train"][()]
+    for step in STEPS:
+        layers = read_network(run / step / "network.h5")
+        index = ["W1", "W2", "u"].index(LAYER_NAMES[step])
+        f = forward(layers, x)
+        weight = y / (1 + np.exp(y * f))  # y·σ(−y·f)
+        expected = weight[:, None] * tangent_features(layers, x, index)
+        with h5py.File(run / step / "features.h5", "r") as g:
+            assert g.attrs["feature_kind"] == "loss-gradient"
+            assert g.attrs["label_dependent"] == 1
+            assert "features/test" not in g  # no label-dependent test features by default
+            actual = g["features/train"][()]
+        assert np.abs(actual - expected).max() <= 1e-12 * max(1.0, np.abs(expected).max())
+
+
+def test_the_classifier_test_error_is_refused_and_left_empty(honest):
+    run, result = honest
+    assert "classifier test error not reported" in result.stderr and "test labels" in result.stderr
+    table = rows(run)
+    assert [r["model"] for r in table] == MODELS * 3
+    for r in table:
+        if r["model"] == "classifier":
+            assert r["test_error"] == "" and r["train_error"] != ""
+        else:  # the network needs no test label: always reported
+            assert 0 <= float(r["test_error"]) <= 1
+    assert "not reported" in (run / "results.md").read_text()
+
+
+def test_with_the_flag_the_leak_is_marked_and_near_zero(honest, leaked):
+    table = rows(leaked)
+    assert [r["model"] for r in table] == ["classifier_leaked"] + MODELS[1:] + ["classifier_leaked"] + MODELS[1:] \
+        + ["classifier_leaked"] + MODELS[1:]
+    leaked_errors = [float(r["test_error"]) for r in table if r["model"] == "classifier_leaked"]
+    # The test features carry the test labels: the SVM reads the answer off them.
+    assert min(leaked_errors[1:]) < 0.01
+    assert "(leaked)" in (leaked / "results.md").read_text()
+    with h5py.File(leaked / "V" / "eval.h5", "r") as f:
+        assert list(f["errors"].attrs["leaked_test_errors"]) == ["classifier"]
+    # The network errors do not depend on the flag.
+    honest_rows = rows(honest[0])
+    for a, b in zip(honest_rows, table):
+        if a["model"] != "classifier":
+            assert a == b
