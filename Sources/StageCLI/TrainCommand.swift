@@ -10,8 +10,8 @@ public struct TrainCommand: ParsableCommand {
   @Option(help: "The features file (ntk-features).") var features: String
   @Option(name: .customLong("C"), help: "The penalty C > 0.") var penalty = 1.0
   @Option(help: "The solver's stopping tolerance.") var tolerance = 1e-3
-  @Option(help: "libsvm's kernel cache in MB (scikit-learn's cache_size; default 200, or all of Q when training from the kernel); it changes the time, not the solution.")
-  var cacheMb: Double?
+  @Option(help: "libsvm's kernel cache in MB (scikit-learn's cache_size); it changes the time, not the solution.")
+  var cacheMb = 200.0
   @Option(help: "Train from the precomputed kernel when libsvm's copy (16 bytes × m²) fits in this many GiB.")
   var kernelMemoryGib = 8.0
   @OptionGroup var output: OutputOptions
@@ -21,14 +21,14 @@ public struct TrainCommand: ParsableCommand {
   public func validate() throws {
     guard penalty > 0, penalty.isFinite else { throw ValidationError("--C must be a positive number, got \(penalty)") }
     guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number") }
-    guard (cacheMb ?? 1) > 0, (cacheMb ?? 1).isFinite else { throw ValidationError("--cache-mb must be a positive number") }
+    guard cacheMb > 0, cacheMb.isFinite else { throw ValidationError("--cache-mb must be a positive number") }
     guard kernelMemoryGib >= 0, kernelMemoryGib.isFinite else { throw ValidationError("--kernel-memory-gib must be a number ≥ 0") }
   }
 
   public func run() throws {
     let stage = TrainSVM(
-      featuresPath: features, parameters: SVMParameters(C: penalty, tolerance: tolerance, cacheMegabytes: cacheMb ?? 200),
-      kernelMemory: Int(kernelMemoryGib * Double(1 << 30)), cacheGiven: cacheMb != nil)
+      featuresPath: features, parameters: SVMParameters(C: penalty, tolerance: tolerance, cacheMegabytes: cacheMb),
+      kernelMemory: Int(kernelMemoryGib * Double(1 << 30)))
     try stage.run(output: output.output, log: output.log("ntk-train"))
   }
 }

@@ -13,16 +13,13 @@ public struct TrainSVM: Sendable {
   public var featuresPath: String
   public var parameters: SVMParameters
   public var kernelMemory: Int
-  /// Whether `parameters.cacheMegabytes` was chosen by the user (else: automatic).
-  public var cacheGiven: Bool
   /// The kernel is kept in the artifact up to this many bytes (8 an entry).
   public static let storedKernelLimit = 256 << 20
 
-  public init(featuresPath: String, parameters: SVMParameters, kernelMemory: Int = 8 << 30, cacheGiven: Bool = false) {
+  public init(featuresPath: String, parameters: SVMParameters, kernelMemory: Int = 8 << 30) {
     self.featuresPath = featuresPath
     self.parameters = parameters
     self.kernelMemory = kernelMemory
-    self.cacheGiven = cacheGiven
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -44,10 +41,6 @@ public struct TrainSVM: Sendable {
         (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
         solvedFrom = "the feature rows, with libsvm's linear kernel"
       } else {
-        // Unless asked otherwise, a cache for every row of libsvm's Q (4 bytes an
-        // entry) within a quarter of the budget: each row is then built once.
-        var parameters = parameters
-        if !cacheGiven { parameters.cacheMegabytes = max(200, min(Double(4 * n * n), Double(kernelMemory) / 4) / 1_048_576) }
         if n * n * 8 <= Self.storedKernelLimit {
           kernel = rows.gram()
           solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
