@@ -124,18 +124,21 @@ def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
                                     Path(name).name):
                     problems.append(f"killed at {fraction:.0%}: temporary {name} is not named "
                                     f".<name>.{host}.{process.pid}.<tag>.tmp")
-        result = make(run, KILL_PARAMS, check=False)
-        if result.returncode != 0:
-            problems.append(f"killed at {fraction:.0%}: the next make failed ({result.returncode}): "
-                            f"{result.stderr.strip()[-2000:]}")
-            continue
-        problems += [f"killed at {fraction:.0%}: {problem}" for problem in compare_with(run, kill_baseline)]
+        problems += rerun_and_compare(run, fraction, kill_baseline)
     note(f"kill {stage} (of {durations[stage]:.3f} s): temporaries left by the kill: "
          + ("; ".join(mid_write) or "none"))
     if stage in STREAMING and not mid_write:
         problems.append(f"no kill landed while {stage} was writing (no temporary after any kill): "
                         "raise M_TEST so that the test tests something")
     assert not problems, "\n".join(problems)
+
+
+def rerun_and_compare(run: Path, fraction: float, baseline) -> list[str]:
+    """After a kill at `fraction`: `make` again must finish with the undisturbed results."""
+    result = make(run, KILL_PARAMS, check=False)
+    if result.returncode != 0:
+        return [f"killed at {fraction:.0%}: the next make failed ({result.returncode}): {result.stderr.strip()[-2000:]}"]
+    return [f"killed at {fraction:.0%}: {problem}" for problem in compare_with(run, baseline)]
 
 
 MAKE_FRACTIONS = [0.05, 0.2, 0.4, 0.6, 0.8, 0.95]
@@ -152,12 +155,7 @@ def test_make_killed_then_make(kill_baseline, tmp_path):
         left = temporaries(run)
         if left:
             mid_write.append(f"{round(fraction * 100)} %: {left}")
-        result = make(run, KILL_PARAMS, check=False)
-        if result.returncode != 0:
-            problems.append(f"killed at {fraction:.0%}: the next make failed ({result.returncode}): "
-                            f"{result.stderr.strip()[-2000:]}")
-            continue
-        problems += [f"killed at {fraction:.0%}: {problem}" for problem in compare_with(run, kill_baseline)]
+        problems += rerun_and_compare(run, fraction, kill_baseline)
     note(f"kill make (of {kill_baseline.duration:.3f} s): temporaries left by the kill: "
          + ("; ".join(mid_write) or "none"))
     assert not problems, "\n".join(problems)
