@@ -112,6 +112,13 @@ extension HDF5File {
     return v
   }
 
+  /// Reads an integer attribute (a list of one integer counts as one).
+  public func integer(_ name: String, of object: String = "/") throws -> Int {
+    let values = try integers(name, of: object)
+    guard values.count == 1 else { throw error(object, "attribute '\(name)' is not one integer") }
+    return values[0]
+  }
+
   /// Reads an attribute holding a list of integers (a scalar counts as a list of one).
   public func integers(_ name: String, of object: String = "/") throws -> [Int] {
     switch try attribute(name, of: object) {

@@ -43,6 +43,4 @@ public enum BLAS {
     return y
   }
 
-  /// Sets the number of threads OpenBLAS uses in this process.
-  public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
 }

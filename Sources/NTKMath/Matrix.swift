@@ -56,6 +56,4 @@ public struct Matrix: Equatable, Sendable {
     return Matrix(rows: rows, columns: values.count / max(rows, 1), values: values)
   }
 
-  /// True when every element is finite (no NaN, no ±∞).
-  public var isFinite: Bool { values.allSatisfy { $0.isFinite } }
 }

@@ -157,10 +157,10 @@ public struct SweepReport: Sendable {
     let truthPath = directory + "/truth.h5"
     let truth = try HDF5File.open(truthPath)
     try expect(truth, artifact: TruthArtifact.kind)
-    let d = try Int(truth.number("input_dimension"))
-    let m = try Int(truth.number("train_samples"))
-    let mTest = try Int(truth.number("test_samples"))
-    let teacherSeed = try Int(truth.number("seed"))
+    let d = try truth.integer("input_dimension")
+    let m = try truth.integer("train_samples")
+    let mTest = try truth.integer("test_samples")
+    let teacherSeed = try truth.integer("seed")
     let teacherWidths = try truth.integers("teacher_hidden_widths")
     try truth.close()
 
@@ -175,11 +175,11 @@ public struct SweepReport: Sendable {
       guard widths == nil || widths == stepWidths else {
         throw StageError("\(network.path): hidden widths \(stepWidths), but an earlier step of \(directory) has \(widths!)")
       }
-      guard try Int(network.number("input_dimension")) == d else {
+      guard try network.integer("input_dimension") == d else {
         throw StageError("\(network.path): input dimension differs from d = \(d) of \(truthPath)")
       }
       widths = stepWidths
-      initSeeds.append(try Int(network.number("seed")))
+      initSeeds.append(try network.integer("seed"))
       try network.close()
       evaluations.append(try EvaluationArtifact(path: "\(directory)/\(step)/eval.h5"))
     }
