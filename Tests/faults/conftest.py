@@ -415,7 +415,7 @@ def compare_with(run: Path, baseline: Run) -> list[str]:
 # Kill and concurrency tests: long enough test sets (M_TEST) that truth,
 # features and evaluate take 0.15–0.5 s and a kill lands in the middle of a
 # write; two steps, so that the second step's network is carried from the first.
-KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 300000, "LAYERS": "W V", "INIT_SEEDS": "0 1"}
+KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1"}
 # Determinism, provenance, disk full: the default three steps on a small run.
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
 

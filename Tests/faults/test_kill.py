@@ -31,7 +31,7 @@ from conftest import (KILL_PARAMS, SMALL_PARAMS, clean_env, compare_with, final_
 
 REPO = Path(__file__).resolve().parents[2]
 STEP = "V"
-FRACTIONS = [0.0, 0.25, 0.5, 0.9]
+FRACTIONS = [0.0, 0.25, 0.5, 0.65, 0.8, 0.9]
 KILLED = ["truth", "init", "features", "train", "evaluate", "report"]
 # What a stage writes and everything made from it (removed before the kill,
 # as after a first run killed there).
