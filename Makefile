@@ -6,8 +6,8 @@ SHELL := bash
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules --no-builtin-variables
 
-# One OpenBLAS thread per stage: the two cores here are one physical core's
-# hyperthreads, and `make -j` runs stages side by side (README, "Threads").
+# One OpenBLAS thread per stage: `make -j` runs stages side by side, and a
+# second BLAS thread measured slower on this 2-core machine (README, "Threads").
 export OPENBLAS_NUM_THREADS ?= 1
 # Debian's OpenBLAS 0.3.21 does not recognise some virtualised CPUs and falls
 # back to its slowest kernel (Prescott); name the core from the CPU's flags,
