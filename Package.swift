@@ -1,20 +1,37 @@
 // swift-tools-version:6.0
 // Learning with neural-tangent features: stage executables over HDF5 artifacts.
+//
+// Each executable links its own stage module and the shared libraries, and no
+// other stage: a change to one stage's code changes only that binary, so Make
+// (which stamps each artifact with its binary's digest) reruns only that stage
+// and what consumes its outputs.
 import PackageDescription
+
+/// A stage: its work in `Sources/Stages/<name>` (module `<name>Stage`) and its
+/// command line in `Sources/ntk-<command>` (the executable).
+struct Stage {
+  var name: String
+  var command: String
+  var dependencies: [Target.Dependency]
+}
+
+let stages = [
+  Stage(name: "Truth", command: "truth", dependencies: ["Artifacts", "LegacyRandom", "NTKMath"]),
+  Stage(name: "Init", command: "init", dependencies: ["Artifacts", "LegacyRandom", "NTKMath"]),
+  Stage(name: "Features", command: "features", dependencies: ["Artifacts", "NTKMath"]),
+  Stage(name: "Train", command: "train", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
+  Stage(name: "Evaluate", command: "evaluate", dependencies: ["Artifacts", "NTKMath"]),
+  Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
+  Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
+]
 
 let package = Package(
   name: "ntk-pipeline",
-  products: [
-    .executable(name: "ntk-truth", targets: ["ntk-truth"]),
-    .executable(name: "ntk-init", targets: ["ntk-init"]),
-    .executable(name: "ntk-features", targets: ["ntk-features"]),
-    .executable(name: "ntk-train", targets: ["ntk-train"]),
-    .executable(name: "ntk-evaluate", targets: ["ntk-evaluate"]),
-    .executable(name: "ntk-report", targets: ["ntk-report"]),
-    .executable(name: "ntk-sweep-report", targets: ["ntk-sweep-report"]),
-  ],
+  products: stages.map { .executable(name: "ntk-\($0.command)", targets: ["ntk-\($0.command)"]) },
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    // An application pins its dependencies (Package.resolved stays out of git:
+    // the local package mirror's revisions differ from upstream's).
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
   ],
   targets: [
     // C libraries, as system library targets with thin shims.
@@ -23,31 +40,37 @@ let package = Package(
     .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
     .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
-    // Libraries: the mathematics, the file layer, the artifact schemas, the stages.
+    // Shared libraries: the mathematics, the file layer, the artifact schemas.
     .target(name: "LegacyRandom"),
     .target(name: "NTKMath", dependencies: ["COpenBLAS"]),
     .target(name: "LinearSVM", dependencies: ["CLibSVM", "NTKMath"]),
     .target(name: "ContentDigest", dependencies: ["CXXHash"]),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
-    .target(
-      name: "Stages",
-      dependencies: ["Artifacts", "HDF5IO", "LegacyRandom", "LinearSVM", "NTKMath"]),
+    // What every stage shares: errors, log and progress, numpy's initialisation.
+    .target(name: "StageSupport", dependencies: ["LegacyRandom", "NTKMath"]),
+    // CSV and Markdown tables of the two report stages.
+    .target(name: "Tables", dependencies: ["Artifacts"]),
+    // Option groups and argument types of every command line.
     .target(
       name: "StageCLI",
-      dependencies: ["Stages", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
-    // One thin executable per stage.
-    .executableTarget(name: "ntk-truth", dependencies: ["StageCLI"]),
-    .executableTarget(name: "ntk-init", dependencies: ["StageCLI"]),
-    .executableTarget(name: "ntk-features", dependencies: ["StageCLI"]),
-    .executableTarget(name: "ntk-train", dependencies: ["StageCLI"]),
-    .executableTarget(name: "ntk-evaluate", dependencies: ["StageCLI"]),
-    .executableTarget(name: "ntk-report", dependencies: ["StageCLI"]),
-    .executableTarget(name: "ntk-sweep-report", dependencies: ["StageCLI"]),
+      dependencies: ["StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     .testTarget(
       name: "NTKTests",
-      dependencies: ["Artifacts", "HDF5IO", "LegacyRandom", "LinearSVM", "NTKMath", "Stages"]),
+      dependencies: ["Artifacts", "HDF5IO", "LegacyRandom", "LinearSVM", "NTKMath", "SweepReportStage", "Tables"]),
   ]
+    + stages.flatMap { stage -> [Target] in
+      [
+        .target(
+          name: "\(stage.name)Stage", dependencies: stage.dependencies + ["StageSupport"],
+          path: "Sources/Stages/\(stage.name)"),
+        .executableTarget(
+          name: "ntk-\(stage.command)",
+          dependencies: [
+            .target(name: "\(stage.name)Stage"), "StageCLI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+          ]),
+      ]
+    }
 )

@@ -25,7 +25,7 @@ WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
 ALLOW_LABEL_LEAK ?=
 STORAGE ?= auto
-storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage $(STORAGE))
+storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 
 comma := ,
@@ -42,41 +42,43 @@ params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEE
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C)
-$(foreach i,$(shell seq $(words $(step_list))),$(eval \
-  params.init-$(word $i,$(step_list)) = $(D) $(WIDTHS) $(word $i,$(seed_list))))
+# "step:seed" for every step, and "step:previous step" for every step after the first.
+step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
+step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $(step_list))))
+pair.first = $(word 1,$(subst :, ,$1))
+pair.second = $(word 2,$(subst :, ,$1))
+$(foreach p,$(step_seeds),$(eval params.init-$(call pair.first,$p) = $(D) $(WIDTHS) $(call pair.second,$p)))
 evaluations := $(foreach s,$(step_list),$(RUN)/$s/eval.h5)
 
 run: $(RUN)/results.csv
 	@cat $(RUN)/results.md
 
 $(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
-	$(LAUNCH) $(BIN)/ntk-truth --dim $(D) --train $(M) --test $(M_TEST) --widths $(TEACHER_WIDTHS) \
-	  --seed $(TEACHER_SEED) $(addprefix --input-seeds ,$(INPUT_SEEDS)) -o $@
+	$(LAUNCH) $(BIN)/ntk-truth --dim=$(D) --train=$(M) --test=$(M_TEST) --widths=$(TEACHER_WIDTHS) \
+	  --seed=$(TEACHER_SEED) $(addprefix --input-seeds=,$(INPUT_SEEDS)) --output=$@
 
 # Each step's seed, and the network it starts from: the previous step's.
-$(foreach i,$(shell seq $(words $(step_list))),$(eval \
-  $(RUN)/$(word $i,$(step_list))/network.h5: private SEED := $(word $i,$(seed_list))))
-$(foreach i,$(shell seq 2 $(words $(step_list))),$(eval \
-  $(RUN)/$(word $i,$(step_list))/network.h5: $(RUN)/$(word $(shell expr $i - 1),$(step_list))/eval.h5))
+$(foreach p,$(step_seeds),$(eval $(RUN)/$(call pair.first,$p)/network.h5: private SEED := $(call pair.second,$p)))
+$(foreach p,$(step_previous),$(eval $(RUN)/$(call pair.first,$p)/network.h5: $(RUN)/$(call pair.second,$p)/eval.h5))
 
 $(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%)
-	$(LAUNCH) $(BIN)/ntk-init --dim $(D) --widths $(WIDTHS) --layer $* --seed $(SEED) \
-	  $(addprefix --from ,$(filter %/eval.h5,$^)) -o $@
+	$(LAUNCH) $(BIN)/ntk-init --dim=$(D) --widths=$(WIDTHS) --layer=$* --seed=$(SEED) \
+	  $(addprefix --from=,$(filter %/eval.h5,$^)) --output=$@
 
 $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
-	$(LAUNCH) $(BIN)/ntk-features --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 --layer $* \
-	  --kind $(FEATURE_KIND) $(leak_flag) $(storage_flag) -o $@
+	$(LAUNCH) $(BIN)/ntk-features --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
+	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) --output=$@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
-	$(LAUNCH) $(BIN)/ntk-train --features $< --C $(C) -o $@
+	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --output=$@
 
 $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate) \
     $(call params,evaluate)
-	$(LAUNCH) $(BIN)/ntk-evaluate --truth $(RUN)/truth.h5 --network $(RUN)/$*/network.h5 \
-	  --features $(RUN)/$*/features.h5 --svm $(RUN)/$*/svm.h5 $(leak_flag) -o $@
+	$(LAUNCH) $(BIN)/ntk-evaluate --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 \
+	  --features=$(RUN)/$*/features.h5 --svm=$(RUN)/$*/svm.h5 $(leak_flag) --output=$@
 
 $(RUN)/results.csv $(RUN)/results.md &: $(evaluations) $(call stamp,report)
-	$(LAUNCH) $(BIN)/ntk-report $(evaluations) --csv $(RUN)/results.csv --markdown $(RUN)/results.md > /dev/null
+	$(LAUNCH) $(BIN)/ntk-report $(evaluations) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
 $(RUN)/.params/%: FORCE
 	@mkdir -p $(@D)

@@ -23,8 +23,8 @@ learning-curve.init-seeds.W-V-u := 0 1 2
 learning-curve.init-seeds.all := 0
 
 $(foreach layers,W-V-u all,$(foreach m,$(SWEEP_M),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,learning-curve, \
-  layers-$(layers)_M-$(m)_seed-$(seed), \
-  LAYERS="$(subst -, ,$(layers))" INIT_SEEDS="$(learning-curve.init-seeds.$(layers))" \
+  layers-$(layers)_M-$(m)_seed-$(seed), $(subst -, ,$(layers)), \
+  INIT_SEEDS="$(learning-curve.init-seeds.$(layers))" \
   M=$(m) M_TEST=$(learning-curve.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(sweep.comma)2$(seed)))))
 
 $(call sweep-report,learning-curve,test-error-vs-m)

@@ -2,9 +2,9 @@
 # and a report over them. A sweep file (learning-curve.mk, width-sweep.mk)
 # includes this file and lists its points:
 #
-#   $(call sweep-point,SWEEP,POINT,ASSIGNMENTS)
-#       SWEEP_ROOT/SWEEP/POINT/results.csv, made by running the per-run
-#       pipeline there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> ASSIGNMENTS
+#   $(call sweep-point,SWEEP,POINT,STEPS,ASSIGNMENTS)
+#       SWEEP_ROOT/SWEEP/POINT/results.csv, made by running the per-run pipeline
+#       there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> LAYERS="STEPS" ASSIGNMENTS
 #   $(call sweep-report,SWEEP,PLOTS)
 #       the phony target SWEEP: every point, then in SWEEP_ROOT/SWEEP/report/
 #       results.csv, summary.csv, results.md (ntk-sweep-report) and, for each
@@ -42,14 +42,16 @@ sweep-point =
 sweep-report =
 else
 sweep-point = $(if $(findstring =,$2)$(findstring :,$2),$(error sweep point name '$2' holds '=' or ':'))$(eval \
-  $(call sweep.point-rule,$(strip $1),$(strip $2),$3))
+  $(call sweep.point-rule,$(strip $1),$(strip $2),$(strip $3),$4))
 sweep-report = $(eval $(call sweep.report-rule,$(strip $1),$(strip $2)))
 endif
 
+# The report reads each point's steps in the order Make chains them (LAYERS).
 define sweep.point-rule
 sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
+sweep.evaluations.$1 += $(foreach s,$3,$(SWEEP_ROOT)/$1/$2/$s/eval.h5)
 $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
-	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 $3 $$@
+	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" $4 $$@
 endef
 
 define sweep.report-rule
@@ -65,7 +67,7 @@ $(call sweep.report,$1)/.points: sweep.always
 
 $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv) &: \
     $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points
-	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name $1 -o $(call sweep.report,$1) $$(sweep.points.$1)
+	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name=$1 --output=$(call sweep.report,$1) $$(sweep.evaluations.$1)
 
 $(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv plots/%.gp plots/sweep-common.gp
 	$$(call sweep.gnuplot,svg)

@@ -17,8 +17,8 @@ width-sweep.m := $(call sweep.value,M,400)
 width-sweep.m_test := $(call sweep.value,M_TEST,20000)
 
 $(foreach w,$(SWEEP_WIDTHS),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,width-sweep, \
-  widths-$(w)-$(w)_M-$(width-sweep.m)_seed-$(seed), \
-  D=25 TEACHER_WIDTHS=25$(sweep.comma)25 WIDTHS=$(w)$(sweep.comma)$(w) LAYERS="W V u" INIT_SEEDS="0 1 2" \
+  widths-$(w)-$(w)_M-$(width-sweep.m)_seed-$(seed), W V u, \
+  D=25 TEACHER_WIDTHS=25$(sweep.comma)25 WIDTHS=$(w)$(sweep.comma)$(w) INIT_SEEDS="0 1 2" \
   M=$(width-sweep.m) M_TEST=$(width-sweep.m_test) TEACHER_SEED=$(seed))))
 
 $(call sweep-report,width-sweep,test-error-vs-width)

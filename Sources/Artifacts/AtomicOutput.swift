@@ -11,8 +11,6 @@ public enum AtomicOutput {
   /// Calls `body` with the temporary path to fill, then renames it to `path`;
   /// on failure the temporary is removed and errors name `path`.
   public static func replace(_ path: String, _ body: (String) throws -> Void) throws {
-    // Past a file-size limit, fail the write (EFBIG) instead of dying by SIGXFSZ.
-    signal(SIGXFSZ, SIG_IGN)
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent()
     do {
@@ -49,11 +47,6 @@ public enum AtomicOutput {
       try file.sealContentDigest(definition: HDF5File.contentDigestDefinition)
       try file.close()
     }
-  }
-
-  /// Writes a text file (UTF-8).
-  public static func write(_ text: String, to path: String) throws {
-    try replace(path) { try writeText(text, at: $0, naming: path) }
   }
 
   /// Writes `text` (UTF-8) to a new file at `temporary`; errors name `path`.

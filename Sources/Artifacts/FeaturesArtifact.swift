@@ -46,7 +46,7 @@ public enum FeatureStorage: String, CaseIterable, Sendable {
 /// over the blocks (see LayerBlocks); attributes `layer`, `layer_label`,
 /// `block_layers`, `block_shapes`, `feature_kind`, `storage`, `label_dependent`.
 /// Label-dependent kinds have no test features unless the leak was allowed.
-public struct FeaturesArtifact {
+public struct FeaturesArtifact: Artifact {
   public static let kind = "tangent features"
   public let file: HDF5File
   /// The canonical layer name (W1 … WL, u, or all).

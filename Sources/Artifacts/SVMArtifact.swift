@@ -12,7 +12,7 @@ import NTKMath
 ///     /n_support        2        support vectors of class −1, +1 (`n_support_`)
 ///     /kernel           m × m    the empirical tangent kernel on the training set
 ///                                (when trained from it and m² · 8 bytes ≤ 256 MiB)
-public struct SVMArtifact {
+public struct SVMArtifact: Artifact {
   public static let kind = "linear SVM"
   public let file: HDF5File
   public let weights: [Double]

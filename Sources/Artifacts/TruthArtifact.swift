@@ -7,7 +7,7 @@ import NTKMath
 ///     /inputs/train   m × d        /labels/train   m       (±1)
 ///     /inputs/test    m_test × d   /labels/test    m_test  (±1)
 ///     /teacher/W1 … /teacher/u     the teacher (see NetworkSchema)
-public struct TruthArtifact {
+public struct TruthArtifact: Artifact {
   public static let kind = "ground truth"
   public let file: HDF5File
   public let inputDimension: Int
@@ -36,7 +36,11 @@ public struct TruthArtifact {
     try file.readLabels("/labels/\(split)", count: sampleCounts[split])
   }
 
-  public func teacher() throws -> ReLUNetwork { try NetworkSchema.read(from: file, group: "/teacher") }
+  /// The seed of the teacher (and, in the notebook's order, of the inputs).
+  public func seed() throws -> Int { try file.integer("seed") }
+
+  /// The teacher's hidden widths.
+  public func teacherWidths() throws -> [Int] { try file.integers("teacher_hidden_widths") }
 
   /// Writes a ground-truth file atomically. `inputs(split)` gives the samples
   /// in blocks as (first row, block) to `emit`; labels come from the teacher.

@@ -46,22 +46,17 @@ public enum SVMError: Error, CustomStringConvertible {
 }
 
 public enum LinearSVM {
-  /// Trains on the rows of `features` (n × p) with labels ±1 and returns the
-  /// dual solution and w = Σ_i y_i α_i x_i (`coef_`).
-  public static func train(features: Matrix, labels: [Double], parameters: SVMParameters) throws
-    -> (solution: SVMSolution, weights: [Double])
-  {
+  /// Trains on the rows of `features` (n × p) with labels ±1, with libsvm's
+  /// linear kernel; w = Σ_i y_i α_i x_i is the caller's to form from the solution.
+  public static func train(features: Matrix, labels: [Double], parameters: SVMParameters) throws -> SVMSolution {
     precondition(features.rows == labels.count)
     let nonzeros = features.values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
-    let solution = try solve(labels: labels, parameters: parameters, kernelType: Int32(LINEAR), nodeCount: nonzeros) {
+    return try solve(labels: labels, parameters: parameters, kernelType: Int32(LINEAR), nodeCount: nonzeros) {
       i, nodes in
       for j in 0..<features.columns where features[i, j] != 0 {
         nodes.append(svm_node(index: Int32(j + 1), value: features[i, j]))
       }
     }
-    let supportVectors = features.rows(at: solution.supportIndices)
-    let weights = BLAS.product(supportVectors, vector: solution.dualCoefficients, transposeA: true)
-    return (solution, weights)
   }
 
   /// Trains from a precomputed kernel matrix K (n × n, K[i][j] = ⟨x_i, x_j⟩).
@@ -150,17 +145,24 @@ public enum LinearSVM {
   }
 
   private static func validate(labels: [Double], parameters: SVMParameters) throws {
-    guard parameters.C > 0, parameters.C.isFinite else {
-      throw SVMError.invalidParameters("C must be a positive number, got \(parameters.C)")
-    }
-    guard parameters.tolerance > 0, parameters.tolerance.isFinite else {
-      throw SVMError.invalidParameters("the tolerance must be a positive number, got \(parameters.tolerance)")
-    }
+    try parameters.validate()
     if let bad = labels.first(where: { $0 != 1 && $0 != -1 }) {
       throw SVMError.invalidLabels("labels must be −1 or +1, found \(bad)")
     }
     guard labels.contains(1), labels.contains(-1) else {
-      throw SVMError.invalidLabels("the training set has one class only (\(labels.first.map { "\($0)" } ?? "no samples"))")
+      throw SVMError.invalidLabels(
+        "the training set has one class only (\(labels.first.map { "\($0)" } ?? "no samples"))")
+    }
+  }
+}
+
+extension SVMParameters {
+  /// Refuses a C, tolerance or cache size that is not a positive number.
+  public func validate() throws {
+    for (name, value) in [("C", C), ("the tolerance", tolerance), ("the cache size", cacheMegabytes)] {
+      guard value > 0, value.isFinite else {
+        throw SVMError.invalidParameters("\(name) must be a positive number, got \(value)")
+      }
     }
   }
 }

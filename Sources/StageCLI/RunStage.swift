@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
-import Stages
+import StageSupport
 
 extension ParsableCommand {
   /// Parses the command line and runs the stage. Any failure — a bad option
-  /// or a refused input — is one line on stderr, `program: message`, and a
-  /// non-zero exit; `--help` prints the usual help on stdout.
+  /// or a refused input — is one line on stderr, `program: error: message`,
+  /// and a non-zero exit; `--help` prints the usual help on stdout.
   public static func runStage() -> Never {
-    // Past a file-size limit (an output or the log), writes fail instead of killing the stage.
+    // Past a file-size limit (an output or the log), writes fail with EFBIG
+    // instead of killing the stage; set once, before anything is written.
     signal(SIGXFSZ, SIG_IGN)
     do {
       var command = try parseAsRoot()

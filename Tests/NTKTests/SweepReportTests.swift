@@ -2,7 +2,8 @@ import Artifacts
 import Foundation
 import HDF5IO
 import NTKMath
-import Stages
+import StageSupport
+import SweepReportStage
 import Testing
 
 /// The sweep report: mean ± std over teacher seeds, grouping, order, output.
@@ -13,8 +14,11 @@ import Testing
       trainSamples: m, testSamples: 2000, widths: widths)
   }
 
-  static func row(_ p: SweepParameters, seed: Int, step: String, model: String, train: Double, test: Double) -> SweepRow {
-    SweepRow(parameters: p, teacherSeed: seed, step: step, model: model, trainError: train, testError: test)
+  static func row(_ p: SweepParameters, seed: Int, step: String, model: Model, train: Double, test: Double)
+    -> SweepRow
+  {
+    SweepRow(
+      parameters: p, teacherSeed: seed, step: step, result: ModelResult(model: model, trainError: train, testError: test))
   }
 
   @Test func meanAndSampleStandardDeviation() {
@@ -44,21 +48,21 @@ import Testing
     for (seed, offset) in [(124, 0.0), (125, 0.1), (126, 0.2)] {
       for p in [small, large, wide] {
         for step in ["W", "V"] {
-          rows.append(Self.row(p, seed: seed, step: step, model: "classifier", train: 0, test: 0.3 + offset))
-          rows.append(Self.row(p, seed: seed, step: step, model: "net_svm", train: 0.2, test: 0.4 + offset))
+          rows.append(Self.row(p, seed: seed, step: step, model: .classifier, train: 0, test: 0.3 + offset))
+          rows.append(Self.row(p, seed: seed, step: step, model: .netSVM, train: 0.2, test: 0.4 + offset))
         }
       }
     }
     let summary = try SweepReport.summarize(rows)
     #expect(summary.count == 3 * 2 * 2)
     // In the order of first appearance.
-    #expect(summary.prefix(4).map { "\($0.parameters.trainSamples) \($0.step) \($0.model)" }
+    #expect(summary.prefix(4).map { "\($0.parameters.trainSamples) \($0.step) \($0.csvName)" }
       == ["50 W classifier", "50 W net_svm", "50 V classifier", "50 V net_svm"])
     for group in summary {
       #expect(group.teacherSeeds == [124, 125, 126])
-      #expect(group.train.count == 3 && group.train.mean == (group.model == "classifier" ? 0 : 0.2))
+      #expect(group.train.count == 3 && group.train.mean == (group.model == .classifier ? 0 : 0.2))
       #expect(group.train.standardDeviation == 0)
-      #expect(abs(group.test.mean - (group.model == "classifier" ? 0.4 : 0.5)) < 1e-12)
+      #expect(abs(group.test.mean - (group.model == .classifier ? 0.4 : 0.5)) < 1e-12)
       #expect(abs(group.test.standardDeviation - 0.1) < 1e-12)
     }
     #expect(Set(summary.map(\.parameters)) == [small, large, wide])
@@ -67,8 +71,8 @@ import Testing
   @Test func aSeedTwiceInAGroupIsAnError() {
     let p = Self.parameters()
     let rows = [
-      Self.row(p, seed: 124, step: "W", model: "classifier", train: 0, test: 0.3),
-      Self.row(p, seed: 124, step: "W", model: "classifier", train: 0, test: 0.31),
+      Self.row(p, seed: 124, step: "W", model: .classifier, train: 0, test: 0.3),
+      Self.row(p, seed: 124, step: "W", model: .classifier, train: 0, test: 0.31),
     ]
     #expect(throws: StageError.self) { try SweepReport.summarize(rows) }
   }
@@ -78,14 +82,14 @@ import Testing
     let stepwise = { (m: Int) in Self.parameters(m: m) }
     let all = { (m: Int) in Self.parameters(layers: ["all"], m: m) }
     let rows = [
-      Self.row(stepwise(200), seed: 2, step: "V", model: "classifier", train: 0, test: 0),
-      Self.row(all(50), seed: 1, step: "all", model: "classifier", train: 0, test: 0),
-      Self.row(stepwise(50), seed: 2, step: "W", model: "classifier", train: 0, test: 0),
-      Self.row(stepwise(50), seed: 1, step: "V", model: "classifier", train: 0, test: 0),
-      Self.row(stepwise(200), seed: 1, step: "W", model: "net_svm", train: 0, test: 0),
-      Self.row(stepwise(50), seed: 1, step: "W", model: "classifier", train: 0, test: 0),
+      Self.row(stepwise(200), seed: 2, step: "V", model: .classifier, train: 0, test: 0),
+      Self.row(all(50), seed: 1, step: "all", model: .classifier, train: 0, test: 0),
+      Self.row(stepwise(50), seed: 2, step: "W", model: .classifier, train: 0, test: 0),
+      Self.row(stepwise(50), seed: 1, step: "V", model: .classifier, train: 0, test: 0),
+      Self.row(stepwise(200), seed: 1, step: "W", model: .netSVM, train: 0, test: 0),
+      Self.row(stepwise(50), seed: 1, step: "W", model: .classifier, train: 0, test: 0),
     ]
-    let order = SweepReport.ordered(rows).map { "\($0.parameters.layers.joined()) \($0.step) \($0.model) \($0.parameters.trainSamples) \($0.teacherSeed)" }
+    let order = SweepReport.ordered(rows).map { "\($0.parameters.layers.joined()) \($0.step) \($0.result.csvName) \($0.parameters.trainSamples) \($0.teacherSeed)" }
     #expect(order == [
       "WVu W classifier 50 1", "WVu W classifier 50 2", "WVu W net_svm 200 1",
       "WVu V classifier 50 1", "WVu V classifier 200 2", "all all classifier 50 1",
@@ -105,7 +109,7 @@ import Testing
     var rows: [SweepRow] = []
     for m in [50, 100] {
       for seed in [1, 2] {
-        rows.append(Self.row(Self.parameters(m: m), seed: seed, step: "W", model: "net_svm", train: 0.25, test: seed == 1 ? 0.3 : 0.4))
+        rows.append(Self.row(Self.parameters(m: m), seed: seed, step: "W", model: .netSVM, train: 0.25, test: seed == 1 ? 0.3 : 0.4))
       }
     }
     let text = SweepReport.markdown(try SweepReport.summarize(rows), title: "learning-curve")
@@ -119,8 +123,8 @@ import Testing
   @Test func summaryCSVHasOneLinePerGroup() throws {
     let p = Self.parameters(m: 400, widths: [50, 50])
     let rows = [
-      Self.row(p, seed: 1, step: "u", model: "classifier", train: 0.0, test: 0.25),
-      Self.row(p, seed: 2, step: "u", model: "classifier", train: 0.0, test: .nan),
+      Self.row(p, seed: 1, step: "u", model: .classifier, train: 0.0, test: 0.25),
+      Self.row(p, seed: 2, step: "u", model: .classifier, train: 0.0, test: .nan),
     ]
     let lines = SweepReport.summaryCSV(try SweepReport.summarize(rows)).split(separator: "\n")
     #expect(lines.count == 2)
@@ -138,80 +142,85 @@ import Testing
     return path
   }
 
-  /// A run folder with the attributes the report reads: truth.h5, and for each
-  /// step network.h5 (chained through input_files) and eval.h5.
-  static func writePoint(_ directory: String, steps: [String], seed: Int, m: Int) throws {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let truth = try HDF5File.create(directory + "/truth.h5")
-    try Provenance(program: "ntk-truth", parameters: [
-      ("input_dimension", .integer(3)), ("train_samples", .integer(Int64(m))), ("test_samples", .integer(1000)),
-      ("teacher_hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(seed))),
-    ]).write(to: truth, artifact: TruthArtifact.kind, description: "test truth")
-    try truth.close()
+  /// A run folder as the pipeline writes it: truth.h5, and for each step
+  /// network.h5 and eval.h5, written by the artifacts' own writers.
+  static func writePoint(_ directory: String, steps: [String], seed: Int, m: Int) throws -> [String] {
     let network = ReLUNetwork(layers: [
-      Matrix(rows: 2, columns: 3, repeating: 0.5), Matrix(rows: 2, columns: 2, repeating: 0.5), Matrix(rows: 1, columns: 2, repeating: 1),
+      Matrix(rows: 2, columns: 3, repeating: 0.5), Matrix(rows: 2, columns: 2, repeating: 0.5),
+      Matrix(rows: 1, columns: 2, repeating: 1),
     ])
-    for (k, step) in steps.enumerated() {
-      try FileManager.default.createDirectory(atPath: "\(directory)/\(step)", withIntermediateDirectories: true)
-      let file = try HDF5File.create("\(directory)/\(step)/network.h5")
-      try Provenance(program: "ntk-init", parameters: [
-        ("input_dimension", .integer(3)), ("hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(k))),
-      ], inputFiles: k == 0 ? [] : ["\(directory)/\(steps[k - 1])/eval.h5"]).write(to: file, artifact: "network", description: "test network")
-      try file.close()
-      let errors = (0..<6).map { Double($0) / 10 + Double(seed) / 1000 }
+    let truth = try Provenance(
+      program: "ntk-truth", parameters: [("teacher_hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(seed)))])
+    try TruthArtifact.write(
+      to: directory + "/truth.h5", provenance: truth, teacher: network, sampleCounts: [.train: m, .test: 1000]
+    ) { split, emit in
+      let count = split == .train ? m : 1000
+      try emit(0, Matrix(rows: count, columns: 3, values: (0..<(3 * count)).map { Double($0 % 7) - 3 }))
+    }
+    return try steps.enumerated().map { k, step in
+      try NetworkArtifact.write(
+        to: "\(directory)/\(step)/network.h5", provenance: Provenance(program: "ntk-init"), network: network,
+        layer: step, seed: UInt32(k), drawnLayers: [step])
+      let results = Model.allCases.enumerated().map { j, model in
+        let error = Double(j) / 10 + Double(seed) / 1000
+        return ModelResult(model: model, trainError: error, testError: error + 0.05)
+      }
+      let path = "\(directory)/\(step)/eval.h5"
       try EvaluationArtifact.write(
-        to: "\(directory)/\(step)/eval.h5", provenance: Provenance(program: "ntk-evaluate"), layer: step, layerLabel: step,
-        trainErrors: errors, testErrors: errors.map { $0 + 0.05 }, leakedTestErrors: [], carried: network)
+        to: path, provenance: Provenance(program: "ntk-evaluate"), layer: step, layerLabel: step, results: results,
+        carried: network)
+      return path
     }
   }
 
-  /// Steps come in chain order (not folder order), parameters from the attributes.
-  @Test func readsAPointFolderInChainOrder() throws {
+  /// Steps come in the order given (Make's LAYERS), parameters from the attributes.
+  @Test func readsAPointsStepsInTheOrderGiven() throws {
     let root = Self.folder()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    try Self.writePoint(root + "/p", steps: ["W", "V", "u"], seed: 7, m: 64)
-    let rows = try SweepReport.readPoint(root + "/p")
-    #expect(rows.count == 18)
-    #expect(rows.map(\.step) == ["W", "V", "u"].flatMap { Array(repeating: $0, count: 6) })
-    #expect(rows.prefix(6).map(\.model) == EvaluationArtifact.models)
+    let evaluations = try Self.writePoint(root + "/p", steps: ["W", "V", "u"], seed: 7, m: 64)
+    let rows = try SweepReport.readPoint(evaluations: evaluations)
+    #expect(rows.count == 3 * Model.allCases.count)
+    #expect(rows.map(\.step) == ["W", "V", "u"].flatMap { Array(repeating: $0, count: Model.allCases.count) })
+    #expect(rows.prefix(Model.allCases.count).map(\.result.model) == Model.allCases)
     let p = rows[0].parameters
-    #expect(p == SweepParameters(
-      layers: ["W", "V", "u"], initSeeds: [0, 1, 2], inputDimension: 3, teacherWidths: [2, 2], trainSamples: 64,
-      testSamples: 1000, widths: [2, 2]))
+    #expect(
+      p
+        == SweepParameters(
+          layers: ["W", "V", "u"], initSeeds: [0, 1, 2], inputDimension: 3, teacherWidths: [2, 2], trainSamples: 64,
+          testSamples: 1000, widths: [2, 2]))
     #expect(rows[0].teacherSeed == 7)
-    #expect(rows[8].trainError == 0.2 + 0.007)
+    #expect(rows[Model.allCases.count + 2].result.trainError == 0.2 + 0.007)
+    let reversed = try SweepReport.readPoint(evaluations: evaluations.reversed())
+    #expect(reversed[0].parameters.layers == ["u", "V", "W"])
   }
 
-  @Test func aStepOutsideTheChainIsAnError() throws {
+  @Test func aMissingStepIsAnError() throws {
     let root = Self.folder()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    try Self.writePoint(root + "/p", steps: ["W", "V"], seed: 1, m: 10)
-    try Self.writePoint(root + "/q", steps: ["all"], seed: 1, m: 10)
-    try FileManager.default.copyItem(atPath: root + "/q/all", toPath: root + "/p/all")  // a second chain start
-    #expect(throws: StageError.self) { try SweepReport.readPoint(root + "/p") }
+    let evaluations = try Self.writePoint(root + "/p", steps: ["W", "V"], seed: 1, m: 10)
+    try FileManager.default.removeItem(atPath: evaluations[1])
+    #expect(throws: (any Error).self) { try SweepReport.readPoint(evaluations: evaluations) }
   }
 
   /// The whole report over two seeds × two M, written to disk.
   @Test func writesTheReportFiles() throws {
     let root = Self.folder()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    var points: [String] = []
+    var points: [[String]] = []
     for m in [32, 64] {
       for seed in [1, 3] {
-        let point = "\(root)/layers-W-u_M-\(m)_seed-\(seed)"
-        try Self.writePoint(point, steps: ["W", "u"], seed: seed, m: m)
-        points.append(point)
+        points.append(try Self.writePoint("\(root)/layers-W-u_M-\(m)_seed-\(seed)", steps: ["W", "u"], seed: seed, m: m))
       }
     }
-    let summary = try SweepReport(pointDirectories: points.reversed(), name: "test")
+    let summary = try SweepReport(evaluationPaths: points.reversed().flatMap { $0 }, name: "test")
       .run(outputDirectory: root + "/report", log: StageLog(program: "test", quiet: true))
-    #expect(summary.count == 2 * 2 * 6)
+    #expect(summary.count == 2 * 2 * Model.allCases.count)
     let first = try #require(summary.first)
-    #expect(first.parameters.trainSamples == 32 && first.step == "W" && first.model == "classifier")
+    #expect(first.parameters.trainSamples == 32 && first.step == "W" && first.model == .classifier)
     #expect(abs(first.train.mean - 0.002) < 1e-15)
     #expect(abs(first.train.standardDeviation - 0.001 * 2.0.squareRoot()) < 1e-15)
     let csv = try String(contentsOfFile: root + "/report/results.csv", encoding: .utf8).split(separator: "\n")
-    #expect(csv.count == 1 + 4 * 2 * 6)
+    #expect(csv.count == 1 + 4 * 2 * Model.allCases.count)
     #expect(csv[0] == Substring(SweepReport.resultsColumns.joined(separator: ",")))
     #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05)")
     let markdown = try String(contentsOfFile: root + "/report/results.md", encoding: .utf8)

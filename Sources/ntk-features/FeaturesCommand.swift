@@ -1,12 +1,13 @@
 import ArgumentParser
 import Artifacts
-import Stages
+import FeaturesStage
+import StageCLI
 
 extension FeatureKind: ExpressibleByArgument {}
 extension FeatureStorage: ExpressibleByArgument {}
 
-public struct FeaturesCommand: ParsableCommand {
-  public static let configuration = CommandConfiguration(
+struct FeaturesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
     commandName: "ntk-features",
     abstract: "Tangent features ∂f/∂θ of one layer of a network, for every train and test sample.")
 
@@ -17,13 +18,12 @@ public struct FeaturesCommand: ParsableCommand {
   @Option(help: "dense (the rows) or factored (δ and z per layer); default: factored above 1 GiB of dense rows.")
   var storage: FeatureStorage?
   @OptionGroup var output: OutputOptions
+  @OptionGroup var logging: LogOptions
 
-  public init() {}
-
-  public func run() throws {
+  func run() throws {
     let stage = ComputeFeatures(
       truthPath: inputs.truth, networkPath: inputs.network, layer: layer, kind: kind,
       allowLabelLeak: inputs.allowLabelLeak, storage: storage)
-    try stage.run(output: output.output, log: output.log("ntk-features"))
+    try stage.run(output: output.output, log: logging.log(for: Self.self))
   }
 }

@@ -1,7 +1,7 @@
 import Artifacts
-import HDF5IO
 import LegacyRandom
 import NTKMath
+import StageSupport
 
 /// Stage 2: the student network at the start of a step.
 ///
@@ -28,13 +28,11 @@ public struct InitNetwork: Sendable {
   public func run(output: String, log: StageLog) throws {
     var generator = LegacyGenerator(seed: seed)
     let shapeOnly = ReLUNetwork(layers: generator.drawLayers(inputDimension: inputDimension, widths: widths))
-    guard let selection = shapeOnly.layers(named: layer) else {
-      throw StageError("--layer \(layer): \(unknownLayer(layer, in: shapeOnly))")
-    }
+    let selection = try shapeOnly.selection(named: layer, context: "--layer \(layer)")
     let index = selection.lowerBound
     var network: ReLUNetwork
     if let carriedFrom {
-      network = try NetworkSchema.read(from: HDF5File.open(carriedFrom))
+      network = try EvaluationArtifact(path: carriedFrom).carried()
       guard network.inputDimension == inputDimension, network.hiddenWidths == widths else {
         throw StageError("\(carriedFrom): the carried network has d = \(network.inputDimension), widths \(network.hiddenWidths); this step asks for d = \(inputDimension), widths \(widths)")
       }
@@ -46,22 +44,9 @@ public struct InitNetwork: Sendable {
     }
     let drawnNames = network.layerNames[(carriedFrom == nil ? 0 : index)...]
     log("drew \(drawnNames.joined(separator: ", ")) from seed \(seed)")
-    let provenance = try Provenance(program: "ntk-init", parameters: [
-      ("input_dimension", .integer(Int64(inputDimension))),
-      ("hidden_widths", .integers(widths.map(Int64.init))),
-      ("seed", .integer(Int64(seed))),
-      ("layer", .string(network.name(of: selection))),
-      ("drawn_layers", .strings(Array(drawnNames))),
-      ("initialization", .string("each drawn layer randn(out, in) / sqrt(in), in the order W1 … WL, u")),
-    ], inputFiles: carriedFrom.map { [$0] } ?? [])
-    try AtomicOutput.write(to: output) { file in
-      try provenance.write(to: file, artifact: "network", description: "A student ReLU network at the start of the step for layer \(network.name(of: selection)).")
-      try NetworkSchema.write(network, to: file, description: "the student network")
-    }
+    let provenance = try Provenance(program: "ntk-init", inputFiles: carriedFrom.map { [$0] } ?? [])
+    try NetworkArtifact.write(
+      to: output, provenance: provenance, network: network, layer: network.name(of: selection), seed: seed,
+      drawnLayers: Array(drawnNames))
   }
-}
-
-/// Why `name` selects no layer of `network`.
-func unknownLayer(_ name: String, in network: ReLUNetwork) -> String {
-  "unknown layer '\(name)': the network has \(network.layerNames.joined(separator: ", ")) and all (W and V name W1 and W2)"
 }

@@ -1,7 +1,8 @@
-import Foundation
 import Artifacts
+import Foundation
 import LinearSVM
 import NTKMath
+import StageSupport
 
 /// Stage 4: a linear SVM on the training features.
 ///
@@ -25,34 +26,33 @@ public struct TrainSVM: Sendable {
   public func run(output: String, log: StageLog) throws {
     let features = try FeaturesArtifact(path: featuresPath)
     let y = try features.labels(.train)
-    guard y.contains(1) && y.contains(-1) else {
-      throw StageError("\(featuresPath): /labels/train: the training set has one class only (\(format(y[0])))")
-    }
     let provenance = try Provenance(program: "ntk-train", inputFiles: [featuresPath])
     let rows = try features.rows(.train)
-    log("layer \(features.layer): training on \(y.count) samples × \(features.featureCount) features (\(features.storage.rawValue))")
-    let started = Date()
     let n = y.count
-    let (solution, weights): (SVMSolution, [Double])
+    log("layer \(features.layer): training on \(n) samples × \(features.featureCount) features (\(features.storage))")
+    let started = Date()
+    let solution: SVMSolution
     var kernel: Matrix? = nil
     var solvedFrom = "the precomputed tangent kernel K = G Gᵀ"
     do {
-      if case .dense(let x) = rows, n.multipliedReportingOverflow(by: n * 16).partialValue > kernelMemory || n > 1 << 20 {
-        (solution, weights) = try LinearSVM.train(features: x, labels: y, parameters: parameters)
+      if case .dense(let x) = rows, n.multipliedReportingOverflow(by: n * 16).partialValue > kernelMemory || n > 1 << 20
+      {
+        solution = try LinearSVM.train(features: x, labels: y, parameters: parameters)
         solvedFrom = "the feature rows, with libsvm's linear kernel"
+      } else if n * n * 8 <= Self.storedKernelLimit {
+        kernel = rows.gram()
+        solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
       } else {
-        if n * n * 8 <= Self.storedKernelLimit {
-          kernel = rows.gram()
-          solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
-        } else {
-          solution = try LinearSVM.train(kernelRows: { rows.gram(rows: $0) }, labels: y, parameters: parameters)
-        }
-        weights = rows.combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
+        solution = try LinearSVM.train(kernelRows: { rows.gram(rows: $0) }, labels: y, parameters: parameters)
       }
+    } catch SVMError.invalidLabels(let why) {
+      throw StageError("\(featuresPath): /labels/train: \(why)")
     } catch let error as SVMError {
       throw StageError("\(featuresPath): \(error)")
     }
-    log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(y.count) samples in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+    let weights = rows.combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
+    let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+    log("layer \(features.layer): \(solution.supportIndices.count) support vectors of \(n) samples in \(seconds) s")
     try SVMArtifact.write(
       to: output, provenance: provenance, layer: features.layer, blocks: features.blocks,
       solution: solution, weights: weights, kernel: kernel, solvedFrom: solvedFrom,

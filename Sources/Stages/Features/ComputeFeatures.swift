@@ -1,6 +1,6 @@
 import Artifacts
-import HDF5IO
 import NTKMath
+import StageSupport
 
 /// Stage 3: the tangent features of one layer for every train and test sample,
 /// streamed through memory in blocks of rows.
@@ -28,13 +28,11 @@ public struct ComputeFeatures: Sendable {
 
   public func run(output: String, log: StageLog) throws {
     let truth = try TruthArtifact(path: truthPath)
-    let network = try NetworkSchema.read(from: HDF5File.open(networkPath))
+    let network = try NetworkArtifact(path: networkPath).network
     guard network.inputDimension == truth.inputDimension else {
       throw StageError("\(networkPath): the network takes inputs of dimension \(network.inputDimension), but \(truthPath) has d = \(truth.inputDimension)")
     }
-    guard let selection = network.layers(named: layer) else {
-      throw StageError("\(networkPath): \(unknownLayer(layer, in: network))")
-    }
+    let selection = try network.selection(named: layer, context: networkPath)
     let name = network.name(of: selection)
     let blocks = LayerBlocks(network, selection)
     let splits = kind.isLabelDependent && !allowLabelLeak ? [Split.train] : Split.allCases

@@ -1,6 +1,7 @@
 import Artifacts
 import LegacyRandom
 import NTKMath
+import StageSupport
 
 /// Stage 1: draw the inputs and a teacher network and label the inputs.
 ///

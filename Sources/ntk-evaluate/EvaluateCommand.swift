@@ -1,8 +1,9 @@
 import ArgumentParser
-import Stages
+import EvaluateStage
+import StageCLI
 
-public struct EvaluateCommand: ParsableCommand {
-  public static let configuration = CommandConfiguration(
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
     commandName: "ntk-evaluate",
     abstract: "0-1 errors of the SVM and of the network with the layer set to each candidate; carries θc on.")
 
@@ -10,13 +11,12 @@ public struct EvaluateCommand: ParsableCommand {
   @Option(help: "The features file (ntk-features).") var features: String
   @Option(help: "The SVM file (ntk-train).") var svm: String
   @OptionGroup var output: OutputOptions
+  @OptionGroup var logging: LogOptions
 
-  public init() {}
-
-  public func run() throws {
+  func run() throws {
     let stage = EvaluateNetwork(
       truthPath: inputs.truth, networkPath: inputs.network, featuresPath: features, svmPath: svm,
       allowLabelLeak: inputs.allowLabelLeak)
-    try stage.run(output: output.output, log: output.log("ntk-evaluate"))
+    try stage.run(output: output.output, log: logging.log(for: Self.self))
   }
 }

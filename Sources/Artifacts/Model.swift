@@ -1,0 +1,81 @@
+import NTKMath
+
+/// The models a step evaluates, in the order of the tables: the SVM on the
+/// tangent features, and the network sgn(f(x)) with the step's layer θ set
+/// to a candidate built from the initial weights θ0 and the SVM's weights
+/// reshaped to the layer, θc. Adding a model is a case here and its
+/// computation in the stage that makes it.
+public enum Model: String, CaseIterable, Sendable {
+  case classifier
+  case netInit = "net_init"
+  case netSVM = "net_svm"
+  case netNegSVM = "net_neg_svm"
+  case netInitTimesSVM = "net_init_x_svm"
+  case netNegInitTimesSVM = "net_neg_init_x_svm"
+
+  /// The column header of the run's table.
+  public var label: String {
+    switch self {
+    case .classifier: "classifier"
+    case .netInit: "net θ0"
+    case .netSVM: "net θc"
+    case .netNegSVM: "net −θc"
+    case .netInitTimesSVM: "net θ0⊙θc"
+    case .netNegInitTimesSVM: "net −θ0⊙θc"
+    }
+  }
+
+  /// The layer of a candidate network from θ0 and θc (one block of the
+  /// selection at a time); nil for a model that is not such a network.
+  public func layer(initial: Matrix, learned: Matrix) -> Matrix? {
+    switch self {
+    case .classifier: nil
+    case .netInit: initial
+    case .netSVM: learned
+    case .netNegSVM: -learned
+    case .netInitTimesSVM: initial * learned
+    case .netNegInitTimesSVM: -(initial * learned)
+    }
+  }
+
+  /// The candidate whose layer is the negation of this one's: for a single
+  /// layer its pre-activations are exactly the negated ones, so they need no
+  /// product of their own.
+  public var negation: Model? {
+    switch self {
+    case .netNegSVM: .netSVM
+    case .netNegInitTimesSVM: .netInitTimesSVM
+    default: nil
+    }
+  }
+
+  /// The candidate networks, in table order.
+  public static var candidates: [Model] { allCases.filter { $0 != .classifier } }
+
+  /// What the models are, for the artifacts' descriptions.
+  public static let meaning =
+    "classifier: the SVM on the features; net_*: sgn(f(x)) with the layer set to θ0 (init), "
+    + "θc (SVM weights reshaped), −θc, θ0⊙θc, −θ0⊙θc"
+}
+
+/// A model's 0-1 errors at one step.
+public struct ModelResult: Equatable, Sendable {
+  public var model: Model
+  public var trainError: Double
+  /// NaN where not reported.
+  public var testError: Double
+  /// The test error was computed from features that carry the test labels (meaningless).
+  public var leaked: Bool
+
+  public init(model: Model, trainError: Double, testError: Double, leaked: Bool = false) {
+    self.model = model
+    self.trainError = trainError
+    self.testError = testError
+    self.leaked = leaked
+  }
+
+  /// The name in CSV files: the model's, marked `_leaked` where the test error leaked.
+  public var csvName: String { model.rawValue + (leaked ? "_leaked" : "") }
+  /// The name in Markdown tables.
+  public var label: String { model.label + (leaked ? " (leaked)" : "") }
+}

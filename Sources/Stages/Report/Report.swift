@@ -1,0 +1,34 @@
+import Artifacts
+import Tables
+
+/// Stage 6: the table of a run — one row per step, one column per model —
+/// printed as Markdown and written as CSV (`step,model,train_error,test_error`).
+public struct Report: Sendable {
+  public var evaluationPaths: [String]
+
+  public init(evaluationPaths: [String]) { self.evaluationPaths = evaluationPaths }
+
+  /// Returns the Markdown table, and writes it and the CSV atomically where asked.
+  public func run(csvPath: String?, markdownPath: String?) throws -> String {
+    let steps = try evaluationPaths.map { try EvaluationArtifact(path: $0) }
+    // A column per model that some step reports, in Model's order.
+    let models = Model.allCases.filter { model in steps.contains { $0.results.contains { $0.model == model } } }
+    var table = MarkdownTable(headers: ["step"] + models.map(\.label))
+    var csv = CSVTable(columns: ["step", "model", "train_error", "test_error"])
+    for step in steps {
+      var cells: [String] = []
+      for model in models {
+        guard let result = step.results.first(where: { $0.model == model }) else {
+          cells.append("")
+          continue
+        }
+        let test = result.testError.isNaN ? "not reported" : format(result.testError) + (result.leaked ? " (leaked)" : "")
+        cells.append("\(format(result.trainError)), \(test)")
+        csv.append([step.layerLabel, result.csvName, format(result.trainError), format(result.testError)])
+      }
+      table.append([step.layerLabel] + cells)
+    }
+    try writeTogether([(csv.text, csvPath), (table.text, markdownPath)])
+    return table.text
+  }
+}

@@ -1,0 +1,97 @@
+import Artifacts
+import Foundation
+import Tables
+
+extension SweepSummaryRow {
+  /// The model's name in CSV files (see ModelResult.csvName).
+  var csvName: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).csvName }
+  /// The model's name in Markdown tables, as in the run's table.
+  var label: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).label }
+}
+
+extension SweepReport {
+  public static let resultsColumns = [
+    "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "teacher_seed", "widths", "step", "model",
+    "train_error", "test_error",
+  ]
+  /// The counts last: gnuplot skips a CSV row whose last field is empty (a std of one seed).
+  public static let summaryColumns = [
+    "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "model",
+    "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "n_seeds", "teacher_seeds",
+  ]
+
+  public static func resultsCSV(_ rows: [SweepRow]) -> String {
+    var csv = CSVTable(columns: resultsColumns)
+    for row in rows {
+      let p = row.parameters
+      csv.append([
+        p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
+        "\(p.trainSamples)", "\(p.testSamples)", "\(row.teacherSeed)", list(p.widths, " "), row.step,
+        row.result.csvName, format(row.result.trainError), format(row.result.testError),
+      ])
+    }
+    return csv.text
+  }
+
+  public static func summaryCSV(_ summary: [SweepSummaryRow]) -> String {
+    var csv = CSVTable(columns: summaryColumns)
+    for row in summary {
+      let p = row.parameters
+      csv.append([
+        p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
+        "\(p.trainSamples)", "\(p.testSamples)", list(p.widths, " "), p.widths.max().map { "\($0)" } ?? "", row.step,
+        row.csvName, format(row.train.mean), format(row.train.standardDeviation), format(row.test.mean),
+        format(row.test.standardDeviation), "\(row.teacherSeeds.count)", list(row.teacherSeeds, " "),
+      ])
+    }
+    return csv.text
+  }
+
+  /// The summary as Markdown: parameters shared by every row in a line above
+  /// the table, the others as columns.
+  public static func markdown(_ summary: [SweepSummaryRow], title: String) -> String {
+    typealias Column = (header: String, value: (SweepSummaryRow) -> String)
+    let parameterColumns: [Column] = [
+      ("layers", { $0.parameters.layers.joined(separator: " ") }),
+      ("initial seeds", { list($0.parameters.initSeeds, " ") }),
+      ("d", { "\($0.parameters.inputDimension)" }),
+      ("teacher widths", { list($0.parameters.teacherWidths, ",") }),
+      ("widths", { list($0.parameters.widths, ",") }),
+      ("M", { "\($0.parameters.trainSamples)" }),
+      ("M_test", { "\($0.parameters.testSamples)" }),
+    ]
+    let seedsColumn: Column = ("teacher seeds", { list($0.teacherSeeds, " ") })
+    let varying = parameterColumns.filter { column in Set(summary.map(column.value)).count > 1 }
+    let fixed = (parameterColumns + [seedsColumn]).filter { column in Set(summary.map(column.value)).count == 1 }
+    var text = "# \(title)\n\n"
+    text += "Errors: mean ± sample standard deviation over the teacher seeds (n of them); "
+    text += "the deviation to two significant digits, the mean to match.\n"
+    if let first = summary.first, !fixed.isEmpty {
+      text += "Shared by every row: " + fixed.map { "\($0.header) \($0.value(first))" }.joined(separator: "; ") + ".\n"
+    }
+    var table = MarkdownTable(headers: varying.map(\.header) + ["step", "model", "n", "train error", "test error"])
+    for row in summary {
+      table.append(
+        varying.map { $0.value(row) } + [row.step, row.label, "\(row.test.count)", display(row.train), display(row.test)])
+    }
+    return text + "\n" + table.text
+  }
+
+  /// "mean ± deviation" for reading: the deviation rounded to two significant
+  /// digits and the mean to the same decimal place, each then written as its
+  /// shortest round-trip decimal; one value alone is written with 12
+  /// significant digits (which drops the rounding noise of the sum).
+  public static func display(_ value: MeanAndDeviation) -> String {
+    if value.mean.isNaN { return "not reported" }
+    let deviation = value.standardDeviation
+    if deviation.isNaN { return format(rounded(value.mean, significantDigits: 12)) }
+    if deviation == 0 { return format(rounded(value.mean, significantDigits: 12)) + " ± 0" }
+    let decimals = 1 - Int(floor(log10(deviation)))
+    return "\(format(rounded(value.mean, decimals: decimals))) ± \(format(rounded(deviation, decimals: decimals)))"
+  }
+}
+
+/// Lists (layers, seeds, widths) are written space- or comma-separated.
+private func list(_ values: [Int], _ separator: String) -> String {
+  values.map { "\($0)" }.joined(separator: separator)
+}
