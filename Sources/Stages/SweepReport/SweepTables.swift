@@ -4,9 +4,9 @@ import Tables
 
 extension SweepSummaryRow {
   /// The model's name in CSV files (see ModelResult.csvName).
-  var csvName: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).csvName }
+  public var csvName: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).csvName }
   /// The model's name in Markdown tables, as in the run's table.
-  var label: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).label }
+  public var label: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).label }
 }
 
 extension SweepReport {
