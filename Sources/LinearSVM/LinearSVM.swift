@@ -157,12 +157,15 @@ public enum LinearSVM {
 }
 
 extension SVMParameters {
+  /// The first of C, the tolerance and the cache size that is not a positive number.
+  public var firstInvalid: (name: String, value: Double)? {
+    [("C", C), ("tolerance", tolerance), ("cache size", cacheMegabytes)].first { !($0.1 > 0 && $0.1.isFinite) }
+  }
+
   /// Refuses a C, tolerance or cache size that is not a positive number.
   public func validate() throws {
-    for (name, value) in [("C", C), ("the tolerance", tolerance), ("the cache size", cacheMegabytes)] {
-      guard value > 0, value.isFinite else {
-        throw SVMError.invalidParameters("\(name) must be a positive number, got \(value)")
-      }
+    if let (name, value) = firstInvalid {
+      throw SVMError.invalidParameters("\(name) must be a positive number, got \(value)")
     }
   }
 }

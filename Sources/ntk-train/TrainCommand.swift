@@ -21,7 +21,10 @@ struct TrainCommand: ParsableCommand {
   var parameters: SVMParameters { SVMParameters(C: penalty, tolerance: tolerance, cacheMegabytes: cacheMb) }
 
   func validate() throws {
-    do { try parameters.validate() } catch { throw ValidationError("\(error)") }
+    if let (name, value) = parameters.firstInvalid {
+      let option = ["C": "--C", "tolerance": "--tolerance", "cache size": "--cache-mb"][name]!
+      throw ValidationError("\(option) must be a positive number, got \(value)")
+    }
     guard kernelMemoryGib >= 0, kernelMemoryGib.isFinite else {
       throw ValidationError("--kernel-memory-gib must be a number ≥ 0, got \(kernelMemoryGib)")
     }

@@ -86,7 +86,7 @@ def stage_commands(output: str) -> list[tuple[str, str]]:
     for line in text.splitlines():
         match = re.search(r"(?:^|\s)\S*ntk-(truth|init|features|train|evaluate|report)\s(.*)$", line)
         if match:
-            target = re.search(r"(?:-o|--csv)\s+(\S+)", match.group(2))
+            target = re.search(r"(?:-o|--output|--csv)[=\s](\S+)", match.group(2))
             commands.append((match.group(1), target.group(1) if target else ""))
     return commands
 
