@@ -84,8 +84,9 @@ test-slurm:
 bench: $(BINARIES) $(VENV)/.installed
 	$(PYTHON) bench/bench.py
 
+# Every run folder; data/README.md stays.
 clean-runs:
-	rm -rf data
+	find data -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 clean: clean-runs
 	rm -rf .build $(VENV)

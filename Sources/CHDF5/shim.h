@@ -16,8 +16,6 @@ static inline unsigned ntk_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned ntk_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned ntk_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline size_t ntk_h5t_variable(void) { return H5T_VARIABLE; }
-static inline hid_t ntk_h5e_default(void) { return H5E_DEFAULT; }
-static inline hsize_t ntk_h5s_unlimited(void) { return H5S_UNLIMITED; }
 
 /// Turns off HDF5's automatic printing of error stacks to stderr: errors are
 /// reported once, by the caller, as one line.

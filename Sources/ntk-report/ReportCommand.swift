@@ -17,6 +17,7 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    print(try Report(evaluationPaths: evaluations).run(csvPath: csv, markdownPath: markdown), terminator: "")
+    let report = Report(evaluationPaths: evaluations)
+    print(try report.run(csvPath: csv, markdownPath: markdown, log: logging.log(for: Self.self)), terminator: "")
   }
 }

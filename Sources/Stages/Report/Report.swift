@@ -1,4 +1,5 @@
 import Artifacts
+import StageSupport
 import Tables
 
 /// Stage 6: the table of a run — one row per step, one column per model —
@@ -9,7 +10,7 @@ public struct Report: Sendable {
   public init(evaluationPaths: [String]) { self.evaluationPaths = evaluationPaths }
 
   /// Returns the Markdown table, and writes it and the CSV atomically where asked.
-  public func run(csvPath: String?, markdownPath: String?) throws -> String {
+  public func run(csvPath: String?, markdownPath: String?, log: StageLog) throws -> String {
     let steps = try evaluationPaths.map { try EvaluationArtifact(path: $0) }
     // A column per model that some step reports, in Model's order.
     let models = Model.allCases.filter { model in steps.contains { $0.results.contains { $0.model == model } } }
@@ -29,6 +30,8 @@ public struct Report: Sendable {
       table.append([step.layerLabel] + cells)
     }
     try writeTogether([(csv.text, csvPath), (table.text, markdownPath)])
+    let written = [csvPath, markdownPath].compactMap { $0 }
+    log("\(steps.count) steps, \(models.count) models" + (written.isEmpty ? "" : " → " + written.joined(separator: ", ")))
     return table.text
   }
 }

@@ -1,0 +1,59 @@
+import HDF5IO
+import NTKMath
+
+// Reading samples × features datasets: matrices and vectors checked to be
+// finite, shapes checked with their meaning, rows streamed in blocks, labels.
+
+extension HDF5Dataset {
+  /// Reads rows `range` of a 2-D dataset as a matrix, rejecting NaN and ±∞.
+  public func readMatrix(rows range: Range<Int>? = nil) throws -> Matrix {
+    let range = range ?? 0..<shape[0]
+    let values = try read(Double.self, rows: range)
+    try requireFinite(values)
+    return Matrix(rows: range.count, columns: shape[1], values: values)
+  }
+
+  /// Reads a 1-D dataset (or rows of it), rejecting NaN and ±∞.
+  public func readVector(rows range: Range<Int>? = nil) throws -> [Double] {
+    let values = try read(Double.self, rows: range)
+    try requireFinite(values)
+    return values
+  }
+
+  func requireFinite(_ values: [Double]) throws {
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw HDF5Error(file: file.path, object: name, "element \(bad) is \(values[bad]); values must be finite")
+    }
+  }
+
+  /// Checks the dataset's shape, naming the mismatch.
+  public func expect(shape expected: [Int], _ meaning: String) throws {
+    guard shape == expected else {
+      throw HDF5Error(file: file.path, object: name, "has shape \(shape), expected \(expected) (\(meaning))")
+    }
+  }
+
+  /// Calls `body` with consecutive blocks of `rows` rows: (first row, block).
+  public func forEachBlock(rows: Int? = nil, _ body: (Int, Matrix) throws -> Void) throws {
+    let rows = rows ?? streamingBlockRows(rowLength: rowLength)
+    var start = 0
+    while start < shape[0] {
+      let end = min(start + rows, shape[0])
+      try body(start, try readMatrix(rows: start..<end))
+      start = end
+    }
+  }
+}
+
+extension HDF5File {
+  /// Reads ±1 labels, naming the first value that is not.
+  public func readLabels(_ object: String, count: Int? = nil) throws -> [Double] {
+    let dataset = try dataset(object, rank: 1)
+    if let count { try dataset.expect(shape: [count], "one label per sample") }
+    let labels = try dataset.read(Double.self)
+    if let bad = labels.firstIndex(where: { $0 != 1 && $0 != -1 }) {
+      throw HDF5Error(file: path, object: object, "label \(bad) is \(labels[bad]); labels must be −1 or +1")
+    }
+    return labels
+  }
+}

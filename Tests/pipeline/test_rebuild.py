@@ -1,0 +1,82 @@
+"""The cache rule: a change to one stage's code reruns that stage and what
+consumes its outputs, and nothing upstream.
+
+In a private copy of the repository (sources and build folder), after a clean
+build and run, a real change to the code of the report stage and then of the
+train stage is rebuilt, and `make -n` must name exactly the stages that the
+README says rerun.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, clean_env
+
+PARAMS = ["D=5", "M=20", "M_TEST=50"]
+STEPS = ["W", "V", "u"]
+
+
+def tracked_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, check=True,
+                            capture_output=True, text=True).stdout
+    return [line for line in listed.splitlines() if (REPO / line).is_file()]
+
+
+def run(repo: Path, *args: str) -> str:
+    result = subprocess.run(["make", *args, "RUN=run", *PARAMS], cwd=repo, env=clean_env(),
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"make {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def planned(repo: Path) -> set[tuple[str, str]]:
+    """(stage, output relative to the run folder) of every stage `make -n` would run."""
+    text = run(repo, "-n").replace("\\\n", " ")
+    stages = set()
+    for line in text.splitlines():
+        match = re.search(r"ntk-(truth|init|features|train|evaluate|report)\s.*?(?:--output|--csv)=run/(\S+)", line)
+        if match:
+            stages.add((match.group(1), match.group(2)))
+    return stages
+
+
+def edit(repo: Path, source: str, old: str, new: str) -> None:
+    """A real change to what a binary contains: a string it prints."""
+    path = repo / source
+    text = path.read_text()
+    assert old in text, f"{source} no longer holds {old!r}: update this test"
+    path.write_text(text.replace(old, new, 1))
+    run(repo, "build")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """A copy of the repository with its build folder, built and run once."""
+    copy = tmp_path_factory.mktemp("rebuild") / "repo"
+    for name in tracked_files():
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, copy / name)
+    if (REPO / ".build").exists():
+        shutil.copytree(REPO / ".build", copy / ".build", symlinks=True)
+    run(copy)
+    assert planned(copy) == set(), "a second make would rerun stages"
+    return copy
+
+
+def test_a_change_to_the_report_stage_reruns_only_the_report(repo):
+    edit(repo, "Sources/Stages/Report/Report.swift", '"not reported"', '"not reported here"')
+    assert planned(repo) == {("report", "results.csv")}
+
+
+def test_a_change_to_the_train_stage_reruns_train_and_what_follows(repo):
+    run(repo)
+    edit(repo, "Sources/Stages/Train/TrainSVM.swift", '"layer \\(features.layer): training on',
+         '"layer \\(features.layer): training an SVM on')
+    downstream = {("init", f"{s}/network.h5") for s in STEPS[1:]} | {("features", f"{s}/features.h5") for s in STEPS[1:]}
+    downstream |= {("train", f"{s}/svm.h5") for s in STEPS} | {("evaluate", f"{s}/eval.h5") for s in STEPS}
+    assert planned(repo) == downstream | {("report", "results.csv")}
