@@ -13,7 +13,9 @@ public enum FeatureKind: String, CaseIterable, Sendable {
     case .outputGradient:
       return "g(x) = ∂f(x)/∂θ, flattened row-major (index i·n_in + j for θ[i][j])"
     case .lossGradient:
-      return "g(x, y) = −∂ℓ/∂θ = y·σ(−y·f(x))·∂f(x)/∂θ with ℓ = −y01·log σ(f) − (1−y01)·log(1−σ(f)), y01 = (y+1)/2; flattened row-major"
+      return
+        "g(x, y) = −∂ℓ/∂θ = y·σ(−y·f(x))·∂f(x)/∂θ with ℓ = −y01·log σ(f) − (1−y01)·log(1−σ(f)), y01 = (y+1)/2; "
+        + "flattened row-major"
     }
   }
 
@@ -83,7 +85,8 @@ public struct FeaturesArtifact: Artifact {
     sampleCounts = counts
   }
 
-  private static func parse<T: RawRepresentable>(_: T.Type, _ file: HDF5File, _ name: String) throws -> T where T.RawValue == String {
+  private static func parse<T: RawRepresentable>(_: T.Type, _ file: HDF5File, _ name: String) throws -> T
+  where T.RawValue == String {
     let text = try file.string(name)
     guard let value = T(rawValue: text) else { throw HDF5Error(file: file.path, "unknown \(name) '\(text)'") }
     return value
@@ -95,7 +98,8 @@ public struct FeaturesArtifact: Artifact {
 
   /// Dataset names of a split: the matrix, or delta and input of each block.
   private static func names(_ storage: FeatureStorage, _ blocks: LayerBlocks, _ split: Split) -> [String] {
-    storage == .dense ? [root(storage, split)]
+    storage == .dense
+      ? [root(storage, split)]
       : blocks.names.flatMap { ["\(root(storage, split))/\($0)/delta", "\(root(storage, split))/\($0)/input"] }
   }
 
@@ -103,7 +107,9 @@ public struct FeaturesArtifact: Artifact {
     storage == .dense ? [blocks.featureCount] : blocks.shapes.flatMap { $0 }
   }
 
-  private static func datasets(_ file: HDF5File, _ storage: FeatureStorage, _ blocks: LayerBlocks, _ split: Split) throws -> [HDF5Dataset] {
+  private static func datasets(
+    _ file: HDF5File, _ storage: FeatureStorage, _ blocks: LayerBlocks, _ split: Split
+  ) throws -> [HDF5Dataset] {
     try names(storage, blocks, split).map { try file.dataset($0, rank: 2) }
   }
 
@@ -116,7 +122,8 @@ public struct FeaturesArtifact: Artifact {
     switch storage {
     case .dense: return .dense(matrices[0])
     case .factored:
-      return .factored(stride(from: 0, to: matrices.count, by: 2).map { TangentFactors(delta: matrices[$0], input: matrices[$0 + 1]) })
+      return .factored(
+        stride(from: 0, to: matrices.count, by: 2).map { TangentFactors(delta: matrices[$0], input: matrices[$0 + 1]) })
     }
   }
 
@@ -141,8 +148,10 @@ public struct FeaturesArtifact: Artifact {
     compute: (Split, (Int, FeatureRows) throws -> Void) throws -> Void
   ) throws {
     try AtomicOutput.write(to: path) { file in
-      try provenance.write(to: file, artifact: kind, description:
-        "Finite-width neural-tangent features of layer \(layer) of a student network: one row per sample.")
+      try provenance.write(
+        to: file, artifact: kind,
+        description:
+          "Finite-width neural-tangent features of layer \(layer) of a student network: one row per sample.")
       try file.setAttributes([
         "layer": .string(layer),
         "layer_label": .string(layerLabel),
@@ -158,13 +167,17 @@ public struct FeaturesArtifact: Artifact {
           try file.createDataset(name, of: Double.self, shape: [y.count, columns])
         }
         for dataset in datasets {
-          let what = dataset.name.hasSuffix("/delta") ? "δ, the back-propagated factor (samples × out)"
-            : dataset.name.hasSuffix("/input") ? "z, the layer's input (samples × in); a row's features are δ ⊗ z"
-            : "\(featureKind.formula), one \(split) sample per row"
+          let what =
+            dataset.name.hasSuffix("/delta")
+            ? "δ, the back-propagated factor (samples × out)"
+            : dataset.name.hasSuffix("/input")
+              ? "z, the layer's input (samples × in); a row's features are δ ⊗ z"
+              : "\(featureKind.formula), one \(split) sample per row"
           try file.setAttribute("description", .string(what), on: dataset.name)
         }
         try file.write(y, shape: [y.count], to: "/labels/\(split)")
-        try file.setAttribute("description", .string("the \(split) labels (±1), copied from the ground truth"), on: "/labels/\(split)")
+        try file.setAttribute(
+          "description", .string("the \(split) labels (±1), copied from the ground truth"), on: "/labels/\(split)")
         try compute(split) { start, rows in
           switch rows {
           case .dense(let f): try datasets[0].writeRows(f.values, at: start)

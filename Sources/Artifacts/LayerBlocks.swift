@@ -52,7 +52,11 @@ public struct LayerBlocks: Equatable, Sendable, CustomStringConvertible {
     }
     let flat = try file.integers("block_shapes")
     guard !names.isEmpty, flat.count == 2 * names.count, flat.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else {
-      throw HDF5Error(file: file.path, "attributes 'block_layers' \(names) and 'block_shapes' \(flat) do not describe the same layers (positive sizes up to 2^24)")
+      throw HDF5Error(
+        file: file.path,
+        "attributes 'block_layers' \(names) and 'block_shapes' \(flat) do not describe the same layers "
+          + "(positive sizes up to 2^24)"
+      )
     }
     return LayerBlocks(names: names, shapes: stride(from: 0, to: flat.count, by: 2).map { [flat[$0], flat[$0 + 1]] })
   }

@@ -7,17 +7,20 @@ import NTKMath
 public enum NetworkSchema {
   public static let group = "/network"
 
-  public static func write(_ network: ReLUNetwork, to file: HDF5File, group: String = group, description: String)
+  public static func write(
+    _ network: ReLUNetwork, to file: HDF5File, group: String = group, description: String
+  )
     throws
   {
     try file.createGroup(group)
-    try file.setAttributes([
-      "description": .string(description),
-      "formula": .string("f(x) = u · relu(W_L · … relu(W_1 · x)); each weight matrix is outputs × inputs"),
-      "layer_names": .strings(network.layerNames),
-      "input_dimension": .integer(Int64(network.inputDimension)),
-      "hidden_widths": .integers(network.hiddenWidths.map(Int64.init)),
-    ], on: group)
+    try file.setAttributes(
+      [
+        "description": .string(description),
+        "formula": .string("f(x) = u · relu(W_L · … relu(W_1 · x)); each weight matrix is outputs × inputs"),
+        "layer_names": .strings(network.layerNames),
+        "input_dimension": .integer(Int64(network.inputDimension)),
+        "hidden_widths": .integers(network.hiddenWidths.map(Int64.init)),
+      ], on: group)
     for (name, layer) in zip(network.layerNames, network.layers) {
       try file.write(layer.values, shape: layer.shape, to: "\(group)/\(name)")
     }
@@ -26,17 +29,23 @@ public enum NetworkSchema {
   /// Reads and checks a network: the layers must chain, u must have one row,
   /// the attributes must agree with the datasets, every weight must be finite.
   public static func read(from file: HDF5File, group: String = group) throws -> ReLUNetwork {
-    guard file.exists(group) else { throw HDF5Error(file: file.path, object: group, "missing (no network in this file)") }
+    guard file.exists(group) else {
+      throw HDF5Error(file: file.path, object: group, "missing (no network in this file)")
+    }
     let widths = try file.integers("hidden_widths", of: group)
     let dimension = try file.integers("input_dimension", of: group)
-    guard dimension.count == 1, let inputDimension = dimension.first, inputDimension > 0, widths.allSatisfy({ $0 > 0 }) else {
-      throw HDF5Error(file: file.path, object: group, "attributes input_dimension \(dimension) and hidden_widths \(widths) must be positive integers")
+    guard dimension.count == 1, let inputDimension = dimension.first, inputDimension > 0, widths.allSatisfy({ $0 > 0 })
+    else {
+      throw HDF5Error(
+        file: file.path, object: group,
+        "attributes input_dimension \(dimension) and hidden_widths \(widths) must be positive integers")
     }
     var layers: [Matrix] = []
     var fanIn = inputDimension
     for (name, width) in zip(ReLUNetwork.layerNames(hiddenLayers: widths.count), widths + [1]) {
       let dataset = try file.dataset("\(group)/\(name)", rank: 2)
-      try dataset.expect(shape: [width, fanIn], "the group's attributes say input_dimension \(inputDimension), hidden_widths \(widths)")
+      try dataset.expect(
+        shape: [width, fanIn], "the group's attributes say input_dimension \(inputDimension), hidden_widths \(widths)")
       layers.append(try dataset.readMatrix())
       fanIn = width
     }

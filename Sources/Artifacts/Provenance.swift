@@ -49,7 +49,11 @@ extension HDF5File {
     default: recorded = []
     }
     guard recorded.contains(digest) else {
-      throw HDF5Error(file: path, "was not made from \(input.path) (content_digest \(digest.prefix(12))… is not among its inputs' digests): the files do not belong together")
+      throw HDF5Error(
+        file: path,
+        "was not made from \(input.path) (content_digest \(digest.prefix(12))… is not among its inputs' "
+          + "digests): the files do not belong together"
+      )
     }
   }
 

@@ -41,8 +41,10 @@ public struct SVMArtifact: Artifact {
     solution: SVMSolution, weights: [Double], kernel: Matrix?, solvedFrom: String, parameters: SVMParameters
   ) throws {
     try AtomicOutput.write(to: path) { file in
-      try provenance.write(to: file, artifact: kind, description:
-        "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
+      try provenance.write(
+        to: file, artifact: kind,
+        description:
+          "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
       try file.setAttributes([
         "layer": .string(layer),
         "solver": .string("libsvm \(libsvmVersion) C-SVC, shrinking on, as scikit-learn SVC(kernel='linear')"),
@@ -52,7 +54,11 @@ public struct SVMArtifact: Artifact {
       ])
       try blocks.write(to: file)
       let datasets: [(String, [Double], String)] = [
-        ("/weights", weights, "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_): one block per layer (block_layers), each out·in row-major"),
+        (
+          "/weights", weights,
+          "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_): one block per layer (block_layers), each "
+            + "out·in row-major"
+        ),
         ("/dual_coef", solution.dualCoefficients, "y_i α_i of each support vector (scikit-learn dual_coef_)"),
       ]
       for (name, values, description) in datasets {
@@ -62,13 +68,21 @@ public struct SVMArtifact: Artifact {
       try file.write([solution.intercept], shape: [], to: "/intercept")
       try file.setAttribute("description", .string("b (scikit-learn intercept_)"), on: "/intercept")
       try file.write(solution.supportIndices.map(Int64.init), shape: [solution.supportIndices.count], to: "/support")
-      try file.setAttribute("description", .string("0-based training-row indices of the support vectors, class −1 first (scikit-learn support_)"), on: "/support")
+      try file.setAttribute(
+        "description",
+        .string("0-based training-row indices of the support vectors, class −1 first (scikit-learn support_)"),
+        on: "/support")
       if let kernel {
         try file.write(kernel.values, shape: kernel.shape, to: "/kernel")
-        try file.setAttribute("description", .string("K[i][j] = ⟨g(x_i), g(x_j)⟩ on the training set: the empirical tangent kernel of the layer(s)"), on: "/kernel")
+        try file.setAttribute(
+          "description",
+          .string("K[i][j] = ⟨g(x_i), g(x_j)⟩ on the training set: the empirical tangent kernel of the layer(s)"),
+          on: "/kernel")
       }
       try file.write(solution.supportCounts.map(Int64.init), shape: [2], to: "/n_support")
-      try file.setAttribute("description", .string("number of support vectors of class −1 and +1 (scikit-learn n_support_)"), on: "/n_support")
+      try file.setAttribute(
+        "description", .string("number of support vectors of class −1 and +1 (scikit-learn n_support_)"),
+        on: "/n_support")
     }
   }
 }

@@ -23,7 +23,8 @@ public struct TruthArtifact: Artifact {
     for split in Split.allCases {
       let inputs = try file.dataset("/inputs/\(split)", rank: 2)
       try inputs.expectElements(Double.self)
-      try inputs.expect(shape: [inputs.shape[0], inputDimension], "samples × d, d = \(inputDimension) as in /inputs/train")
+      try inputs.expect(
+        shape: [inputs.shape[0], inputDimension], "samples × d, d = \(inputDimension) as in /inputs/train")
       guard inputs.shape[0] > 0 else { throw HDF5Error(file: path, object: inputs.name, "has no samples") }
       counts[split] = inputs.shape[0]
     }
@@ -49,8 +50,12 @@ public struct TruthArtifact: Artifact {
     inputs: (Split, (Int, Matrix) throws -> Void) throws -> Void
   ) throws {
     try AtomicOutput.write(to: path) { file in
-      try provenance.write(to: file, artifact: kind, description:
-        "Inputs x ~ N(0, I_d) (samples × d), a random ReLU teacher f*, and labels y = sgn(f*(x)) (+1 if f*(x) > 0 else −1).")
+      try provenance.write(
+        to: file, artifact: kind,
+        description:
+          "Inputs x ~ N(0, I_d) (samples × d), a random ReLU teacher f*, and labels y = sgn(f*(x)) (+1 if f*(x) "
+          + "> 0 else −1)."
+      )
       for split in Split.allCases {
         let count = sampleCounts[split]!
         let x = try file.createDataset("/inputs/\(split)", of: Double.self, shape: [count, teacher.inputDimension])
@@ -62,7 +67,8 @@ public struct TruthArtifact: Artifact {
           try y.writeRows(teacher.predict(block), at: start)
         }
       }
-      try NetworkSchema.write(teacher, to: file, group: "/teacher", description: "the teacher network f* that labels the data")
+      try NetworkSchema.write(
+        teacher, to: file, group: "/teacher", description: "the teacher network f* that labels the data")
     }
   }
 }

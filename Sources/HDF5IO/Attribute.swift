@@ -31,14 +31,21 @@ extension HDF5File {
       if H5Aexists_by_name(id, object, name, ntk_h5p_default()) > 0 {
         H5Adelete_by_name(id, object, name, ntk_h5p_default())
       }
-      let attribute = H5Acreate_by_name(id, object, name, type, space, ntk_h5p_default(), ntk_h5p_default(), ntk_h5p_default())
+      let attribute = H5Acreate_by_name(
+        id, object, name, type, space, ntk_h5p_default(), ntk_h5p_default(), ntk_h5p_default())
       guard attribute >= 0 else { throw error(object, "cannot create attribute '\(name)'") }
       defer { H5Aclose(attribute) }
       guard write(attribute) >= 0 else { throw error(object, "cannot write attribute '\(name)'") }
     }
     switch value {
-    case .double(let v): try create(type: Double.nativeType, count: nil) { a in withUnsafePointer(to: v) { H5Awrite(a, Double.nativeType, $0) } }
-    case .integer(let v): try create(type: Int64.nativeType, count: nil) { a in withUnsafePointer(to: v) { H5Awrite(a, Int64.nativeType, $0) } }
+    case .double(let v):
+      try create(type: Double.nativeType, count: nil) { a in
+        withUnsafePointer(to: v) { H5Awrite(a, Double.nativeType, $0) }
+      }
+    case .integer(let v):
+      try create(type: Int64.nativeType, count: nil) { a in
+        withUnsafePointer(to: v) { H5Awrite(a, Int64.nativeType, $0) }
+      }
     case .doubles(let v): try create(type: Double.nativeType, count: v.count) { a in H5Awrite(a, Double.nativeType, v) }
     case .integers(let v): try create(type: Int64.nativeType, count: v.count) { a in H5Awrite(a, Int64.nativeType, v) }
     case .string(let v):

@@ -51,7 +51,9 @@ final class DigestRecorder {
 extension HDF5File {
   /// Definition of `content_digest`, written next to it in every artifact.
   public static let contentDigestDefinition =
-    "XXH3-128 (xxHash, canonical hex) of the lines '<dataset path> (<shape>) <XXH3-128 of its elements>\\n' sorted by path; elements as little-endian float64/int64 in row-major order, strings as UTF-8 each followed by NUL; each dataset's own digest is its attribute content_digest"
+    "XXH3-128 (xxHash, canonical hex) of the lines '<dataset path> (<shape>) <XXH3-128 of its elements>\\n' "
+    + "sorted by path; elements as little-endian float64/int64 in row-major order, strings as UTF-8 each "
+    + "followed by NUL; each dataset's own digest is its attribute content_digest"
 
   /// Writes the digests of what was written: each dataset's as its attribute
   /// `content_digest`, the file's as the root's (with `definition`). Readers

@@ -160,7 +160,8 @@ extension HDF5File {
       H5Dclose(dataset)
       throw error(object, "claims shape \(shape) but stores \(stored) bytes (damaged file?)")
     }
-    let result = HDF5Dataset(file: self, name: object, id: dataset, shape: shape, expectedDigest: try recordedDigest(of: object))
+    let result = HDF5Dataset(
+      file: self, name: object, id: dataset, shape: shape, expectedDigest: try recordedDigest(of: object))
     if let rank, rank != ndims {
       throw error(object, "expected \(rank) dimension\(rank == 1 ? "" : "s"), found \(ndims) (shape \(result.shape))")
     }
@@ -180,7 +181,9 @@ extension HDF5File {
   }
 
   /// Reads a whole dataset and its shape.
-  public func read<T: HDF5Element>(_ object: String, as _: T.Type = T.self, rank: Int? = nil) throws
+  public func read<T: HDF5Element>(
+    _ object: String, as _: T.Type = T.self, rank: Int? = nil
+  ) throws
     -> (values: [T], shape: [Int])
   {
     let dataset = try dataset(object, rank: rank)
@@ -194,7 +197,9 @@ extension HDF5File {
     defer { H5Sclose(space) }
     let type = makeStringType()
     defer { H5Tclose(type) }
-    let dataset = withIntermediateGroups { H5Dcreate2(id, object, type, space, $0, ntk_h5p_default(), ntk_h5p_default()) }
+    let dataset = withIntermediateGroups {
+      H5Dcreate2(id, object, type, space, $0, ntk_h5p_default(), ntk_h5p_default())
+    }
     guard dataset >= 0 else { throw error(object, "cannot create the dataset") }
     defer { H5Dclose(dataset) }
     let status = withCStrings(strings) { H5Dwrite(dataset, type, ntk_h5s_all(), ntk_h5s_all(), ntk_h5p_default(), $0) }

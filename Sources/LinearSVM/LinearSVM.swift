@@ -68,7 +68,9 @@ public enum LinearSVM {
   /// Trains from a kernel given by blocks of rows, `kernelRows(range)` being
   /// K[range, :]: libsvm holds the n × n kernel (16 bytes an entry), and its
   /// iterations then look entries up instead of computing dot products.
-  public static func train(kernelRows: (Range<Int>) -> Matrix, labels: [Double], parameters: SVMParameters) throws
+  public static func train(
+    kernelRows: (Range<Int>) -> Matrix, labels: [Double], parameters: SVMParameters
+  ) throws
     -> SVMSolution
   {
     let n = labels.count

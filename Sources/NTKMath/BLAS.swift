@@ -25,7 +25,9 @@ public enum BLAS {
   }
 
   /// y = op(A) · x + bias for a row-major A, op(A) = A or Aᵀ.
-  public static func product(_ a: Matrix, vector x: [Double], adding bias: Double = 0, transposeA: Bool = false)
+  public static func product(
+    _ a: Matrix, vector x: [Double], adding bias: Double = 0, transposeA: Bool = false
+  )
     -> [Double]
   {
     let (m, n) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
@@ -35,8 +37,9 @@ public enum BLAS {
     a.values.withUnsafeBufferPointer { pa in
       x.withUnsafeBufferPointer { px in
         y.withUnsafeMutableBufferPointer { py in
-          cblas_dgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0,
-                      pa.baseAddress, Int32(a.columns), px.baseAddress, 1, 1.0, py.baseAddress, 1)
+          cblas_dgemv(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0,
+            pa.baseAddress, Int32(a.columns), px.baseAddress, 1, 1.0, py.baseAddress, 1)
         }
       }
     }

@@ -6,8 +6,9 @@ public struct Matrix: Equatable, Sendable {
   public var values: [Double]
 
   public init(rows: Int, columns: Int, values: [Double]) {
-    precondition(rows >= 0 && columns >= 0 && values.count == rows * columns,
-                 "matrix of \(rows)×\(columns) needs \(rows * columns) values, got \(values.count)")
+    precondition(
+      rows >= 0 && columns >= 0 && values.count == rows * columns,
+      "matrix of \(rows)×\(columns) needs \(rows * columns) values, got \(values.count)")
     self.rows = rows
     self.columns = columns
     self.values = values
@@ -26,8 +27,9 @@ public struct Matrix: Equatable, Sendable {
 
   /// Rows `range` as a new matrix.
   public func rows(_ range: Range<Int>) -> Matrix {
-    Matrix(rows: range.count, columns: columns,
-           values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    Matrix(
+      rows: range.count, columns: columns,
+      values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
   }
 
   /// Applies `transform` to every element.

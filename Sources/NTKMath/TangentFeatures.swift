@@ -112,7 +112,8 @@ public enum FeatureRows: Sendable {
     case .factored(let factors):
       var k = Matrix(rows: rows.count, columns: sampleCount)
       for factor in factors {
-        let block = BLAS.product(factor.delta.rows(rows), factor.delta, transposeB: true)
+        let block =
+          BLAS.product(factor.delta.rows(rows), factor.delta, transposeB: true)
           * BLAS.product(factor.input.rows(rows), factor.input, transposeB: true)
         for i in k.values.indices { k.values[i] += block.values[i] }
       }
@@ -142,6 +143,7 @@ public enum FeatureRows: Sendable {
 extension Matrix {
   /// The rows at `indices`, in that order.
   public func rows(at indices: [Int]) -> Matrix {
-    Matrix(rows: indices.count, columns: columns, values: indices.flatMap { values[($0 * columns)..<(($0 + 1) * columns)] })
+    Matrix(
+      rows: indices.count, columns: columns, values: indices.flatMap { values[($0 * columns)..<(($0 + 1) * columns)] })
   }
 }

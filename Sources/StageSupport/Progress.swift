@@ -51,11 +51,14 @@ public final class Progress {
   }
 
   private func write(_ text: String) {
-    let message = interactive ? "\r\u{1B}[K" + (text.isEmpty ? "" : "\(log.program): \(text)") : "\(log.program): \(text)\n"
+    let message =
+      interactive ? "\r\u{1B}[K" + (text.isEmpty ? "" : "\(log.program): \(text)") : "\(log.program): \(text)\n"
     writeToStandardError(message)
   }
 
   static func si(_ value: Double) -> String {
-    value >= 1e6 ? String(format: "%.1fM", value / 1e6) : value >= 1e3 ? String(format: "%.1fk", value / 1e3) : String(format: "%.0f", value)
+    value >= 1e6
+      ? String(format: "%.1fM", value / 1e6)
+      : value >= 1e3 ? String(format: "%.1fk", value / 1e3) : String(format: "%.0f", value)
   }
 }

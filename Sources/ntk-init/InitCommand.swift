@@ -6,7 +6,8 @@ struct InitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-init",
     abstract:
-      "The student network at the start of a step: draw layers N(0, 1/fan_in) from a seed, keeping those learned before."
+      "The student network at the start of a step: draw layers N(0, 1/fan_in) from a seed, keeping those "
+      + "learned before."
   )
 
   @OptionGroup(title: "The student") var shape: NetworkShapeOptions

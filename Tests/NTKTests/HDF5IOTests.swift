@@ -20,10 +20,11 @@ import Testing
       try file.write([Int64(-3), 5], shape: [2], to: "/indices")
       try file.write([2.5], shape: [], to: "/scalar")
       try file.write(["α", "", "b"], to: "/names")
-      try file.setAttributes([
-        "text": .string("ünïcode ✓"), "number": .double(.pi), "count": .integer(7),
-        "list": .strings(["a", "b"]), "shape": .integers([3, 4]),
-      ], on: "/group/matrix")
+      try file.setAttributes(
+        [
+          "text": .string("ünïcode ✓"), "number": .double(.pi), "count": .integer(7),
+          "list": .strings(["a", "b"]), "shape": .integers([3, 4]),
+        ], on: "/group/matrix")
       try file.close()
     }
     let file = try HDF5File.open(path)
@@ -70,8 +71,12 @@ import Testing
       return "no error"
     }
     #expect(message { _ = try file.dataset("/absent") } == "\(path): /absent: missing")
-    #expect(message { _ = try file.dataset("/vector", rank: 2) }.hasPrefix("\(path): /vector: expected 2 dimensions, found 1"))
-    #expect(message { _ = try file.read("/text", as: Double.self) } == "\(path): /text: expected floating-point data, found string")
+    #expect(
+      message { _ = try file.dataset("/vector", rank: 2) }.hasPrefix("\(path): /vector: expected 2 dimensions, found 1")
+    )
+    #expect(
+      message { _ = try file.read("/text", as: Double.self) }
+        == "\(path): /text: expected floating-point data, found string")
     #expect(message { _ = try HDF5File.open(path + ".absent") } == "\(path).absent: no such file")
     let bytes = Self.temporaryPath("bytes.h5")
     _ = FileManager.default.createFile(atPath: bytes, contents: Data("not hdf5".utf8))

@@ -3,11 +3,15 @@ import NTKMath
 import Testing
 
 /// libsvm's solution and w = Σ_i y_i α_i x_i, as the train stage forms it.
-private func trainLinear(_ x: Matrix, _ labels: [Double], _ parameters: SVMParameters) throws
+private func trainLinear(
+  _ x: Matrix, _ labels: [Double], _ parameters: SVMParameters
+) throws
   -> (SVMSolution, [Double])
 {
   let solution = try LinearSVM.train(features: x, labels: labels, parameters: parameters)
-  return (solution, FeatureRows.dense(x).combination(of: solution.supportIndices, coefficients: solution.dualCoefficients))
+  return (
+    solution, FeatureRows.dense(x).combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
+  )
 }
 
 @Suite struct LinearSVMTests {
@@ -46,7 +50,8 @@ private func trainLinear(_ x: Matrix, _ labels: [Double], _ parameters: SVMParam
     let x = Matrix(rows: 6, columns: 3, values: [1, 2, 0, -1, 0.5, 2, 3, -1, 1, -2, -2, 0.5, 0.3, 0.2, -1, 1, 1, 1])
     let y: [Double] = [1, -1, 1, -1, -1, 1]
     let linear = try LinearSVM.train(features: x, labels: y, parameters: SVMParameters())
-    let kernel = try LinearSVM.train(kernel: BLAS.product(x, x, transposeB: true), labels: y, parameters: SVMParameters())
+    let kernel = try LinearSVM.train(
+      kernel: BLAS.product(x, x, transposeB: true), labels: y, parameters: SVMParameters())
     #expect(linear.supportIndices == kernel.supportIndices)
     #expect(abs(linear.intercept - kernel.intercept) < 1e-12)
     #expect(zip(linear.dualCoefficients, kernel.dualCoefficients).allSatisfy { abs($0 - $1) < 1e-12 })
@@ -56,7 +61,11 @@ private func trainLinear(_ x: Matrix, _ labels: [Double], _ parameters: SVMParam
     let x = Matrix(rows: 2, columns: 1, values: [1, -1])
     #expect(throws: SVMError.self) { try LinearSVM.train(features: x, labels: [1, 1], parameters: SVMParameters()) }
     #expect(throws: SVMError.self) { try LinearSVM.train(features: x, labels: [1, 0], parameters: SVMParameters()) }
-    #expect(throws: SVMError.self) { try LinearSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: 0)) }
-    #expect(throws: SVMError.self) { try LinearSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: .nan)) }
+    #expect(throws: SVMError.self) {
+      try LinearSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: 0))
+    }
+    #expect(throws: SVMError.self) {
+      try LinearSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: .nan))
+    }
   }
 }

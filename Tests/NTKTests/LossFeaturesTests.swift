@@ -25,7 +25,8 @@ import Testing
           var plus = network, minus = network
           plus.layers[index].values[k] += h
           minus.layers[index].values[k] -= h
-          let numeric = -(Self.loss(plus.forward(row).output[0], y) - Self.loss(minus.forward(row).output[0], y)) / (2 * h)
+          let numeric =
+            -(Self.loss(plus.forward(row).output[0], y) - Self.loss(minus.forward(row).output[0], y)) / (2 * h)
           #expect(abs(features[s, k] - numeric) <= 1e-7)
         }
       }

@@ -8,17 +8,22 @@ import Testing
 
 /// The sweep report: mean ± std over teacher seeds, grouping, order, output.
 @Suite struct SweepReportTests {
-  static func parameters(layers: [String] = ["W", "V", "u"], m: Int = 100, widths: [Int] = [25, 25]) -> SweepParameters {
+  static func parameters(
+    layers: [String] = ["W", "V", "u"], m: Int = 100, widths: [Int] = [25, 25]
+  ) -> SweepParameters {
     SweepParameters(
       layers: layers, initSeeds: Array(0..<layers.count), inputDimension: 25, teacherWidths: [25, 25],
       trainSamples: m, testSamples: 2000, widths: widths)
   }
 
-  static func row(_ p: SweepParameters, seed: Int, step: String, model: Model, train: Double, test: Double)
+  static func row(
+    _ p: SweepParameters, seed: Int, step: String, model: Model, train: Double, test: Double
+  )
     -> SweepRow
   {
     SweepRow(
-      parameters: p, teacherSeed: seed, step: step, result: ModelResult(model: model, trainError: train, testError: test))
+      parameters: p, teacherSeed: seed, step: step,
+      result: ModelResult(model: model, trainError: train, testError: test))
   }
 
   @Test func meanAndSampleStandardDeviation() {
@@ -43,7 +48,8 @@ import Testing
   /// Rows group by every parameter but the teacher seed, then step and model;
   /// points that differ in any other parameter are never averaged together.
   @Test func groupsOverTeacherSeedsOnly() throws {
-    let small = Self.parameters(m: 50), large = Self.parameters(m: 100), wide = Self.parameters(m: 50, widths: [50, 50])
+    let small = Self.parameters(m: 50), large = Self.parameters(m: 100),
+      wide = Self.parameters(m: 50, widths: [50, 50])
     var rows: [SweepRow] = []
     for (seed, offset) in [(124, 0.0), (125, 0.1), (126, 0.2)] {
       for p in [small, large, wide] {
@@ -56,8 +62,9 @@ import Testing
     let summary = try SweepReport.summarize(rows)
     #expect(summary.count == 3 * 2 * 2)
     // In the order of first appearance.
-    #expect(summary.prefix(4).map { "\($0.parameters.trainSamples) \($0.step) \($0.csvName)" }
-      == ["50 W classifier", "50 W net_svm", "50 V classifier", "50 V net_svm"])
+    #expect(
+      summary.prefix(4).map { "\($0.parameters.trainSamples) \($0.step) \($0.csvName)" }
+        == ["50 W classifier", "50 W net_svm", "50 V classifier", "50 V net_svm"])
     for group in summary {
       #expect(group.teacherSeeds == [124, 125, 126])
       #expect(group.train.count == 3 && group.train.mean == (group.model == .classifier ? 0 : 0.2))
@@ -89,11 +96,14 @@ import Testing
       Self.row(stepwise(200), seed: 1, step: "W", model: .netSVM, train: 0, test: 0),
       Self.row(stepwise(50), seed: 1, step: "W", model: .classifier, train: 0, test: 0),
     ]
-    let order = SweepReport.ordered(rows).map { "\($0.parameters.layers.joined()) \($0.step) \($0.result.csvName) \($0.parameters.trainSamples) \($0.teacherSeed)" }
-    #expect(order == [
-      "WVu W classifier 50 1", "WVu W classifier 50 2", "WVu W net_svm 200 1",
-      "WVu V classifier 50 1", "WVu V classifier 200 2", "all all classifier 50 1",
-    ])
+    let order = SweepReport.ordered(rows).map {
+      "\($0.parameters.layers.joined()) \($0.step) \($0.result.csvName) \($0.parameters.trainSamples) \($0.teacherSeed)"
+    }
+    #expect(
+      order == [
+        "WVu W classifier 50 1", "WVu W classifier 50 2", "WVu W net_svm 200 1",
+        "WVu V classifier 50 1", "WVu V classifier 200 2", "all all classifier 50 1",
+      ])
   }
 
   /// Shortest round-trip decimals: the deviation to two significant digits, the mean to match.
@@ -109,12 +119,18 @@ import Testing
     var rows: [SweepRow] = []
     for m in [50, 100] {
       for seed in [1, 2] {
-        rows.append(Self.row(Self.parameters(m: m), seed: seed, step: "W", model: .netSVM, train: 0.25, test: seed == 1 ? 0.3 : 0.4))
+        rows.append(
+          Self.row(
+            Self.parameters(m: m), seed: seed, step: "W", model: .netSVM, train: 0.25, test: seed == 1 ? 0.3 : 0.4))
       }
     }
     let text = SweepReport.markdown(try SweepReport.summarize(rows), title: "learning-curve")
     #expect(text.hasPrefix("# learning-curve\n"))
-    #expect(text.contains("Shared by every row: layers W V u; initial seeds 0 1 2; d 25; teacher widths 25,25; widths 25,25; M_test 2000; teacher seeds 1 2."))
+    #expect(
+      text.contains(
+        "Shared by every row: layers W V u; initial seeds 0 1 2; d 25; teacher widths 25,25; widths 25,25; "
+          + "M_test 2000; teacher seeds 1 2."
+      ))
     #expect(text.contains("| M | step | model | n | train error | test error |"))
     #expect(text.contains("| 50 | W | net θc | 2 | 0.25 ± 0 | 0.35 ± 0.071 |"))
     #expect(text.contains("| 100 | W | net θc | 2 | 0.25 ± 0 | 0.35 ± 0.071 |"))
@@ -150,7 +166,8 @@ import Testing
       Matrix(rows: 1, columns: 2, repeating: 1),
     ])
     let truth = try Provenance(
-      program: "ntk-truth", parameters: [("teacher_hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(seed)))])
+      program: "ntk-truth",
+      parameters: [("teacher_hidden_widths", .integers([2, 2])), ("seed", .integer(Int64(seed)))])
     try TruthArtifact.write(
       to: directory + "/truth.h5", provenance: truth, teacher: network, sampleCounts: [.train: m, .test: 1000]
     ) { split, emit in
@@ -209,7 +226,8 @@ import Testing
     var points: [[String]] = []
     for m in [32, 64] {
       for seed in [1, 3] {
-        points.append(try Self.writePoint("\(root)/layers-W-u_M-\(m)_seed-\(seed)", steps: ["W", "u"], seed: seed, m: m))
+        points.append(
+          try Self.writePoint("\(root)/layers-W-u_M-\(m)_seed-\(seed)", steps: ["W", "u"], seed: seed, m: m))
       }
     }
     let summary = try SweepReport(evaluationPaths: points.reversed().flatMap { $0 }, name: "test")
@@ -226,7 +244,9 @@ import Testing
     let markdown = try String(contentsOfFile: root + "/report/results.md", encoding: .utf8)
     #expect(markdown.hasPrefix("# test\n"))
     #expect(FileManager.default.fileExists(atPath: root + "/report/summary.csv"))
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/report").filter { $0.hasSuffix(".tmp") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/report").filter {
+      $0.hasSuffix(".tmp")
+    }
     #expect(leftovers.isEmpty)
   }
 }

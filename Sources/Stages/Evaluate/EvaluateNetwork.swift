@@ -44,12 +44,14 @@ public struct EvaluateNetwork: Sendable {
     }
     for split in Split.allCases {
       if let count = features.sampleCounts[split], count != truth.sampleCounts[split] {
-        throw StageError("\(featuresPath) has \(count) \(split) samples, \(truthPath) has \(truth.sampleCounts[split]!)")
+        throw StageError(
+          "\(featuresPath) has \(count) \(split) samples, \(truthPath) has \(truth.sampleCounts[split]!)")
       }
     }
 
     let labels = Dictionary(uniqueKeysWithValues: try Split.allCases.map { ($0, try truth.labels($0)) })
-    let provenance = try Provenance(program: "ntk-evaluate", inputFiles: [truthPath, networkPath, featuresPath, svmPath])
+    let provenance = try Provenance(
+      program: "ntk-evaluate", inputFiles: [truthPath, networkPath, featuresPath, svmPath])
     let leaked = features.testFeaturesLeakLabels && allowLabelLeak
     if features.featureKind.isLabelDependent && !leaked {
       log(
@@ -64,21 +66,24 @@ public struct EvaluateNetwork: Sendable {
 
     // Each candidate applies blockwise: layer k of the selection gets its block.
     let learned = features.blocks.split(svm.weights)
-    let candidates = Dictionary(uniqueKeysWithValues: Model.candidates.map { model -> (Model, ReLUNetwork) in
-      var candidate = network
-      for (k, l) in selection.enumerated() {
-        candidate.layers[l] = model.layer(initial: network.layers[l], learned: learned[k])!
-      }
-      return (model, candidate)
-    })
-    let networkErrors = try Dictionary(uniqueKeysWithValues: Split.allCases.map { split in
-      (split, try candidateErrors(candidates, selection, truth, split, labels[split]!, log: log))
-    })
+    let candidates = Dictionary(
+      uniqueKeysWithValues: Model.candidates.map { model -> (Model, ReLUNetwork) in
+        var candidate = network
+        for (k, l) in selection.enumerated() {
+          candidate.layers[l] = model.layer(initial: network.layers[l], learned: learned[k])!
+        }
+        return (model, candidate)
+      })
+    let networkErrors = try Dictionary(
+      uniqueKeysWithValues: Split.allCases.map { split in
+        (split, try candidateErrors(candidates, selection, truth, split, labels[split]!, log: log))
+      })
     let results = Model.allCases.map { model in
       model == .classifier
         ? ModelResult(
           model: model, trainError: classifier[.train]!, testError: classifier[.test] ?? .nan, leaked: leaked)
-        : ModelResult(model: model, trainError: networkErrors[.train]![model]!, testError: networkErrors[.test]![model]!)
+        : ModelResult(
+          model: model, trainError: networkErrors[.train]![model]!, testError: networkErrors[.test]![model]!)
     }
     let (svmResult, carriedResult) = (results[0], results.first { $0.model == .netSVM }!)
     log(

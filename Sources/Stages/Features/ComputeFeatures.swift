@@ -30,22 +30,30 @@ public struct ComputeFeatures: Sendable {
     let truth = try TruthArtifact(path: truthPath)
     let network = try NetworkArtifact(path: networkPath).network
     guard network.inputDimension == truth.inputDimension else {
-      throw StageError("\(networkPath): the network takes inputs of dimension \(network.inputDimension), but \(truthPath) has d = \(truth.inputDimension)")
+      throw StageError(
+        "\(networkPath): the network takes inputs of dimension \(network.inputDimension), but \(truthPath) has "
+          + "d = \(truth.inputDimension)"
+      )
     }
     let selection = try network.selection(named: layer, context: networkPath)
     let name = network.name(of: selection)
     let blocks = LayerBlocks(network, selection)
     let splits = kind.isLabelDependent && !allowLabelLeak ? [Split.train] : Split.allCases
     if splits.count < Split.allCases.count {
-      log("no test features: \(kind.rawValue) features depend on the label, so test features would carry the test labels (--allow-label-leak computes them anyway)")
+      log(
+        "no test features: \(kind.rawValue) features depend on the label, so test features would carry the test "
+          + "labels (--allow-label-leak computes them anyway)"
+      )
     }
     let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
     let storage = storage ?? .automatic(samples: labels.values.reduce(0) { $0 + $1.count }, blocks: blocks)
     log("layer \(name): \(blocks), \(storage.rawValue) storage")
-    let provenance = try Provenance(program: "ntk-features", parameters: [
-      ("feature_kind", .string(kind.rawValue)),
-      ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
-    ], inputFiles: [truthPath, networkPath])
+    let provenance = try Provenance(
+      program: "ntk-features",
+      parameters: [
+        ("feature_kind", .string(kind.rawValue)),
+        ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
+      ], inputFiles: [truthPath, networkPath])
     try FeaturesArtifact.write(
       to: output, provenance: provenance, layer: name, layerLabel: layer, blocks: blocks,
       kind: kind, storage: storage, labels: labels
@@ -60,8 +68,11 @@ public struct ComputeFeatures: Sendable {
           let weights = zip(pass.output, labels[split]![start..<(start + x.rows)]).map(negativeLossDerivative)
           for k in factors.indices { factors[k].scaleSamples(by: weights) }
         }
-        try emit(start, storage == .factored ? .factored(Array(factors))
-          : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
+        try emit(
+          start,
+          storage == .factored
+            ? .factored(Array(factors))
+            : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
         progress.advance(by: x.rows)
       }
       progress.finish()

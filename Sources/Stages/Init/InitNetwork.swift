@@ -34,7 +34,10 @@ public struct InitNetwork: Sendable {
     if let carriedFrom {
       network = try EvaluationArtifact(path: carriedFrom).carried()
       guard network.inputDimension == inputDimension, network.hiddenWidths == widths else {
-        throw StageError("\(carriedFrom): the carried network has d = \(network.inputDimension), widths \(network.hiddenWidths); this step asks for d = \(inputDimension), widths \(widths)")
+        throw StageError(
+          "\(carriedFrom): the carried network has d = \(network.inputDimension), widths "
+            + "\(network.hiddenWidths); this step asks for d = \(inputDimension), widths \(widths)"
+        )
       }
       generator = LegacyGenerator(seed: seed)
       let drawn = generator.drawLayers(inputDimension: inputDimension, widths: widths, from: index)

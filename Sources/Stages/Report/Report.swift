@@ -23,7 +23,8 @@ public struct Report: Sendable {
           cells.append("")
           continue
         }
-        let test = result.testError.isNaN ? "not reported" : format(result.testError) + (result.leaked ? " (leaked)" : "")
+        let test =
+          result.testError.isNaN ? "not reported" : format(result.testError) + (result.leaked ? " (leaked)" : "")
         cells.append("\(format(result.trainError)), \(test)")
         csv.append([step.layerLabel, result.csvName, format(result.trainError), format(result.testError)])
       }
@@ -31,7 +32,8 @@ public struct Report: Sendable {
     }
     try writeTogether([(csv.text, csvPath), (table.text, markdownPath)])
     let written = [csvPath, markdownPath].compactMap { $0 }
-    log("\(steps.count) steps, \(models.count) models" + (written.isEmpty ? "" : " → " + written.joined(separator: ", ")))
+    log(
+      "\(steps.count) steps, \(models.count) models" + (written.isEmpty ? "" : " → " + written.joined(separator: ", ")))
     return table.text
   }
 }

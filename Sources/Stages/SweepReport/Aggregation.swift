@@ -56,7 +56,8 @@ extension SweepReport {
       return [
         [layersRank[p.layers]!], [p.layers.firstIndex(of: row.step) ?? p.layers.count],
         [Model.allCases.firstIndex(of: row.result.model)!, row.result.leaked ? 1 : 0],
-        [p.inputDimension], p.teacherWidths, p.initSeeds, [p.testSamples], p.widths, [p.trainSamples], [row.teacherSeed],
+        [p.inputDimension], p.teacherWidths, p.initSeeds, [p.testSamples], p.widths, [p.trainSamples],
+        [row.teacherSeed],
       ]
     }
     return rows.enumerated().sorted { a, b in

@@ -72,7 +72,9 @@ extension SweepReport {
     var table = MarkdownTable(headers: varying.map(\.header) + ["step", "model", "n", "train error", "test error"])
     for row in summary {
       table.append(
-        varying.map { $0.value(row) } + [row.step, row.label, "\(row.test.count)", display(row.train), display(row.test)])
+        varying.map { $0.value(row) } + [
+          row.step, row.label, "\(row.test.count)", display(row.train), display(row.test),
+        ])
     }
     return text + "\n" + table.text
   }

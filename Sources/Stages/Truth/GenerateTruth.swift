@@ -43,18 +43,25 @@ public struct GenerateTruth: Sendable {
       drawn = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0, generator.normals(count: d * counts[$0]!)) })
     }
     let teacher = ReLUNetwork(layers: generator.drawLayers(inputDimension: d, widths: teacherWidths))
-    let provenance = try Provenance(program: "ntk-truth", parameters: [
-      ("input_dimension", .integer(Int64(d))),
-      ("train_samples", .integer(Int64(trainSamples))),
-      ("test_samples", .integer(Int64(testSamples))),
-      ("teacher_hidden_widths", .integers(teacherWidths.map(Int64.init))),
-      ("seed", .integer(Int64(seed))),
-      ("input_seeds", .integers(inputSeeds.map { [Int64($0.train), Int64($0.test)] } ?? [])),
-      ("draws", .string(inputSeeds == nil
-        ? "from seed: X = randn(d, m), X_test = randn(d, m_test), then the teacher (numpy's order; one column per sample)"
-        : "teacher from seed; X = randn(m, d) from input_seeds[0], X_test = randn(m_test, d) from input_seeds[1]")),
-      ("generator", .string("numpy legacy RandomState (MT19937, init_genrand seeding, polar-method randn)")),
-    ])
+    let provenance = try Provenance(
+      program: "ntk-truth",
+      parameters: [
+        ("input_dimension", .integer(Int64(d))),
+        ("train_samples", .integer(Int64(trainSamples))),
+        ("test_samples", .integer(Int64(testSamples))),
+        ("teacher_hidden_widths", .integers(teacherWidths.map(Int64.init))),
+        ("seed", .integer(Int64(seed))),
+        ("input_seeds", .integers(inputSeeds.map { [Int64($0.train), Int64($0.test)] } ?? [])),
+        (
+          "draws",
+          .string(
+            inputSeeds == nil
+              ? "from seed: X = randn(d, m), X_test = randn(d, m_test), then the teacher (numpy's order; one "
+                + "column per sample)"
+              : "teacher from seed; X = randn(m, d) from input_seeds[0], X_test = randn(m_test, d) from input_seeds[1]")
+        ),
+        ("generator", .string("numpy legacy RandomState (MT19937, init_genrand seeding, polar-method randn)")),
+      ])
     try TruthArtifact.write(to: output, provenance: provenance, teacher: teacher, sampleCounts: counts) { split, emit in
       let raw = drawn[split]!
       let count = counts[split]!
