@@ -73,9 +73,4 @@ public struct ModelResult: Equatable, Sendable {
     self.testError = testError
     self.leaked = leaked
   }
-
-  /// The name in CSV files: the model's, marked `_leaked` where the test error leaked.
-  public var csvName: String { model.rawValue + (leaked ? "_leaked" : "") }
-  /// The name in Markdown tables.
-  public var label: String { model.label + (leaked ? " (leaked)" : "") }
 }

@@ -23,9 +23,7 @@ public struct Report: Sendable {
           cells.append("")
           continue
         }
-        let test =
-          result.testError.isNaN ? "not reported" : format(result.testError) + (result.leaked ? " (leaked)" : "")
-        cells.append("\(format(result.trainError)), \(test)")
+        cells.append(result.cell)
         csv.append([step.layerLabel, result.csvName, format(result.trainError), format(result.testError)])
       }
       table.append([step.layerLabel] + cells)

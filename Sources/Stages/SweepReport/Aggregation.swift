@@ -1,5 +1,6 @@
 import Artifacts
 import StageSupport
+import Tables
 
 /// The mean and the sample standard deviation (n − 1) of the reported values;
 /// NaN (not reported) values are left out. The mean is NaN when nothing was
