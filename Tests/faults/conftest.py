@@ -15,7 +15,6 @@ suite on one consistent set of binaries: those present when it starts.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import xxhash
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE_BIN = REPO / ".build" / "release"
@@ -211,52 +211,19 @@ def stage_command(stage: str, run: Path, params: dict[str, object], step: str | 
 # --- artifacts -------------------------------------------------------------------
 
 
-# The content digest's attribute: `content_sha256` (SHA-256), or its successor
-# `content_digest` (XXH3-128, Python's xxhash); each file says which in
-# `<attribute>_definition`, and the suite recomputes whichever it finds.
-DIGEST_ATTRIBUTES = ("content_digest", "content_sha256")
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class DigestUnavailable(Exception):
-    """The suite cannot recompute a digest of this kind (a missing Python package)."""
-
-
-def _hasher(definition: str):
-    if definition.startswith("SHA-256"):
-        return hashlib.sha256
-    if definition.startswith("XXH3-128"):
-        try:
-            import xxhash
-        except ImportError as error:
-            raise DigestUnavailable("recomputing an XXH3-128 content digest needs the Python package xxhash "
-                                    "(requirements-dev.txt)") from error
-        return xxhash.xxh3_128
-    raise DigestUnavailable(f"unknown content digest definition: {definition!r}")
-
-
-def digest_attribute(f: h5py.File) -> str:
-    for name in DIGEST_ATTRIBUTES:
-        if name in f.attrs:
-            return name
-    raise KeyError(f"none of the attributes {DIGEST_ATTRIBUTES}")
-
-
 def content_digest(path: Path) -> str:
-    """The content digest recomputed from the datasets, as its definition reads:
-    the digest of the lines '<dataset path> (<shape>) <digest of its elements>\\n'
-    sorted by path; elements as little-endian float64/int64 in row-major order,
-    strings as UTF-8 each followed by NUL."""
+    """The content digest recomputed from the datasets, as the file's
+    `content_digest_definition` reads: XXH3-128 of the lines
+    '<dataset path> (<shape>) <XXH3-128 of its elements>\\n' sorted by path;
+    elements as little-endian float64/int64 in row-major order, strings as
+    UTF-8 each followed by NUL."""
     lines = []
     with h5py.File(path, "r") as f:
-        hasher = _hasher(_text(f.attrs[digest_attribute(f) + "_definition"]))
+        assert str(f.attrs["content_digest_definition"]).startswith("XXH3-128"), f"{path}: an unknown digest"
         datasets = []
         f.visititems(lambda name, obj: datasets.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
         for name, dataset in datasets:
-            h = hasher()
+            h = xxhash.xxh3_128()
             if h5py.check_string_dtype(dataset.dtype) is not None:
                 values = dataset.asstr()[()]
                 for s in (np.ravel(values) if dataset.shape else [values]):
@@ -266,14 +233,12 @@ def content_digest(path: Path) -> str:
             else:
                 h.update(np.ascontiguousarray(dataset[()], dtype="<i8").tobytes())
             lines.append(f"/{name} ({','.join(map(str, dataset.shape))}) {h.hexdigest()}\n".encode())
-    file_hash = hasher()
-    file_hash.update(b"".join(sorted(lines)))
-    return file_hash.hexdigest()
+    return xxhash.xxh3_128(b"".join(sorted(lines))).hexdigest()
 
 
 def recorded_digest(path: Path) -> str:
     with h5py.File(path, "r") as f:
-        return _text(f.attrs[digest_attribute(f)])
+        return str(f.attrs["content_digest"])
 
 
 def check_artifact(path: Path) -> tuple[str | None, str | None]:
@@ -282,8 +247,6 @@ def check_artifact(path: Path) -> tuple[str | None, str | None]:
     try:
         recorded = recorded_digest(path)
         recomputed = content_digest(path)
-    except DigestUnavailable:
-        raise
     except Exception as error:  # noqa: BLE001 — any failure to read is the finding
         return None, f"{path}: cannot be read with h5py ({type(error).__name__}: {error})"
     if recorded != recomputed:

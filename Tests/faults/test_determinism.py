@@ -2,7 +2,7 @@
 
 The same pipeline run twice, in two run folders, gives artifacts with the
 same datasets (every dataset equal element for element, bit for bit), the
-same content digest (content_sha256 or content_digest) and the same attributes — except created_utc, and
+same content digest and the same attributes — except created_utc, and
 command_line and input_files, which name the run folder (equal once the
 folder's name is replaced). The attributes that differ are printed.
 """
