@@ -14,7 +14,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import final_files, note, start_run
+from faults_testing import note, verified_run
+from ntk_testing import final_files
 
 # Expected to differ between two runs of the same pipeline.
 TIME_ATTRIBUTES = {"created_utc"}
@@ -64,8 +65,8 @@ def same(a, b) -> bool:
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_two_runs_give_the_same_artifacts(variant, tmp_path_factory):
     params = VARIANTS[variant]
-    first = start_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "first-run", params)
-    second = start_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "second-run-elsewhere", params)
+    first = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "first-run", params)
+    second = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "second-run-elsewhere", params)
     problems, differing = [], set()
     files = final_files(first.path)
     if files != final_files(second.path):

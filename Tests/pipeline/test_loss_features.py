@@ -10,7 +10,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import LAYER_NAMES, MODELS, STEPS, forward, make, read_network, tangent_features
+from ntk_testing import STEPS, make, read_network
+from pipeline_testing import MODELS, forward, layer_index, tangent_features
 
 PARAMS = {"PIPELINE": "notebook-loss", "D": 7, "M": 80, "M_TEST": 2000}
 
@@ -40,7 +41,7 @@ def test_features_are_y_sigma_minus_y_f_times_the_tangent_features(honest):
         x, y = t["inputs/train"][()], t["labels/train"][()]
     for step in STEPS:
         layers = read_network(run / step / "network.h5")
-        index = ["W1", "W2", "u"].index(LAYER_NAMES[step])
+        index = layer_index(step)
         f = forward(layers, x)
         weight = y / (1 + np.exp(y * f))  # y·σ(−y·f)
         expected = weight[:, None] * tangent_features(layers, x, index)
