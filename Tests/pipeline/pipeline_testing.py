@@ -9,7 +9,6 @@ from ntk_testing import LAYER_NAMES
 # A small run with every non-default parameter: the material of the
 # interoperability and bad-input tests.
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 500, "INIT_SEEDS": "3 4 5", "TEACHER_SEED": 9, "C": 0.5}
-MODELS = ["classifier", "net_init", "net_svm", "net_neg_svm", "net_init_x_svm", "net_neg_init_x_svm"]
 
 
 # The layers of the default network, in the order read_network gives them.

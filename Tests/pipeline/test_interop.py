@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from ntk_testing import LAYER_NAMES, STEPS, read_network, run_command
-from pipeline_testing import MODELS, NETWORK_LAYERS, SMALL_PARAMS, forward, layer_index, sgn, tangent_features
+from pipeline_testing import NETWORK_LAYERS, SMALL_PARAMS, forward, layer_index, sgn, tangent_features
+from reference import MODELS
 
 D, M, M_TEST = SMALL_PARAMS["D"], SMALL_PARAMS["M"], SMALL_PARAMS["M_TEST"]
 SEEDS = dict(zip(STEPS, map(int, SMALL_PARAMS["INIT_SEEDS"].split())))
