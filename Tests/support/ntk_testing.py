@@ -148,38 +148,39 @@ def crashed(returncode: int, stderr: str) -> str | None:
 # --- the stages' command lines, as pipelines/layerwise.mk writes them ------------------------
 
 
-def _command(stage: str, *args: object, quiet: bool = False) -> list[str]:
-    return [str(binary(stage))] + [str(a) for a in args] + (["--quiet"] if quiet else [])
+def _command(stage: str, *args: object, quiet: bool = False, output: Path | None = None) -> list[str]:
+    return ([str(binary(stage))] + [str(a) for a in args] + (["--quiet"] if quiet else [])
+            + (["-o", str(output)] if output else []))
 
 
 def truth_command(output: Path, *, dim: object, train: object, test: object, widths: str, seed: object,
                   quiet: bool = False) -> list[str]:
     return _command("truth", "--dim", dim, "--train", train, "--test", test, "--widths", widths, "--seed", seed,
-                    quiet=quiet) + ["-o", str(output)]
+                    quiet=quiet, output=output)
 
 
 def init_command(output: Path, *, dim: object, widths: str, layer: str, seed: object, previous: Path | None = None,
                  quiet: bool = False) -> list[str]:
     carried = ["--from", previous] if previous else []
     return _command("init", "--dim", dim, "--widths", widths, "--layer", layer, "--seed", seed, *carried,
-                    quiet=quiet) + ["-o", str(output)]
+                    quiet=quiet, output=output)
 
 
 def features_command(output: Path, *, truth: Path, network: Path, layer: str, kind: str = "output-gradient",
                      storage: str = "auto", quiet: bool = False) -> list[str]:
     storage_flag = ["--storage", storage] if storage != "auto" else []
     return _command("features", "--truth", truth, "--network", network, "--layer", layer, "--kind", kind,
-                    *storage_flag, quiet=quiet) + ["-o", str(output)]
+                    *storage_flag, quiet=quiet, output=output)
 
 
 def train_command(output: Path, *, features: Path, C: object = 1, quiet: bool = False) -> list[str]:
-    return _command("train", "--features", features, "--C", C, quiet=quiet) + ["-o", str(output)]
+    return _command("train", "--features", features, "--C", C, quiet=quiet, output=output)
 
 
 def evaluate_command(output: Path, *, truth: Path, network: Path, features: Path, svm: Path,
                      quiet: bool = False) -> list[str]:
     return _command("evaluate", "--truth", truth, "--network", network, "--features", features, "--svm", svm,
-                    quiet=quiet) + ["-o", str(output)]
+                    quiet=quiet, output=output)
 
 
 def report_command(evaluations: list[Path], *, csv: Path, markdown: Path) -> list[str]:
@@ -188,7 +189,8 @@ def report_command(evaluations: list[Path], *, csv: Path, markdown: Path) -> lis
 
 
 def sweep_report_command(points: list[Path], *, name: str, output: Path, quiet: bool = False) -> list[str]:
-    return _command("sweep-report", *points, "--name", name, quiet=quiet) + ["-o", str(output)]
+    """Spelled only here: ntk-sweep-report's arguments are due to change."""
+    return _command("sweep-report", *points, "--name", name, quiet=quiet, output=output)
 
 
 def stage_command(stage: str, run: Path, params: dict[str, object], step: str | None = None, *,
