@@ -90,3 +90,6 @@ clean-runs:
 
 clean: clean-runs
 	rm -rf .build $(VENV)
+
+# `make -s print-VAR` prints a variable as make sets it (the tests ask it for OPENBLAS_CORETYPE).
+print-%: ; @echo '$($*)'

@@ -16,6 +16,9 @@ import time
 import numpy as np
 from sklearn import svm
 
+# The evaluated models, in results.csv's order: the SVM on the features, then the
+# network with the layer set to θ0, θc, −θc, θ0⊙θc, −θ0⊙θc. The one list in Python:
+# the tests import it from here.
 MODELS = ["classifier", "net_init", "net_svm", "net_neg_svm",
           "net_init_x_svm", "net_neg_init_x_svm"]
 HEADER = ["classifier", "net θ0", "net θc", "net −θc", "net θ0⊙θc", "net −θ0⊙θc"]

@@ -16,13 +16,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import KILL_PARAMS, STAGES, binary, clean_env, compare_with, crashed, make, make_command, note
-
-REPO = Path(__file__).resolve().parents[2]
+from faults_testing import KILL_PARAMS, compare_with, note
+from ntk_testing import REPO, STAGES, binary, clean_env, crashed, make, make_arguments, make_command
 
 
 def finish(process: subprocess.Popen, timeout: float = 180) -> tuple[int, str]:
@@ -85,9 +83,7 @@ def test_two_runs_under_make_j2(stamps, kill_baseline, tmp_path):
         folder.mkdir()
         for stage in STAGES:
             shutil.copy2(binary(stage), folder / f"ntk-{stage}")
-    arguments = make_command(Path("RUN-SET-BELOW"), KILL_PARAMS, bin_folder=folder)[2:]  # drop `make -s`
-    arguments = [a for a in arguments if not a.startswith("RUN=")]
-    quoted = " ".join(f"'{a}'" for a in arguments)
+    quoted = " ".join(f"'{a}'" for a in make_arguments(KILL_PARAMS, bin_folder=folder))
     (tmp_path / "wrapper.mk").write_text(WRAPPER.format(repo=REPO, make_arguments=quoted))
     result = subprocess.run(["make", "-s", "-j2", "-f", "wrapper.mk", "RUNS=run-a run-b"], cwd=tmp_path,
                             env=clean_env(), capture_output=True, text=True, timeout=240)

@@ -2,7 +2,7 @@
 
 The same pipeline run twice, in two run folders, gives artifacts with the
 same datasets (every dataset equal element for element, bit for bit), the
-same content digest (content_sha256 or content_digest) and the same attributes — except created_utc, and
+same content digest and the same attributes — except created_utc, and
 command_line and input_files, which name the run folder (equal once the
 folder's name is replaced). The attributes that differ are printed.
 """
@@ -14,7 +14,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import final_files, note, start_run
+from faults_testing import note, verified_run
+from ntk_testing import final_files
 
 # Expected to differ between two runs of the same pipeline.
 TIME_ATTRIBUTES = {"created_utc"}
@@ -64,8 +65,8 @@ def same(a, b) -> bool:
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_two_runs_give_the_same_artifacts(variant, tmp_path_factory):
     params = VARIANTS[variant]
-    first = start_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "first-run", params)
-    second = start_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "second-run-elsewhere", params)
+    first = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "first-run", params)
+    second = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "second-run-elsewhere", params)
     problems, differing = [], set()
     files = final_files(first.path)
     if files != final_files(second.path):

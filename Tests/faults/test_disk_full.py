@@ -25,10 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_artifact, clean_env, crashed, stage_command, SMALL_PARAMS
+from faults_testing import SMALL_PARAMS
+from ntk_testing import PIPELINE_STAGES, check_artifact, crashed, run_command, stage_command
 
-REPO = Path(__file__).resolve().parents[2]
-STAGES = ["truth", "init", "features", "train", "evaluate", "report"]
 STEP = "W"
 
 
@@ -41,8 +40,7 @@ def outputs(stage: str, folder: Path) -> list[Path]:
 
 def command(stage: str, run: Path, folder: Path, quiet: bool = True) -> list[str]:
     out = folder if stage == "report" else outputs(stage, folder)[0]
-    return stage_command(stage, run, SMALL_PARAMS, None if stage in ("truth", "report") else STEP, output=out,
-                         quiet=quiet and stage != "report")  # ntk-report prints no progress and has no --quiet
+    return stage_command(stage, run, SMALL_PARAMS, STEP, output=out, quiet=quiet)
 
 
 def limited(limit_kib: int, argv: list[str], stderr_file: Path | None = None) -> list[str]:
@@ -50,17 +48,13 @@ def limited(limit_kib: int, argv: list[str], stderr_file: Path | None = None) ->
     return ["bash", "-c", f'ulimit -f {limit_kib}; exec "$@"{redirect}', "bash", *argv]
 
 
-def run(argv: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def sizes(small_run, tmp_path_factory) -> dict[str, int]:
     """The size of each stage's output (the largest file, for ntk-report)."""
     found = {}
-    for stage in STAGES:
+    for stage in PIPELINE_STAGES:
         folder = tmp_path_factory.mktemp(f"size-{stage}")
-        result = run(command(stage, small_run.path, folder))
+        result = run_command(command(stage, small_run.path, folder))
         assert result.returncode == 0, result.stderr
         found[stage] = max(f.stat().st_size for f in outputs(stage, folder))
     return found
@@ -101,7 +95,7 @@ FRACTIONS = [0.0, "1KiB", 0.25, 0.5, 0.9]
 
 
 @pytest.mark.parametrize("fraction", FRACTIONS, ids=lambda f: f if isinstance(f, str) else f"{f:.0%}")
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", PIPELINE_STAGES)
 def test_file_size_limit(stage, fraction, small_run, sizes, tmp_path):
     size = sizes[stage]
     limit = 1 if fraction == "1KiB" else int(size * fraction) // 1024
@@ -110,17 +104,17 @@ def test_file_size_limit(stage, fraction, small_run, sizes, tmp_path):
     if fraction != 0.0 and limit == 0:
         pytest.skip(f"the same limit as 0 % for an output of {size} bytes")
     folder = tmp_path / "out"
-    result = run(limited(limit, command(stage, small_run.path, folder)))
+    result = run_command(limited(limit, command(stage, small_run.path, folder)))
     problems = check_failure(stage, result, folder)
     assert not problems, f"ulimit -f {limit} (output {size} bytes):\n" + explain(problems, result)
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", PIPELINE_STAGES)
 def test_file_size_limit_above_the_output(stage, small_run, sizes, tmp_path):
     """The control: with room to spare, the same command succeeds."""
     folder = tmp_path / "out"
     limit = sizes[stage] // 1024 + 64
-    result = run(limited(limit, command(stage, small_run.path, folder)))
+    result = run_command(limited(limit, command(stage, small_run.path, folder)))
     assert result.returncode == 0, result.stderr
     for output in outputs(stage, folder):
         assert output.exists()
@@ -134,7 +128,7 @@ def test_file_size_limit_with_stderr_to_a_file(stage, quiet, small_run, tmp_path
     """stderr is a file, under the same limit: the error message (and, without
     --quiet, the progress lines) cannot be written either."""
     folder, log = tmp_path / "out", tmp_path / "stderr.log"
-    result = run(limited(0, command(stage, small_run.path, folder, quiet=quiet), stderr_file=log))
+    result = run_command(limited(0, command(stage, small_run.path, folder, quiet=quiet), stderr_file=log))
     problems = check_failure(stage, result, folder, message=False)
     assert not problems, explain(problems, result)
 
@@ -193,22 +187,22 @@ FREE = [0, PAGE, 0.5]
 
 
 @pytest.mark.parametrize("free", FREE, ids=["0", "1page", "half"])
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", PIPELINE_STAGES)
 def test_full_file_system(stage, free, small_run, sizes, tmpfs):
     size = sizes[stage]
     room = int(size * free) if isinstance(free, float) else free
     if room >= size:
         pytest.skip(f"the output ({size} bytes) fits in {room} bytes")
     folder = fill(tmpfs, room)
-    result = run(command(stage, small_run.path, folder))
+    result = run_command(command(stage, small_run.path, folder))
     problems = check_failure(stage, result, folder)
     assert not problems, f"{room} bytes free (output {size} bytes):\n" + explain(problems, result)
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", PIPELINE_STAGES)
 def test_full_file_system_control(stage, small_run, tmpfs):
     folder = fill(tmpfs, MOUNT_SIZE)
-    result = run(command(stage, small_run.path, folder))
+    result = run_command(command(stage, small_run.path, folder))
     assert result.returncode == 0, result.stderr
     for output in outputs(stage, folder):
         assert output.exists()
@@ -220,7 +214,7 @@ def test_full_file_system_with_stderr_on_it(stage, quiet, small_run, tmpfs):
     folder = fill(tmpfs, 0)
     log = tmpfs / "stderr.log"
     argv = command(stage, small_run.path, folder, quiet=quiet)
-    result = run(["bash", "-c", f'exec "$@" 2>>"{log}"', "bash", *argv])
+    result = run_command(["bash", "-c", f'exec "$@" 2>>"{log}"', "bash", *argv])
     problems = check_failure(stage, result, folder, message=False)
     assert not problems, explain(problems, result)
 
@@ -235,7 +229,7 @@ def test_log_on_a_full_file_system(stage, small_run, tmpfs, tmp_path):
     log = tmpfs / "stderr.log"
     folder = tmp_path / "out"
     argv = command(stage, small_run.path, folder, quiet=False)
-    result = run(["bash", "-c", f'exec "$@" 2>>"{log}"', "bash", *argv])
+    result = run_command(["bash", "-c", f'exec "$@" 2>>"{log}"', "bash", *argv])
     if result.returncode == 0:
         output = outputs(stage, folder)[0]
         assert output.exists() and check_artifact(output)[1] is None

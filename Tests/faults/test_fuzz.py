@@ -26,10 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import binary, check_artifact, clean_env, crashed, link_tree, note, start_run
+from faults_testing import note, verified_run
 from mutations import MUTATIONS, mutate
+from ntk_testing import (check_artifact, crashed, evaluate_command, features_command, init_command, link_tree,
+                         report_command, run_command, sweep_report_command, train_command)
 
-REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 20
 FUZZ_PARAMS = {"D": 7, "M": 40, "M_TEST": 200}
 
@@ -91,7 +92,7 @@ def fuzz_run(request):
     folder = Path(tempfile.mkdtemp(prefix="ntk-faults-fuzz-"))
     failed_before = request.session.testsfailed
     try:
-        yield start_run(folder / "run", FUZZ_PARAMS)
+        yield verified_run(folder / "run", FUZZ_PARAMS)
     finally:
         if ACCEPTED_DAMAGED:
             note(f"fuzz: {len(ACCEPTED_DAMAGED)} cases exited 0 on a damaged input whose datasets no longer "
@@ -121,30 +122,28 @@ def command(stage: str, run: Path, kind: str, copy: Path, out: Path, tmp: Path) 
     its outputs, and the path under which the stage sees the damaged file."""
     files = {kind_: run / rel for kind_, rel in SOURCES.items()}
     files[kind] = copy
-    quiet = ["--quiet"]
     if stage == "features":
-        return ([str(binary("features")), "--truth", str(files["truth"]), "--network", str(files["network"]),
-                 "--layer", "W", *quiet, "-o", str(out / "features.h5")], [out / "features.h5"], copy)
+        return (features_command(out / "features.h5", truth=files["truth"], network=files["network"], layer="W",
+                                 quiet=True), [out / "features.h5"], copy)
     if stage == "evaluate":
-        return ([str(binary("evaluate")), "--truth", str(files["truth"]), "--network", str(files["network"]),
-                 "--features", str(files["features"]), "--svm", str(files["svm"]), *quiet,
-                 "-o", str(out / "eval.h5")], [out / "eval.h5"], copy)
+        return (evaluate_command(out / "eval.h5", truth=files["truth"], network=files["network"],
+                                 features=files["features"], svm=files["svm"], quiet=True), [out / "eval.h5"], copy)
     if stage == "train":
-        return ([str(binary("train")), "--features", str(files["features"]), "--C", "1", *quiet,
-                 "-o", str(out / "svm.h5")], [out / "svm.h5"], copy)
+        return train_command(out / "svm.h5", features=files["features"], quiet=True), [out / "svm.h5"], copy
     if stage == "init":
-        return ([str(binary("init")), "--dim", "7", "--widths", "7,7", "--layer", "V", "--seed", "1",
-                 "--from", str(files["eval"]), *quiet, "-o", str(out / "network.h5")], [out / "network.h5"], copy)
+        d = FUZZ_PARAMS["D"]
+        return (init_command(out / "network.h5", dim=d, widths=f"{d},{d}", layer="V", seed=1, previous=files["eval"],
+                             quiet=True), [out / "network.h5"], copy)
     if stage == "report":
-        return ([str(binary("report")), str(files["eval"]), str(run / "V/eval.h5"), str(run / "u/eval.h5"),
-                 "--csv", str(out / "results.csv"), "--markdown", str(out / "results.md")],
-                [out / "results.csv", out / "results.md"], copy)
+        outputs = [out / "results.csv", out / "results.md"]
+        return (report_command([files["eval"], run / "V/eval.h5", run / "u/eval.h5"], csv=outputs[0],
+                               markdown=outputs[1]), outputs, copy)
     if stage == "sweep-report":
         # A point folder: the run, with the damaged file in place of the valid one.
         point = tmp / "point"
         link_tree(run, point, skip={SOURCES[kind]})
         os.link(copy, point / SOURCES[kind])
-        return ([str(binary("sweep-report")), str(point), "--name", "fuzz", *quiet, "-o", str(out)],
+        return (sweep_report_command([point], name="fuzz", output=out, quiet=True),
                 [out / "results.csv", out / "summary.csv", out / "results.md"], point / SOURCES[kind])
     raise ValueError(stage)
 
@@ -166,8 +165,7 @@ def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, tmp_path):
     known = libhdf5_bug((kind, mutation, stage))
     timeout = KNOWN_HANG_TIMEOUT if "loops for ever" in (known or "") else TIMEOUT
     try:
-        result = subprocess.run(argv, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=timeout,
-                                errors="replace")
+        result = run_command(argv, timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:
         verdict = "a known libhdf5 hang" if known else h5dump_verdict(copy)
         pytest.fail(f"no answer in {timeout} s (hang); {verdict}\n{reproduce}")

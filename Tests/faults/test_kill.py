@@ -26,13 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (KILL_PARAMS, SMALL_PARAMS, clean_env, compare_with, final_files, link_tree, make,
-                      make_command, note, stage_command, temporaries)
+from faults_testing import KILL_PARAMS, SMALL_PARAMS, compare_with, note
+from ntk_testing import (PIPELINE_STAGES, REPO, STEPS, clean_env, final_files, link_tree, make, make_command,
+                         run_command, stage_command, temporaries)
 
-REPO = Path(__file__).resolve().parents[2]
 STEP = "V"
 FRACTIONS = [0.0, 0.25, 0.5, 0.65, 0.8, 0.9]
-KILLED = ["truth", "init", "features", "train", "evaluate", "report"]
 # What a stage writes and everything made from it (removed before the kill,
 # as after a first run killed there).
 _after = {
@@ -68,6 +67,12 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def start_group(command: list[str]) -> subprocess.Popen:
+    """Starts `command` as the leader of a process group, so that one kill reaches the stages make starts too."""
+    return subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
 def kill_group(process: subprocess.Popen, delay: float) -> None:
     """SIGKILLs the process group after `delay` s, and waits until every
     member is gone. Members whose parent was killed too (a stage under a
@@ -90,21 +95,20 @@ def kill_group(process: subprocess.Popen, delay: float) -> None:
 def durations(kill_baseline, tmp_path_factory) -> dict[str, float]:
     """Each stage's undisturbed duration (the shorter of two runs)."""
     times = {}
-    for stage in KILLED:
+    for stage in PIPELINE_STAGES:
         best = float("inf")
         for attempt in range(2):
             run = tmp_path_factory.mktemp(f"measure-{stage}") / "run"
             link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
             start = time.monotonic()
-            subprocess.run(stage_command(stage, run, KILL_PARAMS, STEP), cwd=REPO, env=clean_env(),
-                           capture_output=True, check=True)
+            run_command(stage_command(stage, run, KILL_PARAMS, STEP), check=True)
             best = min(best, time.monotonic() - start)
         times[stage] = best
     note("undisturbed stage durations (s): " + ", ".join(f"{s} {t:.3f}" for s, t in times.items()))
     return times
 
 
-@pytest.mark.parametrize("stage", KILLED)
+@pytest.mark.parametrize("stage", PIPELINE_STAGES)
 def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
     problems, mid_write = [], []
     host = socket.gethostname()
@@ -112,8 +116,7 @@ def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
         run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
         link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
         command = stage_command(stage, run, KILL_PARAMS, STEP)
-        process = subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = start_group(command)
         kill_group(process, fraction * durations[stage])
         left = temporaries(run)
         if left:
@@ -149,8 +152,7 @@ def test_make_killed_then_make(kill_baseline, tmp_path):
     problems, mid_write = [], []
     for fraction in MAKE_FRACTIONS:
         run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
-        process = subprocess.Popen(make_command(run, KILL_PARAMS), cwd=REPO, env=clean_env(),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = start_group(make_command(run, KILL_PARAMS))
         kill_group(process, fraction * kill_baseline.duration)
         left = temporaries(run)
         if left:
@@ -183,8 +185,7 @@ def test_temporary_of_a_zombie_removed_by_next_writer(tmp_path):
         run.mkdir()
         stale = run / f".truth.h5.{socket.gethostname()}.{zombie.pid}.z0mb13.tmp"
         stale.write_bytes(b"partial")
-        result = subprocess.run(stage_command("truth", run, SMALL_PARAMS), cwd=REPO, env=clean_env(),
-                                capture_output=True, text=True)
+        result = run_command(stage_command("truth", run, SMALL_PARAMS))
         assert result.returncode == 0, result.stderr
         assert not stale.exists(), f"{stale.name}: the temporary of a dead (zombie) process was kept"
     finally:
@@ -199,7 +200,7 @@ def test_stale_temporaries_removed_by_next_writer(tmp_path):
     Markdown included, is written under the documented name
     .<name>.<host>.<pid>.<tag>.tmp."""
     run = tmp_path / "run"
-    outputs = ["truth.h5"] + [f"{s}/{n}.h5" for s in "WVu" for n in ("network", "features", "svm", "eval")] + REPORT
+    outputs = ["truth.h5"] + [f"{s}/{n}.h5" for s in STEPS for n in ("network", "features", "svm", "eval")] + REPORT
     host, dead, live = socket.gethostname(), dead_pid(), os.getpid()
     must_go, must_stay = [], []
     for rel in outputs:

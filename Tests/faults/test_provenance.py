@@ -14,29 +14,26 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_PARAMS, binary, check_artifact, clean_env, crashed, start_run
-
-REPO = Path(__file__).resolve().parents[2]
+from faults_testing import SMALL_PARAMS, verified_run
+from ntk_testing import check_artifact, crashed, evaluate_command, run_command, step_files
 
 
 @pytest.fixture(scope="module")
 def other_seed(tmp_path_factory):
     """Step W with another initial seed: a network of the same shapes, other weights."""
-    return start_run(tmp_path_factory.mktemp("other-seed") / "run",
-                     {**SMALL_PARAMS, "LAYERS": "W", "INIT_SEEDS": 7})
+    return verified_run(tmp_path_factory.mktemp("other-seed") / "run",
+                        {**SMALL_PARAMS, "LAYERS": "W", "INIT_SEEDS": 7})
 
 
 @pytest.fixture(scope="module")
 def other_teacher(tmp_path_factory):
     """Step W of another teacher (and data): features and SVM of the same shapes."""
-    return start_run(tmp_path_factory.mktemp("other-teacher") / "run",
-                     {**SMALL_PARAMS, "LAYERS": "W", "INIT_SEEDS": 0, "TEACHER_SEED": 11})
+    return verified_run(tmp_path_factory.mktemp("other-teacher") / "run",
+                        {**SMALL_PARAMS, "LAYERS": "W", "INIT_SEEDS": 0, "TEACHER_SEED": 11})
 
 
-def evaluate(output: Path, truth: Path, network: Path, features: Path, svm: Path) -> subprocess.CompletedProcess:
-    command = [str(binary("evaluate")), "--truth", str(truth), "--network", str(network), "--features", str(features),
-               "--svm", str(svm), "--quiet", "-o", str(output)]
-    return subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60)
+def evaluate(output: Path, **files: Path) -> subprocess.CompletedProcess:
+    return run_command(evaluate_command(output, **files, quiet=True), timeout=60)
 
 
 CASES = {
@@ -50,8 +47,8 @@ CASES = {
 
 
 def inputs(run) -> dict[str, Path]:
-    return {"truth": run.path / "truth.h5", "network": run.path / "W/network.h5",
-            "features": run.path / "W/features.h5", "svm": run.path / "W/svm.h5"}
+    """The files of step W, which ntk-evaluate reads."""
+    return step_files(run.path, "W")
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import copy_artifact, run_stage
+from ntk_testing import copy_artifact, run_stage
 
 # --- checking a refusal ---------------------------------------------------------
 

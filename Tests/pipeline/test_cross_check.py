@@ -4,13 +4,13 @@ numpy's own random draws, bit for bit."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import h5py
 import numpy as np
 import pytest
 
-from conftest import PYTHON, REFERENCE, REPO, STEPS, clean_env, start_run
+from ntk_testing import PYTHON, REFERENCE, STEPS, run_command, start_run
+from pipeline_testing import NETWORK_LAYERS
 
 SETTINGS = {
     "d7-m60-C0.5": {"D": 7, "M": 60, "M_TEST": 2000, "TEACHER_SEED": 9, "INIT_SEEDS": "3 4 5", "C": 0.5},
@@ -35,16 +35,14 @@ def crossed(request, tmp_path_factory):
     run = start_run(folder / "run", params)
     csv, coef = folder / "reference.csv", folder / "reference.json"
     command = [
-        PYTHON, str(REFERENCE), "--d", str(run.d), "--m", str(run.m), "--m-test", str(run.m_test),
-        "--teacher-seed", str(params.get("TEACHER_SEED", 124)),
-        "--init-seeds", ",".join(str(s) for s in run.seeds), "--C", str(params.get("C", 1)),
-        "--csv", str(csv), "--coef-json", str(coef),
+        PYTHON, REFERENCE, "--d", run.d, "--m", run.m, "--m-test", run.m_test,
+        "--teacher-seed", run.value("TEACHER_SEED"), "--init-seeds", ",".join(str(s) for s in run.seeds),
+        "--C", run.value("C"), "--csv", csv, "--coef-json", coef,
     ]
-    result = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
+    result = run_command(command, timeout=300)
     assert result.returncode == 0, result.stderr
     run.reference_csv = csv.read_text()
     run.reference_coef = json.loads(coef.read_text())
-    run.teacher_seed = int(params.get("TEACHER_SEED", 124))
     return run
 
 
@@ -72,7 +70,7 @@ def test_svm_matches_scikit_learn(crossed, step):
 def numpy_draws(run):
     """The notebook's draws from the teacher seed: X, X_test, then the teacher."""
     d = run.d
-    np.random.seed(run.teacher_seed)
+    np.random.seed(int(run.value("TEACHER_SEED")))
     x = np.random.randn(d, run.m)
     x_test = np.random.randn(d, run.m_test)
     teacher = [np.random.randn(d, d) / np.sqrt(d), np.random.randn(d, d) / np.sqrt(d),
@@ -126,8 +124,8 @@ def test_student_initializations_follow_the_notebook(crossed):
         else:
             expected = [learned["W"], learned["V"], np.random.randn(d, 1).T / np.sqrt(d)]
         with h5py.File(crossed.artifact(step, "network"), "r") as f:
-            for name, layer in zip(["W1", "W2", "u"], expected):
+            for name, layer in zip(NETWORK_LAYERS, expected):
                 assert np.array_equal(f[f"network/{name}"][()], layer), f"{step}: /network/{name}"
         with h5py.File(crossed.artifact(step, "svm"), "r") as f:
-            shape = expected[["W", "V", "u"].index(step)].shape
+            shape = expected[STEPS.index(step)].shape
             learned[step] = f["weights"][()].reshape(shape)

@@ -2,7 +2,6 @@
 shapes, dtypes and attributes, and its numbers recomputed with numpy."""
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,11 +10,12 @@ import xxhash
 import numpy as np
 import pytest
 
-from conftest import (LAYER_NAMES, MODELS, SMALL_PARAMS, STEPS, clean_env, forward, read_network, sgn,
-                      tangent_features)
+from ntk_testing import LAYER_NAMES, STEPS, read_network, run_command
+from pipeline_testing import NETWORK_LAYERS, SMALL_PARAMS, forward, layer_index, sgn, tangent_features
+from reference import MODELS
 
 D, M, M_TEST = SMALL_PARAMS["D"], SMALL_PARAMS["M"], SMALL_PARAMS["M_TEST"]
-SEEDS = dict(zip(STEPS, [3, 4, 5]))
+SEEDS = dict(zip(STEPS, map(int, SMALL_PARAMS["INIT_SEEDS"].split())))
 LAYER_SHAPES = {"W": (D, D), "V": (D, D), "u": (1, D)}
 NETWORK_SHAPES = {"W1": (D, D), "W2": (D, D), "u": (1, D)}
 PROVENANCE = ["artifact", "description", "program", "program_version", "command_line", "created_utc", "input_files"]
@@ -58,7 +58,7 @@ def stage_parameters(run, name: str) -> dict[str, object]:
         return {"input_dimension": D, "train_samples": M, "test_samples": M_TEST,
                 "teacher_hidden_widths": [D, D], "seed": SMALL_PARAMS["TEACHER_SEED"]}
     if kind == "network":
-        drawn = {"W": ["W1", "W2", "u"], "V": ["W2", "u"], "u": ["u"]}[step]
+        drawn = NETWORK_LAYERS[layer_index(step):]
         return {"input_dimension": D, "hidden_widths": [D, D], "seed": SEEDS[step], "layer": LAYER_NAMES[step],
                 "drawn_layers": drawn}
     if kind == "features":
@@ -180,11 +180,11 @@ def test_network_groups(run, name):
     group = "teacher" if name == "truth.h5" else "network"
     with h5py.File(run.path / name, "r") as f:
         g = f[group]
-        assert [str(s) for s in g.attrs["layer_names"]] == ["W1", "W2", "u"]
+        assert [str(s) for s in g.attrs["layer_names"]] == NETWORK_LAYERS
         assert int(g.attrs["input_dimension"]) == D
         assert plain(g.attrs["hidden_widths"]) == [D, D]
         assert isinstance(g.attrs["formula"], str) and isinstance(g.attrs["description"], str)
-        assert sorted(g.keys()) == ["W1", "W2", "u"]
+        assert sorted(g.keys()) == NETWORK_LAYERS
         for n, shape in NETWORK_SHAPES.items():  # (out, in); u is (1, h)
             assert g[n].shape == shape and g[n].dtype == np.float64
             assert np.isfinite(g[n][()]).all()
@@ -202,7 +202,7 @@ def test_labels_are_plus_minus_one_and_the_teachers(run):
 @pytest.mark.parametrize("step", STEPS)
 def test_features_are_the_numpy_gradient(run, step):
     layers = read_network(run.artifact(step, "network"))
-    index = ["W1", "W2", "u"].index(LAYER_NAMES[step])
+    index = layer_index(step)
     with h5py.File(run.truth, "r") as t, h5py.File(run.artifact(step, "features"), "r") as f:
         for split in ("train", "test"):
             expected = tangent_features(layers, t[f"inputs/{split}"][()], index)
@@ -238,7 +238,7 @@ def test_svm_is_consistent(run, step):
 @pytest.mark.parametrize("step", STEPS)
 def test_evaluation_is_the_numpy_evaluation(run, step):
     layers = read_network(run.artifact(step, "network"))
-    index = ["W1", "W2", "u"].index(LAYER_NAMES[step])
+    index = layer_index(step)
     with h5py.File(run.artifact(step, "svm"), "r") as f:
         w, b = f["weights"][()], f["intercept"][()]
     theta0 = layers[index]
@@ -255,7 +255,7 @@ def test_evaluation_is_the_numpy_evaluation(run, step):
     with h5py.File(run.artifact(step, "eval"), "r") as f:
         assert f["errors/train_error"][()].tolist() == expected["train"]
         assert f["errors/test_error"][()].tolist() == expected["test"]
-        carried = [f[f"network/{n}"][()] for n in ("W1", "W2", "u")]
+        carried = [f[f"network/{n}"][()] for n in NETWORK_LAYERS]
     for k, layer in enumerate(carried):
         assert np.array_equal(layer, theta_c if k == index else layers[k]), k
 
@@ -264,15 +264,14 @@ def test_the_carried_network_starts_the_next_step(run):
     for previous, step in zip(STEPS, STEPS[1:]):
         carried = read_network(run.artifact(previous, "eval"))
         student = read_network(run.artifact(step, "network"))
-        keep = ["W1", "W2", "u"].index(LAYER_NAMES[step])
+        keep = layer_index(step)
         for k in range(keep):
             assert np.array_equal(student[k], carried[k])
 
 
 @pytest.mark.parametrize("name", ARTIFACTS)
 def test_h5dump_reads_the_header(run, name):
-    result = subprocess.run(["h5dump", "-H", str(run.path / name)], env=clean_env(), capture_output=True,
-                            text=True, timeout=60)
+    result = run_command(["h5dump", "-H", run.path / name], timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("HDF5 ")
     for path in expected_datasets(name, 1):

@@ -10,9 +10,18 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import LAYER_NAMES, MODELS, STEPS, forward, make, read_network, tangent_features
+from ntk_testing import STEPS, make, read_network
+from pipeline_testing import forward, layer_index, tangent_features
+from reference import MODELS
 
 PARAMS = {"PIPELINE": "notebook-loss", "D": 7, "M": 80, "M_TEST": 2000}
+# The SVM on the features: the one model whose test error needs the test labels.
+CLASSIFIER = MODELS[0]
+
+
+def leaked_name(model: str) -> str:
+    """results.csv's name for a model whose test error was computed from leaked labels."""
+    return f"{model}_leaked"
 
 
 def rows(run) -> list[dict[str, str]]:
@@ -40,7 +49,7 @@ def test_features_are_y_sigma_minus_y_f_times_the_tangent_features(honest):
         x, y = t["inputs/train"][()], t["labels/train"][()]
     for step in STEPS:
         layers = read_network(run / step / "network.h5")
-        index = ["W1", "W2", "u"].index(LAYER_NAMES[step])
+        index = layer_index(step)
         f = forward(layers, x)
         weight = y / (1 + np.exp(y * f))  # y·σ(−y·f)
         expected = weight[:, None] * tangent_features(layers, x, index)
@@ -58,7 +67,7 @@ def test_the_classifier_test_error_is_refused_and_left_empty(honest):
     table = rows(run)
     assert [r["model"] for r in table] == MODELS * 3
     for r in table:
-        if r["model"] == "classifier":
+        if r["model"] == CLASSIFIER:
             assert r["test_error"] == "" and r["train_error"] != ""
         else:  # the network needs no test label: always reported
             assert 0 <= float(r["test_error"]) <= 1
@@ -67,16 +76,15 @@ def test_the_classifier_test_error_is_refused_and_left_empty(honest):
 
 def test_with_the_flag_the_leak_is_marked_and_near_zero(honest, leaked):
     table = rows(leaked)
-    assert [r["model"] for r in table] == ["classifier_leaked"] + MODELS[1:] + ["classifier_leaked"] + MODELS[1:] \
-        + ["classifier_leaked"] + MODELS[1:]
-    leaked_errors = [float(r["test_error"]) for r in table if r["model"] == "classifier_leaked"]
+    assert [r["model"] for r in table] == [leaked_name(m) if m == CLASSIFIER else m for m in MODELS] * 3
+    leaked_errors = [float(r["test_error"]) for r in table if r["model"] == leaked_name(CLASSIFIER)]
     # The test features carry the test labels: the SVM reads the answer off them.
     assert min(leaked_errors[1:]) < 0.01
     assert "(leaked)" in (leaked / "results.md").read_text()
     with h5py.File(leaked / "V" / "eval.h5", "r") as f:
-        assert list(f["errors"].attrs["leaked_test_errors"]) == ["classifier"]
+        assert list(f["errors"].attrs["leaked_test_errors"]) == [CLASSIFIER]
     # The network errors do not depend on the flag.
     honest_rows = rows(honest[0])
     for a, b in zip(honest_rows, table):
-        if a["model"] != "classifier":
+        if a["model"] != CLASSIFIER:
             assert a == b

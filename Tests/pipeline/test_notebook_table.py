@@ -10,7 +10,7 @@ from pathlib import Path
 import h5py
 import pytest
 
-from conftest import STEPS, make, start_run
+from ntk_testing import STEPS, make, start_run
 
 DEFAULT_PARAMS = {"M_TEST": 100000}
 

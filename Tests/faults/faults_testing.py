@@ -1,0 +1,80 @@
+"""What the fault-injection tests share beyond Tests/support: the parameters
+of their runs, an undisturbed run verified file by file, the comparison of a
+disturbed run with it, and the notes printed at the end of the session."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ntk_testing import Run, check_artifact, final_files, same_datasets, start_run, temporaries
+
+# Kill and concurrency tests: long enough test sets (M_TEST) that truth,
+# features and evaluate take 0.15–0.5 s and a kill lands in the middle of a
+# write; two steps, so that the second step's network is carried from the first.
+KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1"}
+# Determinism, provenance, disk full: the default three steps on a small run.
+SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
+
+# What the fault tests observed, printed at the end of the session (conftest.py).
+NOTES: list[str] = []
+
+
+def note(text: str) -> None:
+    NOTES.append(text)
+
+
+@dataclass
+class VerifiedRun(Run):
+    """A run whose every artifact was read back and its content digest recomputed."""
+    digests: dict[str, str] = field(default_factory=dict)   # relative path of each .h5 → its content digest
+    results: bytes = b""                                      # results.csv
+    inodes: dict[str, int] = field(default_factory=dict)
+
+
+def verified_run(path: Path, params: dict[str, object]) -> VerifiedRun:
+    """Runs the pipeline with `make` and verifies every artifact."""
+    run = start_run(path, params)
+    problems, digests = [], {}
+    for rel in final_files(path):
+        if rel.endswith(".h5"):
+            digest, problem = check_artifact(path / rel)
+            if problem:
+                problems.append(problem)
+            digests[rel] = digest
+    assert not problems, "\n".join(problems)
+    assert not temporaries(path), temporaries(path)
+    inodes = {rel: (path / rel).stat().st_ino for rel in final_files(path)}
+    return VerifiedRun(**vars(run), digests=digests, results=(path / "results.csv").read_bytes(), inodes=inodes)
+
+
+def compare_with(run: Path, baseline: VerifiedRun) -> list[str]:
+    """Problems of `run` against an undisturbed run with the same parameters:
+    the same files, results.csv byte for byte, every .h5 readable, its content
+    digest recomputable and equal to the baseline's, its datasets equal to the
+    baseline's bit for bit, and no temporaries."""
+    problems = []
+    files = final_files(run)
+    if files != sorted(baseline.inodes):
+        problems.append(f"files {files} differ from the undisturbed run's {sorted(baseline.inodes)}")
+    csv = run / "results.csv"
+    if not csv.exists():
+        problems.append("no results.csv")
+    elif csv.read_bytes() != baseline.results:
+        problems.append("results.csv differs from the undisturbed run's")
+    for rel in files:
+        if not rel.endswith(".h5"):
+            continue
+        path = run / rel
+        if baseline.inodes.get(rel) == path.stat().st_ino:
+            continue  # the baseline's own file (hard link), verified when the baseline ran
+        digest, problem = check_artifact(path)
+        if problem:
+            problems.append(problem)
+            continue
+        if digest != baseline.digests.get(rel):
+            problems.append(f"{rel}: content digest {digest[:12]}… differs from the undisturbed run's")
+        problems += same_datasets(path, baseline.path / rel)
+    leftovers = temporaries(run)
+    if leftovers:
+        problems.append(f"temporary files left: {leftovers}")
+    return problems
