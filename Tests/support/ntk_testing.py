@@ -188,9 +188,11 @@ def report_command(evaluations: list[Path], *, csv: Path, markdown: Path) -> lis
     return _command("report", *evaluations, "--csv", csv, "--markdown", markdown)
 
 
-def sweep_report_command(points: list[Path], *, name: str, output: Path, quiet: bool = False) -> list[str]:
-    """Spelled only here: ntk-sweep-report's arguments are due to change."""
-    return _command("sweep-report", *points, "--name", name, quiet=quiet, output=output)
+def sweep_report_command(points: list[Path], *, name: str, output: Path, steps: list[str] = STEPS,
+                         quiet: bool = False) -> list[str]:
+    """ntk-sweep-report over run folders: each point's steps' evaluation files, in order."""
+    evaluations = [point / step / "eval.h5" for point in points for step in steps]
+    return _command("sweep-report", *evaluations, "--name", name, quiet=quiet, output=output)
 
 
 def stage_command(stage: str, run: Path, params: dict[str, object], step: str | None = None, *,
