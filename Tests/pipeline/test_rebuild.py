@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, clean_env
+from ntk_testing import REPO, clean_env
 
 PARAMS = ["D=5", "M=20", "M_TEST=50"]
 STEPS = ["W", "V", "u"]
