@@ -76,7 +76,7 @@ def repo(tmp_path_factory) -> Path:
 
 
 def test_a_change_to_the_report_stage_reruns_only_the_report(repo):
-    edit(repo, "Sources/Stages/Report/Report.swift", '"not reported"', '"not reported here"')
+    edit(repo, "Sources/Stages/Report/Report.swift", ' steps, \\(models.count) models"', ' steps and \\(models.count) models"')
     assert reruns(repo) == {("report", "results.csv")}
 
 
