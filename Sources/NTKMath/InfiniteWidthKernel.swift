@@ -1,5 +1,8 @@
 import COpenBLAS
 import Foundation
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// The infinite-width tangent kernel of the student f(x) = uᵀ relu(W_L … relu(W_1 x))
 /// (no biases, every weight N(0, 1/fan_in), features = gradients wrt the raw
@@ -28,8 +31,11 @@ import Foundation
 ///
 /// with sin θ_l = √((1 − ρ_l)(1 + ρ_l)): one arccos and one square root per
 /// entry and layer, each θ shared by every selected term. The selected terms
-/// accumulate as in Horner's scheme, t ← (t + c_l ρ_l)·Σ̇ˡ, so an entry needs
-/// no storage beyond a few registers.
+/// accumulate as in Horner's scheme, t ← (t + c_l ρ_l)·Σ̇ˡ. A row of the block
+/// is processed layer by layer, ρ in place of its Gram entries and t in one
+/// row of scratch (O(b) memory, nothing per entry); `arccos` is branch-free so
+/// those loops vectorise (about 20 ns an entry for L = 2, d = 25 on one core
+/// on a shared machine here; neural-tangents' jitted kernel_fn took 50–110 on the same block).
 ///
 /// Diagonal: on entries that pair a sample with itself (the symmetric
 /// `kernel(rows:of:…)`), ρ_1 is set to exactly 1, so every θ is exactly 0 and
@@ -156,26 +162,37 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     let (scaleA, inverseA) = diagonal == nil ? norms(a, rows)
       : (Array(scaleB[diagonal!..<(diagonal! + rows)]), Array(inverseB[diagonal!..<(diagonal! + rows)]))
 
+    // Row by row, layer by layer over the row: ρ in place of the Gram entry, the
+    // selected terms t in a row of scratch; each loop is straight-line code over
+    // contiguous memory (arccos has no branches), which the compiler vectorises.
     let hidden = hiddenWidths.count
     let cOutput = c[hidden]
     let oneOverPi = 1 / Double.pi, oneOverTwoPi = 1 / (2 * Double.pi)
-    c.withUnsafeBufferPointer { c in
+    var terms = [Double](repeating: 0, count: columns)
+    terms.withUnsafeMutableBufferPointer { terms in
+      let t = terms.baseAddress!
       scaleB.withUnsafeBufferPointer { scaleB in
         inverseB.withUnsafeBufferPointer { inverseB in
           for r in 0..<rows {
             let row = out + r * columns
             let (sa, ia) = (scaleA[r], inverseA[r])
             for j in 0..<columns {
-              var rho = min(max(row[j] * ia * inverseB[j], -1), 1)
-              var t = 0.0
-              for l in 0..<hidden {
-                let theta = acos(rho)
-                let sine = ((1 - rho) * (1 + rho)).squareRoot()
-                t = (t + c[l] * rho) * (0.5 - theta * oneOverTwoPi)
-                rho = min(rho + (sine - theta * rho) * oneOverPi, 1)
-              }
-              row[j] = sa * scaleB[j] * (t + cOutput * rho)
+              let rho = row[j] * ia * inverseB[j]
+              row[j] = rho > 1 ? 1 : rho < -1 ? -1 : rho
+              t[j] = 0
             }
+            for l in 0..<hidden {
+              let cl = c[l]
+              for j in 0..<columns {
+                let rho = row[j]
+                let theta = Self.arccos(rho)
+                let sine = Self.squareRoot((1 - rho) * (1 + rho))
+                t[j] = (t[j] + cl * rho) * (0.5 - theta * oneOverTwoPi)
+                let next = rho + (sine - theta * rho) * oneOverPi
+                row[j] = next > 1 ? 1 : next
+              }
+            }
+            for j in 0..<columns { row[j] = sa * scaleB[j] * (t[j] + cOutput * row[j]) }
             if let diagonal {
               // θ = 0 at every layer: ρ = 1, Σ̇ = 1/2; q_1 = |x|²/d.
               var t = 0.0
@@ -186,5 +203,40 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
         }
       }
     }
+  }
+
+  /// arccos x for x in [−1, 1], within about 2 ulps, without branches (so that
+  /// loops over it vectorise; glibc's acos does not): the rational approximation
+  /// R(z) of (asin √z − √z)/√z of fdlibm's acos (musl, FreeBSD), with
+  /// arccos x = π/2 − (x + x R(x²)) for |x| < 1/2, 2(s + s R(z)) for x ≥ 1/2 and
+  /// π − 2(s + s R(z)) for x ≤ −1/2, where z = (1 − |x|)/2 and s = √z.
+  /// Exact at the ends: arccos 1 = 0, arccos −1 = π.
+  @inlinable @inline(__always)
+  public static func arccos(_ x: Double) -> Double {
+    let pio2Hi = 1.57079632679489655800e+00, pio2Lo = 6.12323399573676603587e-17
+    let ax = x < 0 ? -x : x
+    let small = ax < 0.5
+    let z = small ? x * x : (1 - ax) * 0.5
+    let s = small ? ax : squareRoot(z)
+    let p = z * (1.66666666666666657415e-01 + z * (-3.25565818622400915405e-01 + z * (2.01212532134862925881e-01
+      + z * (-4.00555345006794114027e-02 + z * (7.91534994289814532176e-04 + z * 3.47933107596021167570e-05)))))
+    let q = 1 + z * (-2.40339491173441421878e+00 + z * (2.02094576023350569471e+00
+      + z * (-6.88283971605453293030e-01 + z * 7.70381505559019352791e-02)))
+    let w = s * (p / q)  // |x|·R(x²) or s·R(z)
+    let central = pio2Hi - (x - (pio2Lo - (x < 0 ? -w : w)))
+    let right = 2 * (s + w)
+    let left = 2 * (pio2Hi - (s + (w - pio2Lo)))
+    return small ? central : x > 0 ? right : left
+  }
+
+  /// √x by the processor's instruction. Swift's squareRoot() calls libm's sqrt
+  /// on Linux (which may set errno), and a loop with a call does not vectorise.
+  @inlinable @inline(__always)
+  public static func squareRoot(_ x: Double) -> Double {
+    #if arch(x86_64)
+    _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(x)))
+    #else
+    x.squareRoot()
+    #endif
   }
 }

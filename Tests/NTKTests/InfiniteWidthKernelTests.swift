@@ -79,6 +79,23 @@ import Testing
     #expect(kernel.kernel(of: x, layers: 0..<3)[0, 0] == 1.0 / 4 * 12)
   }
 
+  /// The branch-free arccos against libm's: within 2 ulps over [−1, 1], near ±1 and
+  /// ±1/2 (where its formula changes) and for tiny arguments; exact at −1, 0, 1.
+  @Test func arccosAgreesWithLibm() {
+    var xs = (0...200_000).map { -1 + Double($0) / 100_000 }
+    for k in 0..<1000 {
+      let step = Double(k) * 0x1p-53
+      xs += [1 - step, -1 + step, 0.5 - step, 0.5 + step, -0.5 - step, -0.5 + step]
+    }
+    xs += (1...1074).flatMap { [Double(sign: .plus, exponent: -$0, significand: 1), Double(sign: .minus, exponent: -$0, significand: 1)] }
+    for x in xs {
+      let (ours, libm) = (InfiniteWidthNTK.arccos(x), acos(x))
+      #expect(abs(ours - libm) <= 2 * libm.ulp, "arccos(\(x))")
+    }
+    #expect(InfiniteWidthNTK.arccos(1) == 0 && InfiniteWidthNTK.arccos(-1) == .pi && InfiniteWidthNTK.arccos(0) == .pi / 2)
+    #expect(InfiniteWidthNTK.squareRoot(2) == 2.0.squareRoot() && InfiniteWidthNTK.squareRoot(0) == 0)
+  }
+
   static func inputs(_ n: Int, d: Int, seed: UInt32) -> Matrix {
     var generator = LegacyGenerator(seed: seed)
     return Matrix(rows: n, columns: d, values: generator.normals(count: n * d))
