@@ -13,7 +13,7 @@ to neural-tangents' stax.serial(Dense(n, W_std=1, b_std=None,
 parameterization='ntk'), Relu(), …, Dense(1, …)):
 
 * kernel_fn(…, 'ntk') = Σ_l Θ_{W_l} + Θ_u: the Θ terms WITHOUT the fan-in, and
-  kernel_fn(…, 'nngp') = Θ_u = Σᴸ⁺¹ (to 1e-12 relative; they agree to ~1e-15).
+  kernel_fn(…, 'nngp') = Θ_u = Σᴸ⁺¹ (tested to 1e-12; measured within 1.2e-14 of the largest entry).
 * Each layer's share of 'ntk' is its Θ term: NT's kernel started from a layer's
   input with its 'ntk' set to zero (the layers below it contribute nothing)
   is the sum of the Θ terms from that layer up; successive differences are the
