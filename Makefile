@@ -30,9 +30,10 @@ BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+PEERS_VENV := .venv-peers
 
 .DEFAULT_GOAL := run
-.PHONY: run system-deps build test test-swift test-pipeline test-faults test-slurm bench clean clean-runs
+.PHONY: run system-deps build test test-swift test-pipeline test-faults test-slurm test-peers bench clean clean-runs
 
 # --- build ---------------------------------------------------------------
 system-deps:
@@ -59,6 +60,13 @@ $(VENV)/.installed: requirements-dev.txt | system-deps
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# neural-tangents, the infinite-width peer, in its own environment (JAX and,
+# through tf2jax, TensorFlow: large, so apart from the test environment).
+$(PEERS_VENV)/.installed: requirements-peers.txt | system-deps
+	python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-peers.txt
+	touch $@
+
 # --- the pipeline --------------------------------------------------------
 include pipelines/$(PIPELINE).mk
 
@@ -81,6 +89,9 @@ test-faults: $(BINARIES) $(VENV)/.installed
 test-slurm:
 	@scripts/test-slurm.sh
 
+test-peers: $(PEERS_VENV)/.installed
+	$(PEERS_VENV)/bin/pytest -q Tests/peers
+
 bench: $(BINARIES) $(VENV)/.installed
 	$(PYTHON) bench/bench.py
 
@@ -89,7 +100,7 @@ clean-runs:
 	find data -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 clean: clean-runs
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) $(PEERS_VENV)
 
 # `make -s print-VAR` prints a variable as make sets it (the tests ask it for OPENBLAS_CORETYPE).
 print-%: ; @echo '$($*)'
