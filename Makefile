@@ -25,7 +25,7 @@ LAUNCH ?=
 PIPELINE ?= notebook
 
 BIN := .build/release
-STAGES := truth init features train evaluate report sweep-report
+STAGES := truth init features train evaluate infinite-kernel report sweep-report
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv
@@ -89,7 +89,7 @@ test-faults: $(BINARIES) $(VENV)/.installed
 test-slurm:
 	@scripts/test-slurm.sh
 
-test-peers: $(PEERS_VENV)/.installed
+test-peers: $(BINARIES) $(PEERS_VENV)/.installed
 	$(PEERS_VENV)/bin/pytest -q Tests/peers
 
 bench: $(BINARIES) $(VENV)/.installed

@@ -21,6 +21,7 @@ let stages = [
   Stage(name: "Features", command: "features", dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "Train", command: "train", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Evaluate", command: "evaluate", dependencies: ["Artifacts", "NTKMath"]),
+  Stage(name: "InfiniteKernel", command: "infinite-kernel", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
 ]
@@ -54,7 +55,9 @@ let package = Package(
     // Option groups and argument types of every command line.
     .target(
       name: "StageCLI",
-      dependencies: ["StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "LinearSVM", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
 
     .testTarget(
       name: "NTKTests",

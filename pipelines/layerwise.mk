@@ -5,12 +5,13 @@
 #   RUN/<step>/features.h5             ntk-features   tangent features of the step's layer
 #   RUN/<step>/svm.h5                  ntk-train      linear SVM on the training features
 #   RUN/<step>/eval.h5                 ntk-evaluate   errors; the network carried on
+#   RUN/<step>/infinite.h5             ntk-infinite-kernel   (BASELINES=infinite) the SVM on the infinite-width kernel
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
-# STORAGE (auto, dense or factored features).
+# STORAGE (auto, dense or factored features), BASELINES (models beside the finite features': infinite).
 D ?= 25
 M ?= 100
 M_TEST ?= 100000
@@ -25,6 +26,12 @@ WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
 ALLOW_LABEL_LEAK ?=
 STORAGE ?= auto
+# The baselines and the file each writes in a step's folder.
+BASELINES ?=
+baseline.file.infinite := infinite.h5
+$(if $(filter-out infinite,$(BASELINES)),$(error BASELINES takes infinite, got "$(BASELINES)"))
+# $(call step-results,STEP_FOLDER,BASELINES): the files holding a step's results, for the reports.
+step-results = $1/eval.h5 $(foreach b,$2,$1/$(baseline.file.$b))
 storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 
@@ -48,7 +55,7 @@ step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $
 pair.first = $(word 1,$(subst :, ,$1))
 pair.second = $(word 2,$(subst :, ,$1))
 $(foreach p,$(step_seeds),$(eval params.init-$(call pair.first,$p) = $(D) $(WIDTHS) $(call pair.second,$p)))
-evaluations := $(foreach s,$(step_list),$(RUN)/$s/eval.h5)
+results := $(foreach s,$(step_list),$(call step-results,$(RUN)/$s,$(BASELINES)))
 
 run: $(RUN)/results.csv
 	@cat $(RUN)/results.md
@@ -77,8 +84,14 @@ $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN
 	$(LAUNCH) $(BIN)/ntk-evaluate --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 \
 	  --features=$(RUN)/$*/features.h5 --svm=$(RUN)/$*/svm.h5 $(leak_flag) --output=$@
 
-$(RUN)/results.csv $(RUN)/results.md &: $(evaluations) $(call stamp,report)
-	$(LAUNCH) $(BIN)/ntk-report $(evaluations) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
+# The SVM on the infinite-width tangent kernel of the step's layer: the
+# network's architecture only, the training set, the same C.
+$(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,train)
+	$(LAUNCH) $(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
+	  --C=$(C) --output=$@
+
+$(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
+	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
 $(RUN)/.params/%: FORCE
 	@mkdir -p $(@D)

@@ -33,6 +33,8 @@ sweep.comma := ,
 # to sweeps: e.g. M_TEST is 20000 unless given).
 sweep.value = $(if $(filter command% environment% override,$(origin $1)),$($1),$2)
 sweep.report = $(SWEEP_ROOT)/$1/report
+# Sweeps compute the infinite-width baseline unless BASELINES says otherwise.
+sweep.baselines = $(call sweep.value,BASELINES,infinite)
 # The digests of the stage binaries, brought up to date before any point starts.
 sweep.stamps = $(BINARIES:=.sha256)
 
@@ -49,9 +51,10 @@ endif
 # The report reads each point's steps in the order Make chains them (LAYERS).
 define sweep.point-rule
 sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
-sweep.evaluations.$1 += $(foreach s,$3,$(SWEEP_ROOT)/$1/$2/$s/eval.h5)
+sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)))
 $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
-	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" $4 $$@
+	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
+	  BASELINES="$(sweep.baselines)" $4 $$@
 endef
 
 define sweep.report-rule
@@ -67,7 +70,7 @@ $(call sweep.report,$1)/.points: sweep.always
 
 $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv) &: \
     $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points
-	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name=$1 --output=$(call sweep.report,$1) $$(sweep.evaluations.$1)
+	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name=$1 --output=$(call sweep.report,$1) $$(sweep.results.$1)
 
 $(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv plots/%.gp plots/sweep-common.gp
 	$$(call sweep.gnuplot,svg)

@@ -18,6 +18,9 @@ format = ARG3
 
 # The models drawn, one panel each, and their panel titles.
 models = 'classifier net_svm'
+# Drawn dashed in the first (classifier) panel, in each line's colour, where the summary has it.
+baseline = 'ntk_infinite'
+has_baseline = 0
 model_title(m) = m eq 'classifier' ? 'SVM on the tangent features (classifier)' : \
   m eq 'net_svm' ? 'network with the layer set to θ_c (net θ_c)' : m
 step_title(s) = s eq 'all' ? 'all layers at once' : 'layer '.s
@@ -51,7 +54,8 @@ note(r) = (rows = rows + 1, \
   d = keep(d, strcol('d')), teacher = keep(teacher, strcol('teacher_widths')), \
   widths = keep(widths, strcol('widths')), m = keep(m, strcol('m')), m_test = keep(m_test, strcol('m_test')), \
   seeds = keep(seeds, strcol('n_seeds')), 0)
-scan(dummy) = drawn(strcol('model')) ? \
+scan(dummy) = (strcol('model') eq baseline ? (has_baseline = 1, top(column('test_error_mean'))) : 0, \
+  drawn(strcol('model'))) ? \
   (note(0), add_line(strcol('layers'), strcol('step')), add_x(column(xcolumn)), \
    top(column('test_error_mean') + std('test_error_std')), 0) : 0
 stats summary using (scan(0)) nooutput
@@ -96,6 +100,7 @@ if (m ne '' && xcolumn ne 'm') { shared_text = add_shared('M = '.m) }
 if (m_test ne '') { shared_text = add_shared('M_{test} = '.m_test) }
 shared_text = shared_text.(seeds eq '1' ? '; one teacher seed (no spread)' : \
   '; mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
+if (has_baseline) { shared_text = shared_text.'; dashed: the SVM on the infinite-width kernel K_∞ (mean)' }
 
 xmin = x_values[1]; xmax = x_values[1]
 do for [i=2:xs] { xmin = x_values[i] < xmin ? x_values[i] : xmin; xmax = x_values[i] > xmax ? x_values[i] : xmax }
@@ -133,7 +138,11 @@ do for [k=1:words(models)] {
   plot for [i=1:lines] summary \
     using (on_line(i, model) ? column(xcolumn) * shift(i) : NaN):(on_line(i, model) ? column('test_error_mean') : NaN) \
           :(std('test_error_std')) \
-    with yerrorlines ls i title step_title(line_step[i])
+    with yerrorlines ls i title step_title(line_step[i]), \
+    for [i=1:lines] summary \
+    using (k == 1 && on_line(i, baseline) ? column(xcolumn) * shift(i) : NaN) \
+          :(on_line(i, baseline) ? column('test_error_mean') : NaN) \
+    with lines ls i dt 2 notitle
 }
 
 # One legend for both panels, in a row below them: an empty plot across the figure.

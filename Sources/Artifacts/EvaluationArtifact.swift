@@ -3,13 +3,8 @@ import NTKMath
 
 /// The errors of one step and the network carried to the next:
 ///
-///     /errors/model         strings   the models (see Model), in table order
-///     /errors/train_error   n_models  0-1 error on the training set
-///     /errors/test_error    n_models  0-1 error on the test set (NaN where not reported)
+///     /errors/...           the classifier's and the candidate networks' errors (see ModelErrors)
 ///     /network/...          the student with the layer replaced by θc (carried to the next step)
-///
-/// The attribute `leaked_test_errors` of /errors lists the models whose test
-/// error was computed from features that carry the test labels (meaningless).
 public struct EvaluationArtifact: Artifact {
   public static let kind = "evaluation"
 
@@ -25,28 +20,7 @@ public struct EvaluationArtifact: Artifact {
     try file.expectArtifact(Self.kind)
     layer = try file.string("layer")
     layerLabel = try file.string("layer_label")
-    let names = try file.readStrings("/errors/model")
-    let models = try names.map { name in
-      guard let model = Model(rawValue: name) else {
-        throw HDF5Error(file: path, object: "/errors/model", "unknown model '\(name)'")
-      }
-      return model
-    }
-    let trainErrors = try file.dataset("/errors/train_error", rank: 1).read(Double.self)
-    let testErrors = try file.dataset("/errors/test_error", rank: 1).read(Double.self)
-    guard case .strings(let leaked) = try file.attribute("leaked_test_errors", of: "/errors") else {
-      throw HDF5Error(file: path, object: "/errors", "attribute 'leaked_test_errors' is not a list of strings")
-    }
-    guard trainErrors.count == models.count, testErrors.count == models.count else {
-      throw HDF5Error(
-        file: path, object: "/errors",
-        "has \(models.count) models but \(trainErrors.count) train and \(testErrors.count) test errors")
-    }
-    results = models.indices.map {
-      ModelResult(
-        model: models[$0], trainError: trainErrors[$0], testError: testErrors[$0],
-        leaked: leaked.contains(models[$0].rawValue))
-    }
+    results = try ModelErrors.read(from: file)
   }
 
   /// The network carried to the next step: the student with the layer set to θc.
@@ -62,16 +36,7 @@ public struct EvaluationArtifact: Artifact {
         description: "0-1 errors of the SVM on tangent features of layer \(layer) "
           + "and of the network with that layer replaced by each candidate.")
       try file.setAttributes(["layer": .string(layer), "layer_label": .string(layerLabel)])
-      try file.write(results.map(\.model.rawValue), to: "/errors/model")
-      try file.setAttribute("description", .string(Model.meaning), on: "/errors/model")
-      for (split, errors) in [("train", results.map(\.trainError)), ("test", results.map(\.testError))] {
-        try file.write(errors, shape: [errors.count], to: "/errors/\(split)_error")
-        try file.setAttribute(
-          "description", .string("fraction of \(split) samples misclassified, one per model"),
-          on: "/errors/\(split)_error")
-      }
-      let leaked = results.filter(\.leaked).map(\.model.rawValue)
-      try file.setAttribute("leaked_test_errors", .strings(leaked), on: "/errors")
+      try ModelErrors.write(results, to: file)
       try NetworkSchema.write(
         carried, to: file, description: "the student with layer \(layer) set to θc, carried to the next step")
     }

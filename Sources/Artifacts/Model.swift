@@ -1,10 +1,11 @@
 import NTKMath
 
 /// The models a step evaluates, in the order of the tables: the SVM on the
-/// tangent features, and the network sgn(f(x)) with the step's layer θ set
-/// to a candidate built from the initial weights θ0 and the SVM's weights
-/// reshaped to the layer, θc. Adding a model is a case here and its
-/// computation in the stage that makes it.
+/// tangent features; the network sgn(f(x)) with the step's layer θ set to a
+/// candidate built from the initial weights θ0 and the SVM's weights reshaped
+/// to the layer, θc; and the baselines beside them (made by their own stages:
+/// the SVM on the infinite-width tangent kernel). Adding a model is a case
+/// here and its computation in the stage that makes it.
 public enum Model: String, CaseIterable, Sendable {
   case classifier
   case netInit = "net_init"
@@ -12,6 +13,8 @@ public enum Model: String, CaseIterable, Sendable {
   case netNegSVM = "net_neg_svm"
   case netInitTimesSVM = "net_init_x_svm"
   case netNegInitTimesSVM = "net_neg_init_x_svm"
+  /// The same SVM on the infinite-width tangent kernel K∞ of the step's layer.
+  case ntkInfinite = "ntk_infinite"
 
   /// The column header of the run's table.
   public var label: String {
@@ -22,6 +25,7 @@ public enum Model: String, CaseIterable, Sendable {
     case .netNegSVM: "net −θc"
     case .netInitTimesSVM: "net θ0⊙θc"
     case .netNegInitTimesSVM: "net −θ0⊙θc"
+    case .ntkInfinite: "NTK ∞"
     }
   }
 
@@ -29,7 +33,7 @@ public enum Model: String, CaseIterable, Sendable {
   /// selection at a time); nil for a model that is not such a network.
   public func layer(initial: Matrix, learned: Matrix) -> Matrix? {
     switch self {
-    case .classifier: nil
+    case .classifier, .ntkInfinite: nil
     case .netInit: initial
     case .netSVM: learned
     case .netNegSVM: -learned
@@ -50,12 +54,20 @@ public enum Model: String, CaseIterable, Sendable {
   }
 
   /// The candidate networks, in table order.
-  public static var candidates: [Model] { allCases.filter { $0 != .classifier } }
+  public static let candidates = allCases.filter(\.isCandidateNetwork)
+
+  /// True for the networks with the step's layer set to a candidate (see `layer`).
+  public var isCandidateNetwork: Bool {
+    switch self {
+    case .classifier, .ntkInfinite: false
+    case .netInit, .netSVM, .netNegSVM, .netInitTimesSVM, .netNegInitTimesSVM: true
+    }
+  }
 
   /// What the models are, for the artifacts' descriptions.
   public static let meaning =
     "classifier: the SVM on the features; net_*: sgn(f(x)) with the layer set to θ0 (init), "
-    + "θc (SVM weights reshaped), −θc, θ0⊙θc, −θ0⊙θc"
+    + "θc (SVM weights reshaped), −θc, θ0⊙θc, −θ0⊙θc; ntk_infinite: the SVM on the infinite-width tangent kernel"
 }
 
 /// A model's 0-1 errors at one step.

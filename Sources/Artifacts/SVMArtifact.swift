@@ -53,25 +53,14 @@ public struct SVMArtifact: Artifact {
         "tolerance": .double(parameters.tolerance),
       ])
       try blocks.write(to: file)
-      let datasets: [(String, [Double], String)] = [
-        (
-          "/weights", weights,
-          "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_): one block per layer (block_layers), each "
-            + "out·in row-major"
-        ),
-        ("/dual_coef", solution.dualCoefficients, "y_i α_i of each support vector (scikit-learn dual_coef_)"),
-      ]
-      for (name, values, description) in datasets {
-        try file.write(values, shape: [values.count], to: name)
-        try file.setAttribute("description", .string(description), on: name)
-      }
-      try file.write([solution.intercept], shape: [], to: "/intercept")
-      try file.setAttribute("description", .string("b (scikit-learn intercept_)"), on: "/intercept")
-      try file.write(solution.supportIndices.map(Int64.init), shape: [solution.supportIndices.count], to: "/support")
+      try file.write(weights, shape: [weights.count], to: "/weights")
       try file.setAttribute(
         "description",
-        .string("0-based training-row indices of the support vectors, class −1 first (scikit-learn support_)"),
-        on: "/support")
+        .string(
+          "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_): one block per layer (block_layers), each "
+            + "out·in row-major"),
+        on: "/weights")
+      try SVMSchema.write(solution, to: file)
       if let kernel {
         try file.write(kernel.values, shape: kernel.shape, to: "/kernel")
         try file.setAttribute(
@@ -79,10 +68,6 @@ public struct SVMArtifact: Artifact {
           .string("K[i][j] = ⟨g(x_i), g(x_j)⟩ on the training set: the empirical tangent kernel of the layer(s)"),
           on: "/kernel")
       }
-      try file.write(solution.supportCounts.map(Int64.init), shape: [2], to: "/n_support")
-      try file.setAttribute(
-        "description", .string("number of support vectors of class −1 and +1 (scikit-learn n_support_)"),
-        on: "/n_support")
     }
   }
 }

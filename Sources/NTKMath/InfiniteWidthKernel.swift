@@ -1,7 +1,8 @@
 import COpenBLAS
 import Foundation
+
 #if arch(x86_64)
-import _Builtin_intrinsics.intel
+  import _Builtin_intrinsics.intel
 #endif
 
 /// The infinite-width tangent kernel of the student f(x) = uᵀ relu(W_L … relu(W_1 x))
@@ -53,8 +54,9 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
   public let hiddenWidths: [Int]
 
   public init(inputDimension: Int, hiddenWidths: [Int]) {
-    precondition(inputDimension > 0 && hiddenWidths.allSatisfy { $0 > 0 },
-                 "input dimension \(inputDimension) and widths \(hiddenWidths) must be positive")
+    precondition(
+      inputDimension > 0 && hiddenWidths.allSatisfy { $0 > 0 },
+      "input dimension \(inputDimension) and widths \(hiddenWidths) must be positive")
     self.inputDimension = inputDimension
     self.hiddenWidths = hiddenWidths
   }
@@ -72,11 +74,13 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
   /// c_l such that the selected terms are Σ_l c_l ρ_l Π_{k≥l} Σ̇ᵏ (+ c_L ρ_{L+1}),
   /// in units of |x||x′|/d: c_l = [l selected] · (n_l or 1) · 2^{−l}.
   func coefficients(layers selection: Range<Int>, scaledByFanIn: Bool) -> [Double] {
-    precondition(!selection.isEmpty && selection.lowerBound >= 0 && selection.upperBound <= layerCount,
-                 "layers \(selection) of a network with \(layerCount)")
+    precondition(
+      !selection.isEmpty && selection.lowerBound >= 0 && selection.upperBound <= layerCount,
+      "layers \(selection) of a network with \(layerCount)")
     let fanIns = fanIns
     return (0..<layerCount).map { l in
-      selection.contains(l) ? (scaledByFanIn ? Double(fanIns[l]) : 1) * Double(sign: .plus, exponent: -l, significand: 1) : 0
+      selection.contains(l)
+        ? (scaledByFanIn ? Double(fanIns[l]) : 1) * Double(sign: .plus, exponent: -l, significand: 1) : 0
     }
   }
 
@@ -93,13 +97,15 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     _ a: Matrix, _ b: Matrix, layers: Range<Int>, scaledByFanIn: Bool = true,
     into output: UnsafeMutableBufferPointer<Double>
   ) {
-    precondition(a.columns == inputDimension && b.columns == inputDimension,
-                 "inputs of width \(a.columns) and \(b.columns) for a kernel on \(inputDimension)")
+    precondition(
+      a.columns == inputDimension && b.columns == inputDimension,
+      "inputs of width \(a.columns) and \(b.columns) for a kernel on \(inputDimension)")
     precondition(output.count >= a.rows * b.rows, "an output of \(output.count) for \(a.rows)×\(b.rows)")
     a.values.withUnsafeBufferPointer { pa in
       b.values.withUnsafeBufferPointer { pb in
-        fill(output, a: pa.baseAddress, rows: a.rows, b: pb.baseAddress, columns: b.rows,
-             diagonal: nil, coefficients: coefficients(layers: layers, scaledByFanIn: scaledByFanIn))
+        fill(
+          output, a: pa.baseAddress, rows: a.rows, b: pb.baseAddress, columns: b.rows,
+          diagonal: nil, coefficients: coefficients(layers: layers, scaledByFanIn: scaledByFanIn))
       }
     }
   }
@@ -126,9 +132,10 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     precondition(rows.lowerBound >= 0 && rows.upperBound <= x.rows, "rows \(rows) of \(x.rows)")
     precondition(output.count >= rows.count * x.rows, "an output of \(output.count) for \(rows.count)×\(x.rows)")
     x.values.withUnsafeBufferPointer { px in
-      fill(output, a: px.baseAddress.map { $0 + rows.lowerBound * inputDimension }, rows: rows.count,
-           b: px.baseAddress, columns: x.rows, diagonal: rows.lowerBound,
-           coefficients: coefficients(layers: layers, scaledByFanIn: scaledByFanIn))
+      fill(
+        output, a: px.baseAddress.map { $0 + rows.lowerBound * inputDimension }, rows: rows.count,
+        b: px.baseAddress, columns: x.rows, diagonal: rows.lowerBound,
+        coefficients: coefficients(layers: layers, scaledByFanIn: scaledByFanIn))
     }
   }
 
@@ -140,8 +147,9 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
   ) {
     guard rows > 0 && columns > 0, let a, let b, let out = output.baseAddress else { return }
     let d = inputDimension
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(d), 1.0,
-                a, Int32(d), b, Int32(d), 0.0, out, Int32(columns))
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(d), 1.0,
+      a, Int32(d), b, Int32(d), 0.0, out, Int32(columns))
 
     // Per sample: |x|/√d (q_1 is the product of two) and 1/|x| (0 for a zero input).
     func norms(_ p: UnsafePointer<Double>, _ n: Int) -> (scale: [Double], inverse: [Double]) {
@@ -159,7 +167,9 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
       return sum
     }
     let (scaleB, inverseB) = norms(b, columns)
-    let (scaleA, inverseA) = diagonal == nil ? norms(a, rows)
+    let (scaleA, inverseA) =
+      diagonal == nil
+      ? norms(a, rows)
       : (Array(scaleB[diagonal!..<(diagonal! + rows)]), Array(inverseB[diagonal!..<(diagonal! + rows)]))
 
     // Row by row, layer by layer over the row: ρ in place of the Gram entry, the
@@ -218,10 +228,17 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     let small = ax < 0.5
     let z = small ? x * x : (1 - ax) * 0.5
     let s = small ? ax : squareRoot(z)
-    let p = z * (1.66666666666666657415e-01 + z * (-3.25565818622400915405e-01 + z * (2.01212532134862925881e-01
-      + z * (-4.00555345006794114027e-02 + z * (7.91534994289814532176e-04 + z * 3.47933107596021167570e-05)))))
-    let q = 1 + z * (-2.40339491173441421878e+00 + z * (2.02094576023350569471e+00
-      + z * (-6.88283971605453293030e-01 + z * 7.70381505559019352791e-02)))
+    let p =
+      z
+      * (1.66666666666666657415e-01 + z
+        * (-3.25565818622400915405e-01 + z
+          * (2.01212532134862925881e-01
+            + z * (-4.00555345006794114027e-02 + z * (7.91534994289814532176e-04 + z * 3.47933107596021167570e-05)))))
+    let q =
+      1 + z
+      * (-2.40339491173441421878e+00 + z
+        * (2.02094576023350569471e+00
+          + z * (-6.88283971605453293030e-01 + z * 7.70381505559019352791e-02)))
     let w = s * (p / q)  // |x|·R(x²) or s·R(z)
     let central = pio2Hi - (x - (pio2Lo - (x < 0 ? -w : w)))
     let right = 2 * (s + w)
@@ -234,9 +251,9 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
   @inlinable @inline(__always)
   public static func squareRoot(_ x: Double) -> Double {
     #if arch(x86_64)
-    _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(x)))
+      _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(x)))
     #else
-    x.squareRoot()
+      x.squareRoot()
     #endif
   }
 }

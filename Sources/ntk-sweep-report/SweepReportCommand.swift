@@ -9,14 +9,15 @@ struct SweepReportCommand: ParsableCommand {
       "Collect the errors of a sweep's points (run folders) into CSV and Markdown, with mean ± std over teacher seeds.",
     discussion: """
       Each point is a run folder of the layer-wise pipeline (truth.h5, <step>/network.h5, <step>/eval.h5), named by \
-      its steps' evaluation files in the order the point chained them; its parameters come from the files' \
+      its steps' result files (eval.h5 and the baselines') in the order the point chained them; its parameters \
+      come from the files' \
       provenance attributes. Writes, each atomically, into the output folder: results.csv (a row per point, step \
       and model), summary.csv (mean and sample standard deviation over teacher seeds, grouped by the other \
       parameters, step and model; read by plots/*.gp) and results.md.
       """)
 
-  @Argument(help: "The evaluation files of every point, <point>/<step>/eval.h5, each point's steps in order.")
-  var evaluations: [String]
+  @Argument(help: "The result files of every point, <point>/<step>/eval.h5 (and baselines'), steps in order.")
+  var results: [String]
   @Option(name: [.customShort("o"), .long], help: "The folder to write results.csv, summary.csv and results.md into.")
   var output: String
   @Option(help: "The sweep's name, for the Markdown title (default: the name of the output folder's parent).")
@@ -24,11 +25,11 @@ struct SweepReportCommand: ParsableCommand {
   @OptionGroup var logging: LogOptions
 
   func validate() throws {
-    guard !evaluations.isEmpty else { throw ValidationError("name at least one evaluation file") }
+    guard !results.isEmpty else { throw ValidationError("name at least one result file") }
   }
 
   func run() throws {
-    try SweepReport(evaluationPaths: evaluations, name: name).run(
+    try SweepReport(resultPaths: results, name: name).run(
       outputDirectory: output, log: logging.log(for: Self.self))
   }
 }

@@ -28,8 +28,9 @@ import Testing
     let expected = [Double](repeating: q / Double(1 << widths.count), count: widths.count + 1)
     #expect(Self.terms(kernel, [1, 1, 1, 1], [2, 2, 2, 2]) == expected)
     // K∞ multiplies each term by its fan-in: d, n_1, …, n_L.
-    let all = kernel.kernel(Matrix(rows: 1, columns: 4, values: [1, 1, 1, 1]),
-                            Matrix(rows: 1, columns: 4, values: [2, 2, 2, 2]), layers: 0..<kernel.layerCount)
+    let all = kernel.kernel(
+      Matrix(rows: 1, columns: 4, values: [1, 1, 1, 1]),
+      Matrix(rows: 1, columns: 4, values: [2, 2, 2, 2]), layers: 0..<kernel.layerCount)
     #expect(all[0, 0] == q / Double(1 << widths.count) * Double(4 + widths.reduce(0, +)))
   }
 
@@ -38,15 +39,19 @@ import Testing
     let x = [2.0, 0, 0], y = [0.0, 3, 0]
     let q = 2.0 * 3 / 3
     // Depth 1: Θ_W1 = Σ¹ Σ̇¹ = 0, Θ_u = Σ² = Q/(2π).
-    #expect(Self.close(Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [7]), x, y),
-                       [0, q / (2 * .pi)]))
+    #expect(
+      Self.close(
+        Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [7]), x, y),
+        [0, q / (2 * .pi)]))
     // Depth 2: θ₂ = arccos(1/π), Σ̇² = (π − θ₂)/(2π), q₂ = Q/2;
     // Θ_W1 = 0, Θ_W2 = Σ² Σ̇², Θ_u = Σ³ = q₂/(2π)·(sin θ₂ + (π − θ₂)/π).
     let theta2 = acos(1 / Double.pi)
     let sigma2 = q / (2 * .pi), dot2 = (.pi - theta2) / (2 * .pi)
     let sigma3 = q / 2 / (2 * .pi) * ((1 - 1 / (Double.pi * .pi)).squareRoot() + (.pi - theta2) / .pi)
-    #expect(Self.close(Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [7, 5]), x, y),
-                       [0, sigma2 * dot2, sigma3]))
+    #expect(
+      Self.close(
+        Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [7, 5]), x, y),
+        [0, sigma2 * dot2, sigma3]))
   }
 
   /// Inputs at 45° in d = 2: Σ¹ = 1/2, Σ̇¹ = 3/8, so Θ_W1 = 3/16; Θ_u = Σ² = (1 + 3π/4)/(4π).
@@ -61,8 +66,10 @@ import Testing
     let x = [1.0, -2, 2], y = [-1.0, 2, -2]
     let q = 3.0 * 3 / 3
     #expect(Self.close(Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [4]), x, y), [0, 0]))
-    #expect(Self.close(Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [4, 6]), x, y),
-                       [0, 0, q / (4 * .pi)]))
+    #expect(
+      Self.close(
+        Self.terms(InfiniteWidthNTK(inputDimension: 3, hiddenWidths: [4, 6]), x, y),
+        [0, 0, q / (4 * .pi)]))
   }
 
   /// The diagonal: θ = 0 exactly, every term |x|²/d · 2^{−L}; a zero input gives zeros.
@@ -87,12 +94,15 @@ import Testing
       let step = Double(k) * 0x1p-53
       xs += [1 - step, -1 + step, 0.5 - step, 0.5 + step, -0.5 - step, -0.5 + step]
     }
-    xs += (1...1074).flatMap { [Double(sign: .plus, exponent: -$0, significand: 1), Double(sign: .minus, exponent: -$0, significand: 1)] }
+    xs += (1...1074).flatMap {
+      [Double(sign: .plus, exponent: -$0, significand: 1), Double(sign: .minus, exponent: -$0, significand: 1)]
+    }
     for x in xs {
       let (ours, libm) = (InfiniteWidthNTK.arccos(x), acos(x))
       #expect(abs(ours - libm) <= 2 * libm.ulp, "arccos(\(x))")
     }
-    #expect(InfiniteWidthNTK.arccos(1) == 0 && InfiniteWidthNTK.arccos(-1) == .pi && InfiniteWidthNTK.arccos(0) == .pi / 2)
+    #expect(
+      InfiniteWidthNTK.arccos(1) == 0 && InfiniteWidthNTK.arccos(-1) == .pi && InfiniteWidthNTK.arccos(0) == .pi / 2)
     #expect(InfiniteWidthNTK.squareRoot(2) == 2.0.squareRoot() && InfiniteWidthNTK.squareRoot(0) == 0)
   }
 
@@ -127,9 +137,11 @@ import Testing
       for e in sum.values.indices { sum.values[e] += term.values[e] }
     }
     #expect(Self.close(sum.values, k.values, 1e-13))
-    #expect(Self.close(kernel.kernel(of: x, layers: 1..<3).values,
-                       zip(kernel.kernel(of: x, layers: 1..<2).values, kernel.kernel(of: x, layers: 2..<3).values).map(+),
-                       1e-13))
+    #expect(
+      Self.close(
+        kernel.kernel(of: x, layers: 1..<3).values,
+        zip(kernel.kernel(of: x, layers: 1..<2).values, kernel.kernel(of: x, layers: 2..<3).values).map(+),
+        1e-13))
   }
 
   /// A random network with every weight N(0, 1/fan_in) and n inputs: random ones, with
@@ -137,11 +149,13 @@ import Testing
   static func wideProblem(d: Int, widths: [Int], n: Int, seed: UInt32) -> (ReLUNetwork, Matrix) {
     var generator = LegacyGenerator(seed: seed)
     let sizes = [d] + widths + [1]
-    let network = ReLUNetwork(layers: (0..<(sizes.count - 1)).map { l in
-      let scale = 1 / Double(sizes[l]).squareRoot()
-      return Matrix(rows: sizes[l + 1], columns: sizes[l],
-                    values: generator.normals(count: sizes[l] * sizes[l + 1]).map { $0 * scale })
-    })
+    let network = ReLUNetwork(
+      layers: (0..<(sizes.count - 1)).map { l in
+        let scale = 1 / Double(sizes[l]).squareRoot()
+        return Matrix(
+          rows: sizes[l + 1], columns: sizes[l],
+          values: generator.normals(count: sizes[l] * sizes[l + 1]).map { $0 * scale })
+      })
     var x = Matrix(rows: n, columns: d, values: generator.normals(count: n * d))
     for j in 0..<d { x[1, j] = 0.5 * x[0, j]; x[2, j] = -x[0, j] }
     let (x0, x3) = ((0..<d).map { x[0, $0] }, (0..<d).map { x[3, $0] })

@@ -195,7 +195,7 @@ import Testing
     let root = Self.folder()
     defer { try? FileManager.default.removeItem(atPath: root) }
     let evaluations = try Self.writePoint(root + "/p", steps: ["W", "V", "u"], seed: 7, m: 64)
-    let rows = try SweepReport.readPoint(evaluations: evaluations)
+    let rows = try SweepReport.readPoint(files: evaluations)
     #expect(rows.count == 3 * Model.allCases.count)
     #expect(rows.map(\.step) == ["W", "V", "u"].flatMap { Array(repeating: $0, count: Model.allCases.count) })
     #expect(rows.prefix(Model.allCases.count).map(\.result.model) == Model.allCases)
@@ -207,7 +207,7 @@ import Testing
           testSamples: 1000, widths: [2, 2]))
     #expect(rows[0].teacherSeed == 7)
     #expect(rows[Model.allCases.count + 2].result.trainError == 0.2 + 0.007)
-    let reversed = try SweepReport.readPoint(evaluations: evaluations.reversed())
+    let reversed = try SweepReport.readPoint(files: evaluations.reversed())
     #expect(reversed[0].parameters.layers == ["u", "V", "W"])
   }
 
@@ -216,7 +216,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: root) }
     let evaluations = try Self.writePoint(root + "/p", steps: ["W", "V"], seed: 1, m: 10)
     try FileManager.default.removeItem(atPath: evaluations[1])
-    #expect(throws: (any Error).self) { try SweepReport.readPoint(evaluations: evaluations) }
+    #expect(throws: (any Error).self) { try SweepReport.readPoint(files: evaluations) }
   }
 
   /// The whole report over two seeds × two M, written to disk.
@@ -230,7 +230,7 @@ import Testing
           try Self.writePoint("\(root)/layers-W-u_M-\(m)_seed-\(seed)", steps: ["W", "u"], seed: seed, m: m))
       }
     }
-    let summary = try SweepReport(evaluationPaths: points.reversed().flatMap { $0 }, name: "test")
+    let summary = try SweepReport(resultPaths: points.reversed().flatMap { $0 }, name: "test")
       .run(outputDirectory: root + "/report", log: StageLog(program: "test", quiet: true))
     #expect(summary.count == 2 * 2 * Model.allCases.count)
     let first = try #require(summary.first)

@@ -27,13 +27,21 @@ parameterization='ntk'), Relu(), …, Dense(1, …)):
   K(x,x) is off by up to ~1e-8 relative (arctan2 of √(ε) instead of 0);
   the tests compare NT's diagonal to 1e-7 and everything else to 1e-12.
 
-When the kernel stage exists, comparing its file is a few lines:
-`assert_close(h5py.File(path)["kernel"][()], theta_numpy(x, widths, layer, fan_in=True))`.
+`theta_numpy` (Tests/support/infinite_kernel.py) is the transcription the
+pipeline tests check ntk-infinite-kernel's files against; the last test here
+checks the stage's files against neural-tangents directly.
 """
+import os
+import subprocess
+from pathlib import Path
+
+import h5py
 import jax
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+
+from infinite_kernel import theta_numpy
 
 jax.config.update("jax_enable_x64", True)
 
@@ -41,6 +49,7 @@ import neural_tangents as nt  # noqa: E402  (after enabling float64)
 from neural_tangents import stax  # noqa: E402
 
 RTOL = 1e-12
+REPO = Path(__file__).resolve().parents[2]
 
 
 def assert_close(actual, expected, scale=None):
@@ -49,39 +58,6 @@ def assert_close(actual, expected, scale=None):
     expected = np.asarray(expected)
     scale = np.abs(expected).max() if scale is None else scale
     assert_allclose(np.asarray(actual), expected, rtol=RTOL, atol=RTOL * scale)
-
-
-def theta_numpy(x, widths, layer, x2=None, fan_in=False):
-    """Θ between the rows of x (n × d) and of x2 (x itself when None) for `layer`:
-    an index into [W_1 … W_L, u] (L = len(widths) is u), a range of them, or "all".
-    With fan_in=True, K∞: each term times its fan-in n_{l−1} (n_0 = d).
-    For x2 None, entries pairing a sample with itself take θ = 0 exactly."""
-    x = np.asarray(x, dtype=np.float64)
-    symmetric = x2 is None
-    x2 = x if symmetric else np.asarray(x2, dtype=np.float64)
-    d, depth = x.shape[1], len(widths)
-    selected = range(depth + 1) if layer == "all" else range(layer, layer + 1) if isinstance(layer, int) else layer
-    fan_ins = [d] + list(widths)
-
-    sigma = x @ x2.T / d  # Σ¹
-    diag1, diag2 = (x * x).sum(1) / d, (x2 * x2).sum(1) / d  # Σ¹(x,x), Σ¹(x′,x′)
-    sigmas, dots = [sigma], []
-    for _ in range(depth):
-        q = np.sqrt(np.outer(diag1, diag2))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            theta = np.arccos(np.clip(np.where(q > 0, sigma / q, 0.0), -1, 1))
-        if symmetric:
-            np.fill_diagonal(theta, 0.0)
-        dots.append((np.pi - theta) / (2 * np.pi))
-        sigma = q / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))
-        diag1, diag2 = diag1 / 2, diag2 / 2  # Σˡ⁺¹(x,x) = Σˡ(x,x)/2: θ = 0 on the diagonal
-        sigmas.append(sigma)
-
-    total = np.zeros_like(sigmas[0])
-    for l in selected:
-        term = sigmas[l] * np.prod(dots[l:], axis=0) if l < depth else sigmas[depth]
-        total += (fan_ins[l] if fan_in else 1) * term
-    return total
 
 
 def dense(width):
@@ -205,3 +181,35 @@ def test_special_pairs():
         theirs = np.asarray(nt_network(depth)[2](x, others, "ntk"))
         assert_close(ours, theirs)
         assert ours[0, 0] == 2.0 / 2**depth * (depth + 1)  # Q = |x||x′|/d = 2, every term Q·2^{−L}
+
+
+def make_run(run, **params):
+    """The pipeline through make (BASELINES=infinite), outside any enclosing make."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k not in ("MFLAGS", "GNUMAKEFLAGS")}
+    arguments = [f"{k}={v}" for k, v in {"RUN": run, "BASELINES": "infinite", **params}.items()]
+    subprocess.run(["make", "-s", *arguments], cwd=REPO, env=env, check=True, capture_output=True, timeout=600)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_the_stage_against_neural_tangents(depth, tmp_path):
+    """ntk-infinite-kernel's stored K∞ of every layer and of all, against NT's
+    per-layer terms times the fan-in (unequal widths, so the fan-ins differ)."""
+    d, widths = 6, [4 + 3 * l for l in range(depth)]
+    names = [f"W{l + 1}" for l in range(depth)] + ["u"]
+    common = {"D": d, "WIDTHS": ",".join(map(str, widths)), "M": 30, "M_TEST": 10}
+    make_run(tmp_path / "steps", LAYERS=" ".join(names), INIT_SEEDS=" ".join(map(str, range(depth + 1))), **common)
+    make_run(tmp_path / "all", LAYERS="all", INIT_SEEDS="0", **common)
+    with h5py.File(tmp_path / "steps" / "truth.h5") as f:
+        x = f["inputs/train"][()]
+    terms, tails = nt_layer_terms(x, x, depth)
+    off_diagonal = ~np.eye(len(x), dtype=bool)  # NT's diagonal is inexact (see above)
+    fan_ins = [d] + widths
+    for l, name in enumerate(names):
+        with h5py.File(tmp_path / "steps" / name / "infinite.h5") as f:
+            kernel = f["kernel"][()]
+        expected = fan_ins[l] * terms[l]
+        assert_close(kernel[off_diagonal], expected[off_diagonal], fan_ins[l] * np.abs(tails[0]).max())
+    with h5py.File(tmp_path / "all" / "all" / "infinite.h5") as f:
+        kernel = f["kernel"][()]
+    expected = sum(fan_ins[l] * terms[l] for l in range(depth + 1))
+    assert_close(kernel[off_diagonal], expected[off_diagonal], max(fan_ins) * np.abs(tails[0]).max())

@@ -78,14 +78,14 @@ public struct EvaluateNetwork: Sendable {
       uniqueKeysWithValues: Split.allCases.map { split in
         (split, try candidateErrors(candidates, selection, truth, split, labels[split]!, log: log))
       })
-    let results = Model.allCases.map { model in
-      model == .classifier
-        ? ModelResult(
-          model: model, trainError: classifier[.train]!, testError: classifier[.test] ?? .nan, leaked: leaked)
-        : ModelResult(
-          model: model, trainError: networkErrors[.train]![model]!, testError: networkErrors[.test]![model]!)
-    }
-    let (svmResult, carriedResult) = (results[0], results.first { $0.model == .netSVM }!)
+    let svmResult = ModelResult(
+      model: .classifier, trainError: classifier[.train]!, testError: classifier[.test] ?? .nan, leaked: leaked)
+    let results =
+      [svmResult]
+      + Model.candidates.map {
+        ModelResult(model: $0, trainError: networkErrors[.train]![$0]!, testError: networkErrors[.test]![$0]!)
+      }
+    let carriedResult = results.first { $0.model == .netSVM }!
     log(
       "layer \(features.layer): classifier \(svmResult.trainError), \(svmResult.testError); "
         + "network with θc \(carriedResult.trainError), \(carriedResult.testError)")

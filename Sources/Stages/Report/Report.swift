@@ -4,14 +4,23 @@ import Tables
 
 /// Stage 6: the table of a run — one row per step, one column per model —
 /// printed as Markdown and written as CSV (`step,model,train_error,test_error`).
+/// The results come from each step's evaluation and from its baselines' files,
+/// in the order given; the files of a step are those with its label.
 public struct Report: Sendable {
-  public var evaluationPaths: [String]
+  public var resultPaths: [String]
 
-  public init(evaluationPaths: [String]) { self.evaluationPaths = evaluationPaths }
+  public init(resultPaths: [String]) { self.resultPaths = resultPaths }
 
   /// Returns the Markdown table, and writes it and the CSV atomically where asked.
   public func run(csvPath: String?, markdownPath: String?, log: StageLog) throws -> String {
-    let steps = try evaluationPaths.map { try EvaluationArtifact(path: $0) }
+    var steps: [(layerLabel: String, results: [ModelResult])] = []
+    for file in try resultPaths.map(StepResults.init(path:)) {
+      if let k = steps.firstIndex(where: { $0.layerLabel == file.layerLabel }) {
+        steps[k].results += file.results
+      } else {
+        steps.append((file.layerLabel, file.results))
+      }
+    }
     // A column per model that some step reports, in Model's order.
     let models = Model.allCases.filter { model in steps.contains { $0.results.contains { $0.model == model } } }
     var table = MarkdownTable(headers: ["step"] + models.map(\.label))

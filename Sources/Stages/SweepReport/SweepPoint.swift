@@ -3,44 +3,49 @@ import Foundation
 import StageSupport
 
 extension SweepReport {
-  /// The point folder of an evaluation file `<point>/<step>/eval.h5`.
-  static func pointDirectory(of evaluationPath: String) -> String {
-    URL(fileURLWithPath: evaluationPath).deletingLastPathComponent().deletingLastPathComponent().relativePath
+  /// The point folder of a result file `<point>/<step>/<file>.h5`.
+  static func pointDirectory(of path: String) -> String {
+    URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().relativePath
   }
 
-  /// The rows of one point, from its steps' evaluation files in the order the
-  /// pipeline chained them (`<point>/<step>/eval.h5`, as Make lists LAYERS):
-  /// its parameters from the provenance attributes of `<point>/truth.h5` and
-  /// of each step's `network.h5`, its errors from each `eval.h5`.
-  public static func readPoint(evaluations paths: [String]) throws -> [SweepRow] {
-    let directory = pointDirectory(of: paths[0])
-    let truth = try TruthArtifact(path: directory + "/truth.h5")
+  /// The step folder of a result file `<point>/<step>/<file>.h5`.
+  static func stepDirectory(of path: String) -> String {
+    URL(fileURLWithPath: path).deletingLastPathComponent().relativePath
+  }
+
+  /// The rows of one point, from its steps' result files (`eval.h5` and the
+  /// baselines' files, `<point>/<step>/<file>.h5`), the steps in the order the
+  /// pipeline chained them (as Make lists LAYERS): its parameters from the
+  /// provenance attributes of `<point>/truth.h5` and of each step's
+  /// `network.h5`, its errors from the result files.
+  public static func readPoint(files paths: [String]) throws -> [SweepRow] {
+    let truth = try TruthArtifact(path: pointDirectory(of: paths[0]) + "/truth.h5")
+    var stepFolders: [String] = []
+    for folder in paths.map(stepDirectory(of:)) where !stepFolders.contains(folder) { stepFolders.append(folder) }
     var initSeeds: [Int] = []
     var widths: [Int]?
-    var evaluations: [EvaluationArtifact] = []
-    for path in paths {
-      let networkPath = URL(fileURLWithPath: path).deletingLastPathComponent().relativePath + "/network.h5"
-      let student = try NetworkArtifact(path: networkPath)
+    var steps: [(label: String, results: [ModelResult])] = []
+    for folder in stepFolders {
+      let student = try NetworkArtifact(path: folder + "/network.h5")
       let network = student.network
       guard widths == nil || widths == network.hiddenWidths else {
-        throw StageError("\(networkPath): hidden widths \(network.hiddenWidths), but an earlier step has \(widths!)")
+        throw StageError("\(student.path): hidden widths \(network.hiddenWidths), but an earlier step has \(widths!)")
       }
       guard network.inputDimension == truth.inputDimension else {
-        throw StageError("\(networkPath): input dimension differs from d = \(truth.inputDimension) of \(truth.path)")
+        throw StageError("\(student.path): input dimension differs from d = \(truth.inputDimension) of \(truth.path)")
       }
       widths = network.hiddenWidths
       initSeeds.append(student.seed)
-      evaluations.append(try EvaluationArtifact(path: path))
+      let files = try paths.filter { stepDirectory(of: $0) == folder }.map(StepResults.init(path:))
+      steps.append((files[0].layerLabel, files.flatMap(\.results)))
     }
     let parameters = SweepParameters(
-      layers: evaluations.map(\.layerLabel), initSeeds: initSeeds, inputDimension: truth.inputDimension,
+      layers: steps.map(\.label), initSeeds: initSeeds, inputDimension: truth.inputDimension,
       teacherWidths: try truth.teacherWidths(), trainSamples: truth.sampleCounts[.train]!,
       testSamples: truth.sampleCounts[.test]!, widths: widths ?? [])
     let teacherSeed = try truth.seed()
-    return evaluations.flatMap { evaluation in
-      evaluation.results.map {
-        SweepRow(parameters: parameters, teacherSeed: teacherSeed, step: evaluation.layerLabel, result: $0)
-      }
+    return steps.flatMap { step in
+      step.results.map { SweepRow(parameters: parameters, teacherSeed: teacherSeed, step: step.label, result: $0) }
     }
   }
 }

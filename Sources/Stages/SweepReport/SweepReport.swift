@@ -5,8 +5,9 @@ import Tables
 
 /// Stage 7: the report of a sweep — many runs of the layer-wise pipeline
 /// (points) that differ in their parameters and teacher seed. Reads each
-/// point's steps (`<point>/<step>/eval.h5`, in the order the point chained
-/// them) with their networks and the point's truth, and writes to the output
+/// point's steps' result files (`<point>/<step>/eval.h5` and the baselines',
+/// the steps in the order the point chained them) with their networks and the
+/// point's truth, and writes to the output
 /// folder, each file atomically (see SweepTables):
 ///
 ///     results.csv   a row per point, step and model, the point's parameters as columns
@@ -14,13 +15,13 @@ import Tables
 ///                   and model: mean and sample standard deviation (read by plots/*.gp)
 ///     results.md    the summary as a Markdown table, mean ± std
 public struct SweepReport: Sendable {
-  /// The evaluation files of every point, each point's steps in order.
-  public var evaluationPaths: [String]
+  /// The result files of every point, each point's steps in order.
+  public var resultPaths: [String]
   /// The sweep's name, for the Markdown title (default: the folder holding the output folder).
   public var name: String?
 
-  public init(evaluationPaths: [String], name: String? = nil) {
-    self.evaluationPaths = evaluationPaths
+  public init(resultPaths: [String], name: String? = nil) {
+    self.resultPaths = resultPaths
     self.name = name
   }
 
@@ -29,13 +30,13 @@ public struct SweepReport: Sendable {
   public func run(outputDirectory: String, log: StageLog) throws -> [SweepSummaryRow] {
     var points: [String: [String]] = [:]
     var order: [String] = []
-    for path in evaluationPaths {
+    for path in resultPaths {
       let point = Self.pointDirectory(of: path)
       if points[point] == nil { order.append(point) }
       points[point, default: []].append(path)
     }
     guard !order.isEmpty else { throw StageError("no sweep points to report") }
-    let rows = Self.ordered(try order.flatMap { try Self.readPoint(evaluations: points[$0]!) })
+    let rows = Self.ordered(try order.flatMap { try Self.readPoint(files: points[$0]!) })
     let summary = try Self.summarize(rows)
     let title =
       name ?? URL(fileURLWithPath: outputDirectory).standardizedFileURL.deletingLastPathComponent().lastPathComponent

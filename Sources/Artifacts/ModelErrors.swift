@@ -1,0 +1,71 @@
+import HDF5IO
+
+/// The 0-1 errors of models at one step, as a group every results artifact holds:
+///
+///     /errors/model         strings    the models (see Model), in table order
+///     /errors/train_error   n_models   0-1 error on the training set
+///     /errors/test_error    n_models   0-1 error on the test set (NaN where not reported)
+///
+/// The attribute `leaked_test_errors` of /errors lists the models whose test
+/// error was computed from features that carry the test labels (meaningless).
+enum ModelErrors {
+  static func write(_ results: [ModelResult], to file: HDF5File) throws {
+    try file.write(results.map(\.model.rawValue), to: "/errors/model")
+    try file.setAttribute("description", .string(Model.meaning), on: "/errors/model")
+    for (split, errors) in [("train", results.map(\.trainError)), ("test", results.map(\.testError))] {
+      try file.write(errors, shape: [errors.count], to: "/errors/\(split)_error")
+      try file.setAttribute(
+        "description", .string("fraction of \(split) samples misclassified, one per model"),
+        on: "/errors/\(split)_error")
+    }
+    let leaked = results.filter(\.leaked).map(\.model.rawValue)
+    try file.setAttribute("leaked_test_errors", .strings(leaked), on: "/errors")
+  }
+
+  static func read(from file: HDF5File) throws -> [ModelResult] {
+    let models = try file.readStrings("/errors/model").map { name in
+      guard let model = Model(rawValue: name) else {
+        throw HDF5Error(file: file.path, object: "/errors/model", "unknown model '\(name)'")
+      }
+      return model
+    }
+    let trainErrors = try file.dataset("/errors/train_error", rank: 1).read(Double.self)
+    let testErrors = try file.dataset("/errors/test_error", rank: 1).read(Double.self)
+    guard case .strings(let leaked) = try file.attribute("leaked_test_errors", of: "/errors") else {
+      throw HDF5Error(file: file.path, object: "/errors", "attribute 'leaked_test_errors' is not a list of strings")
+    }
+    guard trainErrors.count == models.count, testErrors.count == models.count else {
+      throw HDF5Error(
+        file: file.path, object: "/errors",
+        "has \(models.count) models but \(trainErrors.count) train and \(testErrors.count) test errors")
+    }
+    return models.indices.map {
+      ModelResult(
+        model: models[$0], trainError: trainErrors[$0], testError: testErrors[$0],
+        leaked: leaked.contains(models[$0].rawValue))
+    }
+  }
+}
+
+/// The results of one step from any artifact that holds them (an evaluation,
+/// or a baseline's): its step and its models' errors.
+public struct StepResults: Artifact {
+  /// The kinds of artifact that hold a step's results.
+  public static let kinds = [EvaluationArtifact.kind, InfiniteKernelArtifact.kind]
+
+  public let file: HDF5File
+  /// The name the step's layer was requested by (e.g. the notebook's W, V, u).
+  public let layerLabel: String
+  public let results: [ModelResult]
+
+  public init(path: String) throws {
+    file = try HDF5File.open(path)
+    let kind = (try? file.string("artifact")) ?? "none"
+    guard Self.kinds.contains(kind) else {
+      throw HDF5Error(
+        file: path, "is not a step's results (its 'artifact' attribute is \(kind); expected one of \(Self.kinds))")
+    }
+    layerLabel = try file.string("layer_label")
+    results = try ModelErrors.read(from: file)
+  }
+}
