@@ -21,6 +21,7 @@ let stages = [
   Stage(name: "Features", command: "features", dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "Train", command: "train", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Evaluate", command: "evaluate", dependencies: ["Artifacts", "NTKMath"]),
+  Stage(name: "GradientDescent", command: "gradient-descent", dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "InfiniteKernel", command: "infinite-kernel", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
@@ -38,12 +39,13 @@ let package = Package(
     // C libraries, as system library targets with thin shims.
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CLAPACK", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
     .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
     // Shared libraries: the mathematics, the file layer, the artifact schemas.
     .target(name: "LegacyRandom"),
-    .target(name: "NTKMath", dependencies: ["COpenBLAS"]),
+    .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS"]),
     .target(name: "LinearSVM", dependencies: ["CLibSVM", "NTKMath"]),
     .target(name: "ContentDigest", dependencies: ["CXXHash"]),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),

@@ -6,12 +6,13 @@
 #   RUN/<step>/svm.h5                  ntk-train      linear SVM on the training features
 #   RUN/<step>/eval.h5                 ntk-evaluate   errors; the network carried on
 #   RUN/<step>/infinite.h5             ntk-infinite-kernel   (BASELINES=infinite) the SVM on the infinite-width kernel
+#   RUN/<step>/trained.h5              ntk-gradient-descent  (BASELINES=trained) the layer trained by gradient descent
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
-# STORAGE (auto, dense or factored features), BASELINES (models beside the finite features': infinite).
+# STORAGE (auto, dense or factored features), BASELINES (models beside the finite features': infinite, trained), GD_STEPS, GD_RATE.
 D ?= 25
 M ?= 100
 M_TEST ?= 100000
@@ -29,7 +30,11 @@ STORAGE ?= auto
 # The baselines and the file each writes in a step's folder.
 BASELINES ?=
 baseline.file.infinite := infinite.h5
-$(if $(filter-out infinite,$(BASELINES)),$(error BASELINES takes infinite, got "$(BASELINES)"))
+baseline.file.trained := trained.h5
+$(if $(filter-out infinite trained,$(BASELINES)),$(error BASELINES takes infinite and trained, got "$(BASELINES)"))
+# Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
+GD_STEPS ?= 1000
+GD_RATE ?= auto
 # $(call step-results,STEP_FOLDER,BASELINES): the files holding a step's results, for the reports.
 step-results = $1/eval.h5 $(foreach b,$2,$1/$(baseline.file.$b))
 storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
@@ -49,6 +54,7 @@ params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEE
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C)
+params.gradient-descent = $(GD_STEPS) $(GD_RATE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
 step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $(step_list))))
@@ -89,6 +95,12 @@ $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN
 $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,train)
 	$(LAUNCH) $(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
 	  --C=$(C) --output=$@
+
+# The step's layer of the step's starting network trained by gradient descent:
+# a comparison beside θc, not the network carried to the next step.
+$(RUN)/%/trained.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,gradient-descent) $(call params,gradient-descent)
+	$(LAUNCH) $(BIN)/ntk-gradient-descent --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
+	  --steps=$(GD_STEPS) --rate=$(GD_RATE) --output=$@
 
 $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null

@@ -33,8 +33,8 @@ sweep.comma := ,
 # to sweeps: e.g. M_TEST is 20000 unless given).
 sweep.value = $(if $(filter command% environment% override,$(origin $1)),$($1),$2)
 sweep.report = $(SWEEP_ROOT)/$1/report
-# Sweeps compute the infinite-width baseline unless BASELINES says otherwise.
-sweep.baselines = $(call sweep.value,BASELINES,infinite)
+# Sweeps compute the baselines unless BASELINES says otherwise.
+sweep.baselines = $(call sweep.value,BASELINES,infinite trained)
 # The digests of the stage binaries, brought up to date before any point starts.
 sweep.stamps = $(BINARIES:=.sha256)
 

@@ -4,7 +4,8 @@ import NTKMath
 /// tangent features; the network sgn(f(x)) with the step's layer θ set to a
 /// candidate built from the initial weights θ0 and the SVM's weights reshaped
 /// to the layer, θc; and the baselines beside them (made by their own stages:
-/// the SVM on the infinite-width tangent kernel). Adding a model is a case
+/// the SVM on the infinite-width tangent kernel, the network with the layer
+/// trained by gradient descent). Adding a model is a case
 /// here and its computation in the stage that makes it.
 public enum Model: String, CaseIterable, Sendable {
   case classifier
@@ -15,6 +16,8 @@ public enum Model: String, CaseIterable, Sendable {
   case netNegInitTimesSVM = "net_neg_init_x_svm"
   /// The same SVM on the infinite-width tangent kernel K∞ of the step's layer.
   case ntkInfinite = "ntk_infinite"
+  /// The network with the step's layer trained by gradient descent on the logistic loss.
+  case netTrained = "net_trained"
 
   /// The column header of the run's table.
   public var label: String {
@@ -26,6 +29,7 @@ public enum Model: String, CaseIterable, Sendable {
     case .netInitTimesSVM: "net θ0⊙θc"
     case .netNegInitTimesSVM: "net −θ0⊙θc"
     case .ntkInfinite: "NTK ∞"
+    case .netTrained: "net trained"
     }
   }
 
@@ -33,7 +37,7 @@ public enum Model: String, CaseIterable, Sendable {
   /// selection at a time); nil for a model that is not such a network.
   public func layer(initial: Matrix, learned: Matrix) -> Matrix? {
     switch self {
-    case .classifier, .ntkInfinite: nil
+    case .classifier, .ntkInfinite, .netTrained: nil
     case .netInit: initial
     case .netSVM: learned
     case .netNegSVM: -learned
@@ -59,7 +63,7 @@ public enum Model: String, CaseIterable, Sendable {
   /// True for the networks with the step's layer set to a candidate (see `layer`).
   public var isCandidateNetwork: Bool {
     switch self {
-    case .classifier, .ntkInfinite: false
+    case .classifier, .ntkInfinite, .netTrained: false
     case .netInit, .netSVM, .netNegSVM, .netInitTimesSVM, .netNegInitTimesSVM: true
     }
   }
@@ -67,7 +71,8 @@ public enum Model: String, CaseIterable, Sendable {
   /// What the models are, for the artifacts' descriptions.
   public static let meaning =
     "classifier: the SVM on the features; net_*: sgn(f(x)) with the layer set to θ0 (init), "
-    + "θc (SVM weights reshaped), −θc, θ0⊙θc, −θ0⊙θc; ntk_infinite: the SVM on the infinite-width tangent kernel"
+    + "θc (SVM weights reshaped), −θc, θ0⊙θc, −θ0⊙θc; ntk_infinite: the SVM on the infinite-width tangent kernel; "
+    + "net_trained: the network with the layer trained by gradient descent"
 }
 
 /// A model's 0-1 errors at one step.

@@ -51,7 +51,7 @@ enum ModelErrors {
 /// or a baseline's): its step and its models' errors.
 public struct StepResults: Artifact {
   /// The kinds of artifact that hold a step's results.
-  public static let kinds = [EvaluationArtifact.kind, InfiniteKernelArtifact.kind]
+  public static let kinds = [EvaluationArtifact.kind, InfiniteKernelArtifact.kind, TrainedNetworkArtifact.kind]
 
   public let file: HDF5File
   /// The name the step's layer was requested by (e.g. the notebook's W, V, u).

@@ -1,0 +1,16 @@
+// LAPACK as Debian's OpenBLAS ships it (libopenblas-dev: the Fortran symbols,
+// no lapacke.h). Prototypes of the routines used, with gfortran's hidden
+// string lengths.
+#ifndef NTK_CLAPACK_SHIM_H
+#define NTK_CLAPACK_SHIM_H
+#include <stddef.h>
+
+/// Selected eigenvalues (and optionally eigenvectors) of a real symmetric matrix (MRRR).
+void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *lda,
+             const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, int *m,
+             double *w, double *z, const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork,
+             const int *liwork, int *info, size_t jobz_length, size_t range_length, size_t uplo_length);
+
+/// Machine parameters ("S": the safe minimum).
+double dlamch_(const char *cmach, size_t cmach_length);
+#endif

@@ -1,0 +1,32 @@
+import CLAPACK
+
+extension Matrix {
+  /// The largest eigenvalue of a symmetric matrix, by LAPACK's dsyevr (only
+  /// that eigenvalue: bisection to the safe-minimum tolerance, accurate to a
+  /// few ulps of the matrix's norm).
+  public func largestSymmetricEigenvalue() -> Double {
+    precondition(rows == columns && rows > 0, "the largest eigenvalue of a \(rows) × \(columns) matrix")
+    var a = values  // dsyevr overwrites its matrix; symmetric, so row- and column-major agree
+    var n = Int32(rows), lda = Int32(rows), index = Int32(rows), lastIndex = Int32(rows)
+    var one = Int32(1), found = Int32(0), info = Int32(0)
+    var lower = 0.0, upper = 0.0
+    var tolerance = 2 * dlamch_("S", 1)
+    var eigenvalues = [Double](repeating: 0, count: rows)
+    var z = [Double](repeating: 0, count: 1)
+    var support = [Int32](repeating: 0, count: 2)
+    var workSize = 0.0, integerWorkSize = Int32(0), query = Int32(-1), integerQuery = Int32(-1)
+    dsyevr_(
+      "N", "I", "L", &n, &a, &lda, &lower, &upper, &index, &lastIndex, &tolerance, &found, &eigenvalues, &z, &one,
+      &support,
+      &workSize, &query, &integerWorkSize, &integerQuery, &info, 1, 1, 1)
+    var lwork = Int32(workSize), liwork = integerWorkSize
+    var work = [Double](repeating: 0, count: Int(lwork))
+    var iwork = [Int32](repeating: 0, count: Int(liwork))
+    dsyevr_(
+      "N", "I", "L", &n, &a, &lda, &lower, &upper, &index, &lastIndex, &tolerance, &found, &eigenvalues, &z, &one,
+      &support,
+      &work, &lwork, &iwork, &liwork, &info, 1, 1, 1)
+    precondition(info == 0 && found == 1, "dsyevr failed (info \(info))")
+    return eigenvalues[0]
+  }
+}

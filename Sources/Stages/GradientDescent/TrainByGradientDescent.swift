@@ -1,0 +1,148 @@
+import Artifacts
+import Foundation
+import NTKMath
+import StageSupport
+
+/// A baseline stage: the step's layer(s) of the step's starting network (θ0;
+/// every other layer fixed; every layer for `all`) trained by full-batch
+/// gradient descent on the mean logistic loss over the training set,
+///
+///     L(θ) = (1/m) Σ_i log(1 + exp(−y_i f(x_i; θ))),   θ_{t+1} = θ_t − η ∇L(θ_t),   t = 0 … T−1,
+///
+/// in float64, without momentum, weight decay or minibatches (see
+/// LogisticLossGradient). η = auto is m / λ_max(K0), K0 the training-set
+/// tangent kernel of the trained layer(s) at θ0: 1/8 of the stability limit
+/// of the linearised model under the logistic loss (whose curvature is at
+/// most 1/4), so one default works at every width.
+///
+/// It records the loss, the 0-1 errors and the relative weight change at
+/// steps 0, 1, 2, 4, 8, … and T, and at T the kernel distance
+/// 1 − ⟨K0, K_T⟩_F / (‖K0‖_F ‖K_T‖_F) between the tangent kernels at θ0 and
+/// θ_T (Fort et al. 2020) on the training set, or on its first
+/// `kernelDistanceSamples` samples when larger.
+public struct TrainByGradientDescent: Sendable {
+  public var truthPath: String
+  public var networkPath: String
+  public var layer: String
+  public var steps: Int
+  /// η; nil for m / λ_max(K0).
+  public var learningRate: Double?
+
+  /// The kernel distance is computed on at most this many training samples.
+  public static let kernelDistanceSamples = 2000
+
+  public init(truthPath: String, networkPath: String, layer: String, steps: Int, learningRate: Double?) {
+    self.truthPath = truthPath
+    self.networkPath = networkPath
+    self.layer = layer
+    self.steps = steps
+    self.learningRate = learningRate
+  }
+
+  public func run(output: String, log: StageLog) throws {
+    let truth = try TruthArtifact(path: truthPath)
+    let initial = try NetworkArtifact(path: networkPath).network
+    guard initial.inputDimension == truth.inputDimension else {
+      throw StageError(
+        "\(networkPath): the network takes inputs of dimension \(initial.inputDimension), "
+          + "but \(truthPath) has d = \(truth.inputDimension)")
+    }
+    let selection = try initial.selection(named: layer, context: networkPath)
+    let name = initial.name(of: selection)
+    let x = try truth.inputs(.train).readMatrix()
+    let y = try truth.labels(.train)
+    let testLabels = try truth.labels(.test)
+    let provenance = try Provenance(program: "ntk-gradient-descent", inputFiles: [truthPath, networkPath])
+
+    let subset = 0..<min(x.rows, Self.kernelDistanceSamples)
+    // K0 on the whole training set: for η = auto, and for the kernel distance when it is not too large.
+    let k0 = learningRate == nil || subset.count == x.rows ? Self.tangentKernel(initial, selection, x) : nil
+    let lambdaMax = learningRate == nil ? k0!.largestSymmetricEigenvalue() : nil
+    let eta = learningRate ?? Double(x.rows) / lambdaMax!
+    log("layer \(name): \(steps) steps of gradient descent on \(x.rows) samples, η = \(eta)")
+
+    var network = initial
+    var trajectory = TrainedNetworkArtifact.Trajectory()
+    let progress = Progress(log, "layer \(name): gradient descent", total: steps, unit: "steps")
+    for t in 0...steps {
+      let step = LogisticLossGradient(network: network, layers: selection, inputs: x, labels: y)
+      guard step.loss.isFinite, step.gradient.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
+        throw StageError(
+          "\(networkPath): layer \(name): the loss became non-finite at step \(t) of \(steps) (η = \(eta)): "
+            + "gradient descent diverged; choose a smaller --rate")
+      }
+      if t == steps || t & (t - 1) == 0 {
+        trajectory.steps.append(t)
+        trajectory.loss.append(step.loss)
+        trajectory.trainError.append(zeroOneError(predicted: step.outputs.map(sign), labels: y))
+        trajectory.testError.append(try Self.testError(network, truth, testLabels))
+        trajectory.relativeWeightChange.append(Self.relativeChange(network, initial, selection))
+        log("layer \(name): step \(t): loss \(step.loss), train error \(trajectory.trainError.last!)")
+      }
+      if t == steps { break }
+      for (k, l) in selection.enumerated() {
+        network.layers[l].values.withUnsafeMutableBufferPointer { w in
+          step.gradient[k].values.withUnsafeBufferPointer { g in
+            for i in w.indices { w[i] -= eta * g[i] }
+          }
+        }
+      }
+      progress.advance(by: 1)
+    }
+    progress.finish()
+
+    let kT = Self.tangentKernel(network, selection, x.rows(subset))
+    let kernelDistance = Self.kernelDistance(
+      subset.count == x.rows ? k0! : Self.tangentKernel(initial, selection, x.rows(subset)), kT)
+    log(
+      "layer \(name): trained network \(trajectory.trainError.last!), \(trajectory.testError.last!); "
+        + "kernel distance \(kernelDistance)")
+    try TrainedNetworkArtifact.write(
+      to: output, provenance: provenance, layer: name, layerLabel: layer, network: network,
+      training: .init(
+        steps: steps, learningRate: eta, lambdaMax: lambdaMax, kernelDistance: kernelDistance,
+        kernelDistanceSamples: subset.count),
+      trajectory: trajectory)
+  }
+
+  /// The tangent kernel K = Σ_l (Δ_l Δ_lᵀ) ⊙ (Z_l Z_lᵀ) of the selected layers on the rows of `x`.
+  static func tangentKernel(_ network: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix) -> Matrix {
+    let pass = network.forward(x)
+    let factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
+    return FeatureRows.factored(Array(factors)).gram()
+  }
+
+  /// 1 − ⟨A, B⟩_F / (‖A‖_F ‖B‖_F).
+  static func kernelDistance(_ a: Matrix, _ b: Matrix) -> Double {
+    var (ab, aa, bb) = (0.0, 0.0, 0.0)
+    for i in a.values.indices {
+      ab += a.values[i] * b.values[i]
+      aa += a.values[i] * a.values[i]
+      bb += b.values[i] * b.values[i]
+    }
+    return 1 - ab / (aa.squareRoot() * bb.squareRoot())
+  }
+
+  /// ‖θ − θ0‖_F / ‖θ0‖_F over the selected layers.
+  static func relativeChange(_ network: ReLUNetwork, _ initial: ReLUNetwork, _ selection: Range<Int>) -> Double {
+    var (change, norm) = (0.0, 0.0)
+    for l in selection {
+      for (w, w0) in zip(network.layers[l].values, initial.layers[l].values) {
+        change += (w - w0) * (w - w0)
+        norm += w0 * w0
+      }
+    }
+    return (change / norm).squareRoot()
+  }
+
+  /// The network's 0-1 error on the test set, streamed in blocks.
+  static func testError(_ network: ReLUNetwork, _ truth: TruthArtifact, _ labels: [Double]) throws -> Double {
+    var predicted: [Double] = []
+    predicted.reserveCapacity(labels.count)
+    let widest = network.layers.map(\.columns).max()!
+    try truth.inputs(.test).forEachBlock(rows: streamingBlockRows(rowLength: widest)) { _, block in
+      predicted += network.predict(block)
+    }
+    return zeroOneError(predicted: predicted, labels: labels)
+  }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import GradientDescentStage
+import StageCLI
+
+/// η: a positive number, or "auto" (m / λ_max of the training-set tangent kernel at θ0).
+struct LearningRate: ExpressibleByArgument {
+  var value: Double?
+
+  init?(argument: String) {
+    if argument == "auto" {
+      value = nil
+    } else if let rate = Double(argument), rate > 0, rate.isFinite {
+      value = rate
+    } else {
+      return nil
+    }
+  }
+
+  static var defaultValueDescription: String { "auto, or a positive number" }
+}
+
+struct GradientDescentCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ntk-gradient-descent",
+    abstract: "Train a step's layer by full-batch gradient descent on the logistic loss: the trained baseline.",
+    discussion: """
+      θ_{t+1} = θ_t − η ∇L(θ_t) with L(θ) = (1/m) Σ log(1 + exp(−y f(x; θ))), the other layers fixed; records \
+      the trajectory at steps 0, 1, 2, 4, … and T, and the distance between the tangent kernels at θ0 and θ_T.
+      """)
+
+  @Option(help: "The ground-truth file (ntk-truth).") var truth: String
+  @Option(help: "The step's student network (ntk-init): θ0.") var network: String
+  @Option(help: "The layer to train: W1 … WL, u (W, V name W1, W2), or all.") var layer: String
+  @Option(help: "The number of steps T ≥ 0.") var steps = 1000
+  @Option(help: "The learning rate η: auto (m / λ_max(K0)) or a positive number.") var rate = LearningRate(
+    argument: "auto")!
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var logging: LogOptions
+
+  func validate() throws {
+    guard steps >= 0 else { throw ValidationError("--steps must be a whole number ≥ 0, got \(steps)") }
+  }
+
+  func run() throws {
+    let stage = TrainByGradientDescent(
+      truthPath: truth, networkPath: network, layer: layer, steps: steps, learningRate: rate.value)
+    try stage.run(output: output.output, log: logging.log(for: Self.self))
+  }
+}
