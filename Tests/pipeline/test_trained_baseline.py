@@ -1,0 +1,145 @@
+"""BASELINES=trained: the step's layer trained by full-batch gradient descent
+on the mean logistic loss (ntk-gradient-descent), against numpy: the
+automatic learning rate m / λ_max(K0) (eigvalsh), the trajectory, T = 0, a
+diverging rate and bad options. (JAX's autodiff checks the trajectory in
+`make test-peers`.)"""
+from __future__ import annotations
+
+import csv
+import re
+
+import h5py
+import numpy as np
+import pytest
+
+from ntk_testing import make, read_network, run_stage
+from pipeline_testing import forward, sgn, tangent_features
+
+PARAMS = {"D": 5, "WIDTHS": "6,4", "M": 50, "M_TEST": 300, "TEACHER_SEED": 21, "BASELINES": "trained",
+          "GD_STEPS": 20}
+RUNS = {"chained": {"LAYERS": "W1 W2 u", "INIT_SEEDS": "1 2 3"}, "all": {"LAYERS": "all", "INIT_SEEDS": "1"}}
+INDEX = {"W1": [0], "W2": [1], "u": [2], "all": [0, 1, 2]}
+
+
+@pytest.fixture(scope="module", params=list(RUNS))
+def run(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp(f"trained-{request.param}") / "run"
+    make(path, {**PARAMS, **RUNS[request.param]})
+    return path, RUNS[request.param]["LAYERS"].split()
+
+
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory):
+    path = tmp_path_factory.mktemp("trained-refusals") / "run"
+    make(path, {**PARAMS, **RUNS["chained"]})
+    return path
+
+
+def sets(path):
+    with h5py.File(path / "truth.h5") as f:
+        return f["inputs/train"][()], f["labels/train"][()], f["inputs/test"][()], f["labels/test"][()]
+
+
+def gradient_descent(layers, selected, x, y, eta, steps):
+    """numpy's full-batch gradient descent on (1/m) Σ log(1 + exp(−y f)): the
+    gradient is Σ_i c_i ∂f_i/∂θ with c_i = −(1/m) y_i σ(−y_i f_i)."""
+    layers = [w.copy() for w in layers]
+    losses = []
+    for t in range(steps + 1):
+        f = forward(layers, x)
+        losses.append(np.mean(np.logaddexp(0, -y * f)))
+        if t == steps:
+            break
+        c = -y / (1 + np.exp(y * f)) / len(y)
+        gradients = [(c @ tangent_features(layers, x, l)).reshape(layers[l].shape) for l in selected]
+        for l, g in zip(selected, gradients):
+            layers[l] -= eta * g
+    return layers, losses
+
+
+def test_automatic_rate_is_m_over_the_largest_eigenvalue(run):
+    path, steps = run
+    x, y, _, _ = sets(path)
+    for step in steps:
+        layers = read_network(path / step / "network.h5")
+        g = np.hstack([tangent_features(layers, x, l) for l in INDEX[step]])
+        lambda_max = np.linalg.eigvalsh(g @ g.T)[-1]
+        with h5py.File(path / step / "trained.h5") as f:
+            assert f.attrs["artifact"] == "trained network"
+            assert abs(f.attrs["lambda_max"] - lambda_max) <= 1e-12 * lambda_max
+            assert abs(f.attrs["learning_rate"] - len(y) / lambda_max) <= 1e-12 * len(y) / lambda_max
+
+
+def test_trajectory_is_numpys(run):
+    path, steps = run
+    x, y, x_test, y_test = sets(path)
+    rows = {(r["step"], r["model"]): r for r in csv.DictReader(open(path / "results.csv"))}
+    for step in steps:
+        initial = read_network(path / step / "network.h5")
+        with h5py.File(path / step / "trained.h5") as f:
+            eta = f.attrs["learning_rate"]
+            recorded = f["trajectory/step"][()].tolist()
+            losses = f["trajectory/loss"][()]
+            trained = read_network(path / step / "trained.h5")
+            train_errors, test_errors = f["trajectory/train_error"][()], f["trajectory/test_error"][()]
+            change = f["trajectory/relative_weight_change"][()][-1]
+            # u's tangent kernel Z Zᵀ does not depend on u: 0 to the rounding of the sums.
+            assert -1e-12 <= f.attrs["kernel_distance"] < 1
+        assert recorded == [0, 1, 2, 4, 8, 16, 20]
+        layers, numpy_losses = gradient_descent(initial, INDEX[step], x, y, eta, PARAMS["GD_STEPS"])
+        np.testing.assert_allclose(losses, [numpy_losses[t] for t in recorded], rtol=1e-12)
+        for w, expected in zip(trained, layers):
+            np.testing.assert_allclose(w, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+        assert train_errors[-1] == np.mean(sgn(forward(layers, x)) != y)
+        assert test_errors[-1] == np.mean(sgn(forward(layers, x_test)) != y_test)
+        moved = np.sqrt(sum(((layers[l] - initial[l]) ** 2).sum() for l in INDEX[step]))
+        norm = np.sqrt(sum((initial[l] ** 2).sum() for l in INDEX[step]))
+        assert abs(change - moved / norm) <= 1e-9 * moved / norm
+        row = rows[(step, "net_trained")]
+        assert (float(row["train_error"]), float(row["test_error"])) == (train_errors[-1], test_errors[-1])
+
+
+def test_no_steps_is_the_initial_network(tmp_path):
+    path = tmp_path / "run"
+    make(path, {**PARAMS, **RUNS["chained"], "GD_STEPS": 0})
+    rows = {(r["step"], r["model"]): (r["train_error"], r["test_error"]) for r in csv.DictReader(open(path / "results.csv"))}
+    for step in RUNS["chained"]["LAYERS"].split():
+        assert rows[(step, "net_trained")] == rows[(step, "net_init")]
+        for w, w0 in zip(read_network(path / step / "trained.h5"), read_network(path / step / "network.h5")):
+            assert np.array_equal(w, w0)
+
+
+def refused(run_path, tmp_path, *options, layer="W1"):
+    output = tmp_path / "trained.h5"
+    result = run_stage("gradient-descent", "--truth", run_path / "truth.h5", "--network", run_path / "W1" / "network.h5",
+                       "--layer", layer, *options, "--quiet", "-o", output)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("ntk-gradient-descent: error: ")
+    assert not output.exists() and not list(tmp_path.glob(".*.tmp"))
+    return lines[0]
+
+
+def test_a_huge_rate_never_writes_a_non_finite_number(chained, tmp_path):
+    """η = 1e6 is far too large, yet the logistic loss of a ReLU network stays
+    finite (its tail is linear, and the ReLUs die): the artifact is complete
+    and finite. Where the loss does overflow (u, η = 1e308: f itself
+    overflows), the stage stops, naming the step, and writes nothing."""
+    path = chained
+    output = tmp_path / "huge.h5"
+    for layer in ("W1", "all"):
+        result = run_stage("gradient-descent", "--truth", path / "truth.h5", "--network", path / "W1" / "network.h5",
+                           "--layer", layer, "--rate", "1e6", "--steps", "50", "--quiet", "-o", output)
+        assert result.returncode == 0, result.stderr
+        with h5py.File(output) as f:
+            f.visititems(lambda name, item: None if not isinstance(item, h5py.Dataset) or item.dtype.kind != "f"
+                         else np.testing.assert_array_equal(np.isfinite(item[()]), True, err_msg=name))
+    line = refused(path, tmp_path, "--rate", "1e308", "--steps", "50", layer="u")
+    assert re.search(r"layer u: the loss became non-finite at step 1 of 50 \(η = 1e\+308\)", line), line
+
+
+@pytest.mark.parametrize("options", [["--steps", "-1"], ["--steps", "x"], ["--rate", "nan"], ["--rate", "-0.5"],
+                                     ["--rate", "0"], ["--rate", "fast"], ["--rate", "inf"]])
+def test_bad_options_are_refused(chained, tmp_path, options):
+    line = refused(chained, tmp_path, *options)
+    assert options[0] in line
