@@ -13,7 +13,7 @@
 # Variables: CONVERGENCE_WIDTHS, CONVERGENCE_SEEDS, CONVERGENCE_SAMPLES, CONVERGENCE_DEPTH, and D and
 # TEACHER_SEED for the inputs (only the inputs are used; the teacher's labels are not). e.g.
 #   make kernel-convergence CONVERGENCE_WIDTHS="25 100 400" CONVERGENCE_SEEDS="0 1" CONVERGENCE_ROOT=data/quick
-# (the default, 8 widths × 20 seeds × 200 inputs, takes about 15 s here).
+# (the default, 8 widths × 20 seeds × 200 inputs, takes about 20 s here, peak 200 MB).
 include pipelines/sweep.mk
 
 CONVERGENCE_ROOT ?= data/kernel-convergence
