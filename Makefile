@@ -25,7 +25,8 @@ LAUNCH ?=
 PIPELINE ?= notebook
 
 BIN := .build/release
-STAGES := truth init features train evaluate infinite-kernel gradient-descent report sweep-report
+STAGES := truth init features train evaluate infinite-kernel gradient-descent report sweep-report \
+  kernel-convergence
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv
@@ -73,6 +74,9 @@ include pipelines/$(PIPELINE).mk
 # --- sweeps: many runs and a report over them (pipelines/sweep.mk) --------
 .PHONY: learning-curve width-sweep
 include pipelines/learning-curve.mk pipelines/width-sweep.mk
+
+# --- the finite tangent kernel against the infinite-width limit -----------
+include pipelines/kernel-convergence.mk
 
 # --- tests and benchmarks ------------------------------------------------
 test: test-swift test-pipeline

@@ -25,6 +25,9 @@ let stages = [
   Stage(name: "InfiniteKernel", command: "infinite-kernel", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
+  Stage(
+    name: "KernelConvergence", command: "kernel-convergence",
+    dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
 ]
 
 let package = Package(
@@ -63,7 +66,10 @@ let package = Package(
 
     .testTarget(
       name: "NTKTests",
-      dependencies: ["Artifacts", "HDF5IO", "LegacyRandom", "LinearSVM", "NTKMath", "SweepReportStage", "Tables"]),
+      dependencies: [
+        "Artifacts", "HDF5IO", "LegacyRandom", "LinearSVM", "NTKMath", "SweepReportStage", "Tables",
+        "KernelConvergenceStage",
+      ]),
   ]
     + stages.flatMap { stage -> [Target] in
       [

@@ -26,7 +26,7 @@ ENTRY = Path(__file__).resolve().parent / "bench.py"  # its --wrap times a stage
 # right after `make build`: others may rebuild .build/release while they run.
 SNAPSHOT = "data/bench/bin"
 BIN = ROOT / SNAPSHOT
-STAGE_NAMES = ("truth", "init", "features", "train", "evaluate", "infinite-kernel", "gradient-descent", "report", "sweep-report")
+STAGE_NAMES = ("truth", "init", "features", "train", "evaluate", "infinite-kernel", "gradient-descent", "report", "sweep-report", "kernel-convergence")
 PEER_PY = ROOT / ".venv" / "bin" / "python"
 GNU_TIME = "/usr/bin/time"
 CORE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # unset for the numpy peer only
