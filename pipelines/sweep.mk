@@ -7,8 +7,9 @@
 #       there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> LAYERS="STEPS" ASSIGNMENTS
 #   $(call sweep-report,SWEEP,PLOTS)
 #       the phony target SWEEP: every point, then in SWEEP_ROOT/SWEEP/report/
-#       results.csv, summary.csv, results.md (ntk-sweep-report) and, for each
-#       plot P, P.svg and P.png drawn by gnuplot from summary.csv with plots/P.gp.
+#       results.csv, summary.csv, results.md, measures.csv (ntk-sweep-report) and, for
+#       each plot P, P.svg and P.png drawn by gnuplot with plots/P.gp from summary.csv
+#       (or measures.csv beside it).
 #
 # A point's recipe always runs its sub-make, which redoes only what is missing
 # or stale in that run (parameter and binary stamps, as for a single run); the
@@ -59,8 +60,8 @@ endef
 
 define sweep.report-rule
 .PHONY: $1
-$1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv $(foreach p,$2,$p.svg $p.png))
-	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv $(foreach p,$2,$p.svg $p.png)"
+$1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(foreach p,$2,$p.svg $p.png))
+	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(foreach p,$2,$p.svg $p.png)"
 
 # The list of points, rewritten only when it changes (a shrunken sweep reports only its own points).
 $(call sweep.report,$1)/.points: sweep.always
@@ -68,13 +69,15 @@ $(call sweep.report,$1)/.points: sweep.always
 	@echo '$$(sort $$(sweep.points.$1))' > $$@.new
 	@if cmp -s $$@.new $$@; then rm $$@.new; else mv $$@.new $$@; fi
 
-$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv) &: \
+$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv) &: \
     $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points
 	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name=$1 --output=$(call sweep.report,$1) $$(sweep.results.$1)
 
-$(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv plots/%.gp plots/sweep-common.gp
+$(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
+    plots/sweep-common.gp
 	$$(call sweep.gnuplot,svg)
-$(call sweep.report,$1)/%.png: $(call sweep.report,$1)/summary.csv plots/%.gp plots/sweep-common.gp
+$(call sweep.report,$1)/%.png: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
+    plots/sweep-common.gp
 	$$(call sweep.gnuplot,png)
 endef
 

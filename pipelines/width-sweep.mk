@@ -4,7 +4,8 @@
 # the default steps (LAYERS="W V u", INIT_SEEDS="0 1 2"). One run folder per point:
 #
 #   data/width-sweep/widths-100-100_M-400_seed-124/    (a run: truth.h5, W/, V/, u/, results.csv)
-#   data/width-sweep/report/                           results.csv, results.md, summary.csv, test-error-vs-width.{svg,png}
+#   data/width-sweep/report/                           results.csv, results.md, summary.csv, measures.csv,
+#                                                      test-error-vs-width.{svg,png}, lazy-regime-vs-width.{svg,png}
 #
 # Wide layers' features are stored factored when dense rows would pass 1 GiB
 # (STORAGE=auto; pass STORAGE=dense or factored to force one).
@@ -21,4 +22,4 @@ $(foreach w,$(SWEEP_WIDTHS),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,wid
   D=25 TEACHER_WIDTHS=25$(sweep.comma)25 WIDTHS=$(w)$(sweep.comma)$(w) INIT_SEEDS="0 1 2" \
   M=$(width-sweep.m) M_TEST=$(width-sweep.m_test) TEACHER_SEED=$(seed))))
 
-$(call sweep-report,width-sweep,test-error-vs-width)
+$(call sweep-report,width-sweep,test-error-vs-width lazy-regime-vs-width)

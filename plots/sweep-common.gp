@@ -18,8 +18,11 @@ format = ARG3
 
 # The models drawn, one panel each, and their panel titles.
 models = 'classifier net_svm'
-# Drawn dashed in the first (classifier) panel, in each line's colour, where the summary has it.
-baseline = 'ntk_infinite'
+# Each panel's baseline, drawn dashed in each line's colour where the summary has it: the SVM on
+# the infinite-width kernel beside the classifier, the trained network beside net θc.
+baselines = 'ntk_infinite net_trained'
+baseline_of(k) = word(baselines, k)
+is_baseline(m) = strstrt(' '.baselines.' ', ' '.m.' ') > 0
 has_baseline = 0
 model_title(m) = m eq 'classifier' ? 'SVM on the tangent features (classifier)' : \
   m eq 'net_svm' ? 'network with the layer set to θ_c (net θ_c)' : m
@@ -54,7 +57,7 @@ note(r) = (rows = rows + 1, \
   d = keep(d, strcol('d')), teacher = keep(teacher, strcol('teacher_widths')), \
   widths = keep(widths, strcol('widths')), m = keep(m, strcol('m')), m_test = keep(m_test, strcol('m_test')), \
   seeds = keep(seeds, strcol('n_seeds')), 0)
-scan(dummy) = (strcol('model') eq baseline ? (has_baseline = 1, top(column('test_error_mean'))) : 0, \
+scan(dummy) = (is_baseline(strcol('model')) ? (has_baseline = 1, top(column('test_error_mean'))) : 0, \
   drawn(strcol('model'))) ? \
   (note(0), add_line(strcol('layers'), strcol('step')), add_x(column(xcolumn)), \
    top(column('test_error_mean') + std('test_error_std')), 0) : 0
@@ -100,7 +103,7 @@ if (m ne '' && xcolumn ne 'm') { shared_text = add_shared('M = '.m) }
 if (m_test ne '') { shared_text = add_shared('M_{test} = '.m_test) }
 shared_text = shared_text.(seeds eq '1' ? '; one teacher seed (no spread)' : \
   '; mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
-if (has_baseline) { shared_text = shared_text.'; dashed: the SVM on the infinite-width kernel K_∞ (mean)' }
+if (has_baseline) { shared_text = shared_text.'; dashed: K_∞ SVM (left), trained network (right)' }
 
 xmin = x_values[1]; xmax = x_values[1]
 do for [i=2:xs] { xmin = x_values[i] < xmin ? x_values[i] : xmin; xmax = x_values[i] > xmax ? x_values[i] : xmax }
@@ -140,8 +143,8 @@ do for [k=1:words(models)] {
           :(std('test_error_std')) \
     with yerrorlines ls i title step_title(line_step[i]), \
     for [i=1:lines] summary \
-    using (k == 1 && on_line(i, baseline) ? column(xcolumn) * shift(i) : NaN) \
-          :(on_line(i, baseline) ? column('test_error_mean') : NaN) \
+    using (on_line(i, baseline_of(k)) ? column(xcolumn) * shift(i) : NaN) \
+          :(on_line(i, baseline_of(k)) ? column('test_error_mean') : NaN) \
     with lines ls i dt 2 notitle
 }
 

@@ -57,6 +57,9 @@ public struct StepResults: Artifact {
   /// The name the step's layer was requested by (e.g. the notebook's W, V, u).
   public let layerLabel: String
   public let results: [ModelResult]
+  /// Other numbers the step's artifact measured, by name (the trained
+  /// baseline's relative weight change and kernel distance).
+  public let measures: [(name: String, value: Double)]
 
   public init(path: String) throws {
     file = try HDF5File.open(path)
@@ -67,5 +70,6 @@ public struct StepResults: Artifact {
     }
     layerLabel = try file.string("layer_label")
     results = try ModelErrors.read(from: file)
+    measures = kind == TrainedNetworkArtifact.kind ? try TrainedNetworkArtifact.measures(of: file) : []
   }
 }

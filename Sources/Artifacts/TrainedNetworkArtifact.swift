@@ -51,6 +51,15 @@ public enum TrainedNetworkArtifact {
     }
   }
 
+  /// How far training moved: ‖θ_T − θ0‖_F/‖θ0‖_F and the kernel distance.
+  static func measures(of file: HDF5File) throws -> [(name: String, value: Double)] {
+    let change = try file.dataset("/trajectory/relative_weight_change", rank: 1).readVector()
+    guard let last = change.last else {
+      throw HDF5Error(file: file.path, object: "/trajectory/relative_weight_change", "is empty")
+    }
+    return [("relative_weight_change", last), ("kernel_distance", try file.number("kernel_distance"))]
+  }
+
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String, network: ReLUNetwork,
     training: Training, trajectory: Trajectory

@@ -195,7 +195,7 @@ import Testing
     let root = Self.folder()
     defer { try? FileManager.default.removeItem(atPath: root) }
     let evaluations = try Self.writePoint(root + "/p", steps: ["W", "V", "u"], seed: 7, m: 64)
-    let rows = try SweepReport.readPoint(files: evaluations)
+    let rows = try SweepReport.readPoint(files: evaluations).rows
     #expect(rows.count == 3 * Model.allCases.count)
     #expect(rows.map(\.step) == ["W", "V", "u"].flatMap { Array(repeating: $0, count: Model.allCases.count) })
     #expect(rows.prefix(Model.allCases.count).map(\.result.model) == Model.allCases)
@@ -207,7 +207,7 @@ import Testing
           testSamples: 1000, widths: [2, 2]))
     #expect(rows[0].teacherSeed == 7)
     #expect(rows[Model.allCases.count + 2].result.trainError == 0.2 + 0.007)
-    let reversed = try SweepReport.readPoint(files: evaluations.reversed())
+    let reversed = try SweepReport.readPoint(files: evaluations.reversed()).rows
     #expect(reversed[0].parameters.layers == ["u", "V", "W"])
   }
 

@@ -97,3 +97,52 @@ extension SweepReport {
     }
   }
 }
+
+/// One line of the measures' summary: a measure at a step, over the teacher
+/// seeds of the points that share every other parameter.
+public struct SweepMeasureSummary: Equatable, Sendable {
+  public var parameters: SweepParameters
+  public var step: String
+  public var name: String
+  public var teacherSeeds: [Int]
+  public var value: MeanAndDeviation
+}
+
+extension SweepReport {
+  /// Groups measures by every parameter but the teacher seed, then step and
+  /// name, and averages over the teacher seeds; each curve's points (a step's
+  /// measure) consecutive, by increasing width and M, as plots draw them.
+  public static func summarize(_ measures: [SweepMeasure]) -> [SweepMeasureSummary] {
+    struct Key: Hashable {
+      var parameters: SweepParameters
+      var step: String
+      var name: String
+    }
+    var keys: [Key] = []
+    var groups: [Key: [SweepMeasure]] = [:]
+    for measure in measures {
+      let key = Key(parameters: measure.parameters, step: measure.step, name: measure.name)
+      if groups[key] == nil { keys.append(key) }
+      groups[key, default: []].append(measure)
+    }
+    var names: [String] = []
+    for measure in measures where !names.contains(measure.name) { names.append(measure.name) }
+    func order(_ key: Key) -> [[Int]] {
+      let p = key.parameters
+      return [
+        [p.layers.firstIndex(of: key.step) ?? p.layers.count, names.firstIndex(of: key.name)!], [p.inputDimension],
+        p.teacherWidths, p.initSeeds, [p.testSamples], p.widths, [p.trainSamples],
+      ]
+    }
+    keys = keys.enumerated().sorted { a, b in
+      let (ka, kb) = (order(a.element), order(b.element))
+      return ka == kb ? a.offset < b.offset : ka.lexicographicallyPrecedes(kb) { $0.lexicographicallyPrecedes($1) }
+    }.map(\.element)
+    return keys.map { key in
+      let group = groups[key]!
+      return SweepMeasureSummary(
+        parameters: key.parameters, step: key.step, name: key.name, teacherSeeds: group.map(\.teacherSeed),
+        value: MeanAndDeviation(group.map(\.value)))
+    }
+  }
+}

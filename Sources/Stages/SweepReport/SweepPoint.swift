@@ -18,13 +18,13 @@ extension SweepReport {
   /// pipeline chained them (as Make lists LAYERS): its parameters from the
   /// provenance attributes of `<point>/truth.h5` and of each step's
   /// `network.h5`, its errors from the result files.
-  public static func readPoint(files paths: [String]) throws -> [SweepRow] {
+  public static func readPoint(files paths: [String]) throws -> (rows: [SweepRow], measures: [SweepMeasure]) {
     let truth = try TruthArtifact(path: pointDirectory(of: paths[0]) + "/truth.h5")
     var stepFolders: [String] = []
     for folder in paths.map(stepDirectory(of:)) where !stepFolders.contains(folder) { stepFolders.append(folder) }
     var initSeeds: [Int] = []
     var widths: [Int]?
-    var steps: [(label: String, results: [ModelResult])] = []
+    var steps: [(label: String, files: [StepResults])] = []
     for folder in stepFolders {
       let student = try NetworkArtifact(path: folder + "/network.h5")
       let network = student.network
@@ -37,15 +37,23 @@ extension SweepReport {
       widths = network.hiddenWidths
       initSeeds.append(student.seed)
       let files = try paths.filter { stepDirectory(of: $0) == folder }.map(StepResults.init(path:))
-      steps.append((files[0].layerLabel, files.flatMap(\.results)))
+      steps.append((files[0].layerLabel, files))
     }
     let parameters = SweepParameters(
       layers: steps.map(\.label), initSeeds: initSeeds, inputDimension: truth.inputDimension,
       teacherWidths: try truth.teacherWidths(), trainSamples: truth.sampleCounts[.train]!,
       testSamples: truth.sampleCounts[.test]!, widths: widths ?? [])
     let teacherSeed = try truth.seed()
-    return steps.flatMap { step in
-      step.results.map { SweepRow(parameters: parameters, teacherSeed: teacherSeed, step: step.label, result: $0) }
+    let rows = steps.flatMap { step in
+      step.files.flatMap(\.results).map {
+        SweepRow(parameters: parameters, teacherSeed: teacherSeed, step: step.label, result: $0)
+      }
     }
+    let measures = steps.flatMap { step in
+      step.files.flatMap(\.measures).map {
+        SweepMeasure(parameters: parameters, teacherSeed: teacherSeed, step: step.label, name: $0.name, value: $0.value)
+      }
+    }
+    return (rows, measures)
   }
 }

@@ -14,6 +14,7 @@ import Tables
 ///     summary.csv   a row per group of points that differ only in the teacher seed, step
 ///                   and model: mean and sample standard deviation (read by plots/*.gp)
 ///     results.md    the summary as a Markdown table, mean ± std
+///     measures.csv  the trained baseline's relative weight change and kernel distance, mean and std
 public struct SweepReport: Sendable {
   /// The result files of every point, each point's steps in order.
   public var resultPaths: [String]
@@ -36,14 +37,17 @@ public struct SweepReport: Sendable {
       points[point, default: []].append(path)
     }
     guard !order.isEmpty else { throw StageError("no sweep points to report") }
-    let rows = Self.ordered(try order.flatMap { try Self.readPoint(files: points[$0]!) })
+    let read = try order.map { try Self.readPoint(files: points[$0]!) }
+    let rows = Self.ordered(read.flatMap(\.rows))
     let summary = try Self.summarize(rows)
+    let measures = Self.summarize(read.flatMap(\.measures))
     let title =
       name ?? URL(fileURLWithPath: outputDirectory).standardizedFileURL.deletingLastPathComponent().lastPathComponent
     try writeTogether([
       (Self.resultsCSV(rows), outputDirectory + "/results.csv"),
       (Self.summaryCSV(summary), outputDirectory + "/summary.csv"),
       (Self.markdown(summary, title: title), outputDirectory + "/results.md"),
+      (Self.measuresCSV(measures), outputDirectory + "/measures.csv"),
     ])
     log("\(order.count) points, \(rows.count) rows, \(summary.count) groups → \(outputDirectory)")
     return summary

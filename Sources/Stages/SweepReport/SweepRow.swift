@@ -47,3 +47,13 @@ public struct SweepRow: Equatable, Sendable {
     self.result = result
   }
 }
+
+/// A number other than an error that a step of a sweep point measured (the
+/// trained baseline's relative weight change and kernel distance).
+public struct SweepMeasure: Equatable, Sendable {
+  public var parameters: SweepParameters
+  public var teacherSeed: Int
+  public var step: String
+  public var name: String
+  public var value: Double
+}

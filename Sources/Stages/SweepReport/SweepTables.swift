@@ -20,6 +20,26 @@ extension SweepReport {
     "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "n_seeds", "teacher_seeds",
   ]
 
+  /// The measures' summary (read by plots/lazy-regime-vs-width.gp).
+  public static let measuresColumns = [
+    "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "measure", "mean", "std",
+    "n_seeds", "teacher_seeds",
+  ]
+
+  public static func measuresCSV(_ summary: [SweepMeasureSummary]) -> String {
+    var csv = CSVTable(columns: measuresColumns)
+    for row in summary {
+      let p = row.parameters
+      csv.append([
+        p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
+        "\(p.trainSamples)", "\(p.testSamples)", list(p.widths, " "), p.widths.max().map { "\($0)" } ?? "", row.step,
+        row.name, format(row.value.mean), format(row.value.standardDeviation), "\(row.teacherSeeds.count)",
+        list(row.teacherSeeds, " "),
+      ])
+    }
+    return csv.text
+  }
+
   public static func resultsCSV(_ rows: [SweepRow]) -> String {
     var csv = CSVTable(columns: resultsColumns)
     for row in rows {
