@@ -68,6 +68,10 @@ $(PEERS_VENV)/.installed: requirements-peers.txt | system-deps
 	$(PEERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-peers.txt
 	touch $@
 
+# $(call draw,SCRIPT,svg|png): gnuplot -c SCRIPT <first prerequisite> <target>, written
+# under a temporary name and renamed into place when complete.
+draw = gnuplot -c $1 $< $(@D)/.$(@F).tmp $2 || { rm -f $(@D)/.$(@F).tmp; exit 1; }; mv -f $(@D)/.$(@F).tmp $@
+
 # --- the pipeline --------------------------------------------------------
 include pipelines/$(PIPELINE).mk
 

@@ -21,7 +21,7 @@ let stages = [
   Stage(name: "Features", command: "features", dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "Train", command: "train", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Evaluate", command: "evaluate", dependencies: ["Artifacts", "NTKMath"]),
-  Stage(name: "GradientDescent", command: "gradient-descent", dependencies: ["Artifacts", "NTKMath"]),
+  Stage(name: "GradientDescent", command: "gradient-descent", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(name: "InfiniteKernel", command: "infinite-kernel", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),

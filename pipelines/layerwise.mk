@@ -7,6 +7,7 @@
 #   RUN/<step>/eval.h5                 ntk-evaluate   errors; the network carried on
 #   RUN/<step>/infinite.h5             ntk-infinite-kernel   (BASELINES=infinite) the SVM on the infinite-width kernel
 #   RUN/<step>/trained.h5              ntk-gradient-descent  (BASELINES=trained) the layer trained by gradient descent
+#   RUN/<step>/training-curve.{svg,png}  gnuplot       (make training-curves) loss and test error against the step
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
@@ -98,9 +99,18 @@ $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-
 
 # The step's layer of the step's starting network trained by gradient descent:
 # a comparison beside θc, not the network carried to the next step.
-$(RUN)/%/trained.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,gradient-descent) $(call params,gradient-descent)
+$(RUN)/%/trained.h5 $(RUN)/%/trajectory.csv &: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,gradient-descent) \
+    $(call params,gradient-descent)
 	$(LAUNCH) $(BIN)/ntk-gradient-descent --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --steps=$(GD_STEPS) --rate=$(GD_RATE) --output=$@
+	  --steps=$(GD_STEPS) --rate=$(GD_RATE) --trajectory-csv=$(RUN)/$*/trajectory.csv --output=$(RUN)/$*/trained.h5
+
+# `make training-curves`: each step's training loss and test error against the step of gradient descent.
+.PHONY: training-curves
+training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png)
+$(RUN)/%/training-curve.svg: $(RUN)/%/trajectory.csv plots/training-curve.gp
+	$(call draw,plots/training-curve.gp,svg)
+$(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
+	$(call draw,plots/training-curve.gp,png)
 
 $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null

@@ -81,9 +81,7 @@ $(call sweep.report,$1)/%.png: $(call sweep.report,$1)/summary.csv $(call sweep.
 	$$(call sweep.gnuplot,png)
 endef
 
-# gnuplot writes under a temporary name; the plot is renamed into place when complete.
-sweep.gnuplot = gnuplot -c plots/$*.gp $< $(@D)/.$(@F).tmp $1 || { rm -f $(@D)/.$(@F).tmp; exit 1; }; \
-  mv -f $(@D)/.$(@F).tmp $@
+sweep.gnuplot = $(call draw,plots/$*.gp,$1)
 
 .PHONY: sweep.always
 sweep.always:

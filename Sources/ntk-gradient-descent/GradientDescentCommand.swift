@@ -34,6 +34,8 @@ struct GradientDescentCommand: ParsableCommand {
   @Option(help: "The number of steps T ≥ 0.") var steps = 1000
   @Option(help: "The learning rate η: auto (m / λ_max(K0)) or a positive number.") var rate = LearningRate(
     argument: "auto")!
+  @Option(help: "Also write the trajectory as CSV (step, loss, train_error, test_error, relative_weight_change).")
+  var trajectoryCsv: String?
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
 
@@ -44,6 +46,6 @@ struct GradientDescentCommand: ParsableCommand {
   func run() throws {
     let stage = TrainByGradientDescent(
       truthPath: truth, networkPath: network, layer: layer, steps: steps, learningRate: rate.value)
-    try stage.run(output: output.output, log: logging.log(for: Self.self))
+    try stage.run(output: output.output, trajectoryCSV: trajectoryCsv, log: logging.log(for: Self.self))
   }
 }

@@ -2,6 +2,7 @@ import Artifacts
 import Foundation
 import NTKMath
 import StageSupport
+import Tables
 
 /// A baseline stage: the step's layer(s) of the step's starting network (θ0;
 /// every other layer fixed; every layer for `all`) trained by full-batch
@@ -39,7 +40,10 @@ public struct TrainByGradientDescent: Sendable {
     self.learningRate = learningRate
   }
 
-  public func run(output: String, log: StageLog) throws {
+  /// Trains, and writes the artifact to `output` and, where asked, the
+  /// trajectory as CSV (step, loss, train_error, test_error,
+  /// relative_weight_change) to `trajectoryCSV`, both or neither.
+  public func run(output: String, trajectoryCSV: String? = nil, log: StageLog) throws {
     let truth = try TruthArtifact(path: truthPath)
     let initial = try NetworkArtifact(path: networkPath).network
     guard initial.inputDimension == truth.inputDimension else {
@@ -97,12 +101,22 @@ public struct TrainByGradientDescent: Sendable {
     log(
       "layer \(name): trained network \(trajectory.trainError.last!), \(trajectory.testError.last!); "
         + "kernel distance \(kernelDistance)")
-    try TrainedNetworkArtifact.write(
-      to: output, provenance: provenance, layer: name, layerLabel: layer, network: network,
-      training: .init(
-        steps: steps, learningRate: eta, lambdaMax: lambdaMax, kernelDistance: kernelDistance,
-        kernelDistanceSamples: subset.count),
-      trajectory: trajectory)
+    var csv = CSVTable(columns: ["step", "loss", "train_error", "test_error", "relative_weight_change"])
+    for k in trajectory.steps.indices {
+      csv.append(
+        ["\(trajectory.steps[k])"]
+          + [trajectory.loss, trajectory.trainError, trajectory.testError, trajectory.relativeWeightChange].map {
+            format($0[k])
+          })
+    }
+    try writeTogether([(csv.text, trajectoryCSV)]) {
+      try TrainedNetworkArtifact.write(
+        to: output, provenance: provenance, layer: name, layerLabel: layer, network: network,
+        training: .init(
+          steps: steps, learningRate: eta, lambdaMax: lambdaMax, kernelDistance: kernelDistance,
+          kernelDistanceSamples: subset.count),
+        trajectory: trajectory)
+    }
   }
 
   /// The tangent kernel K = Σ_l (Δ_l Δ_lᵀ) ⊙ (Z_l Z_lᵀ) of the selected layers on the rows of `x`.
