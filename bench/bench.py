@@ -13,6 +13,10 @@
   throughput  ntk-features at d = 25, m_test = 1,000,000 (W, dense, ~5 GB) against
               writing the same datasets with h5py and no computation
               (bench/peer_h5_write.py): bytes per second, and the fraction.
+  descent     ntk-gradient-descent training W2 (d = 25, widths 256,256, m = 4000, T = 1000;
+              and widths 1000,1000, m = 2000, T = 20) against JAX (jit, float64, CPU;
+              bench/peer_jax_descent.py in .venv-peers) doing the same steps from the
+              same weights with the same η.
 
 Pick with --only (default all). Each report goes to stdout and is appended to
 data/bench/latest.txt as its benchmark ends, with the load average at its start and
@@ -22,13 +26,14 @@ import argparse
 import sys
 
 import bench_default
+import bench_descent
 import bench_throughput
 import bench_train
 import bench_wide
 from harness import run_all, wrap
 
 BENCHMARKS = {"default": bench_default.run, "train": bench_train.run, "wide": bench_wide.run,
-              "throughput": bench_throughput.run}
+              "throughput": bench_throughput.run, "descent": bench_descent.run}
 
 
 def arguments():
@@ -39,12 +44,13 @@ def arguments():
     ap.add_argument("--train-repeat", type=int, default=1, help="train: repetitions (default 1; sklearn takes minutes)")
     ap.add_argument("--wide-repeat", type=int, default=3, help="wide: repetitions (default 3)")
     ap.add_argument("--throughput-repeat", type=int, default=3, help="throughput: interleaved repetitions (default 3)")
+    ap.add_argument("--descent-repeat", type=int, default=3, help="descent: interleaved repetitions (default 3)")
     args = ap.parse_args()
     chosen = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BENCHMARKS]
     if unknown or not chosen:
         ap.error(f"--only: unknown benchmark(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BENCHMARKS)}")
-    if min(args.repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat) < 1:
+    if min(args.repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat, args.descent_repeat) < 1:
         ap.error("repetitions must be >= 1")
     return args, chosen
 
