@@ -17,6 +17,9 @@
               and widths 1000,1000, m = 2000, T = 20) against JAX (jit, float64, CPU;
               bench/peer_jax_descent.py in .venv-peers) doing the same steps from the
               same weights with the same η.
+  kernel      ntk-infinite-kernel: K∞ of m = 20,000 training inputs (d = 25, widths 25,25,
+              all) against neural-tangents' kernel_fn (batched, float64, CPU;
+              bench/peer_nt_kernel.py in .venv-peers); the whole stage's time and peak.
 
 Pick with --only (default all). Each report goes to stdout and is appended to
 data/bench/latest.txt as its benchmark ends, with the load average at its start and
@@ -27,13 +30,15 @@ import sys
 
 import bench_default
 import bench_descent
+import bench_kernel
 import bench_throughput
 import bench_train
 import bench_wide
 from harness import run_all, wrap
 
 BENCHMARKS = {"default": bench_default.run, "train": bench_train.run, "wide": bench_wide.run,
-              "throughput": bench_throughput.run, "descent": bench_descent.run}
+              "throughput": bench_throughput.run, "descent": bench_descent.run,
+              "kernel": bench_kernel.run}
 
 
 def arguments():
@@ -45,12 +50,14 @@ def arguments():
     ap.add_argument("--wide-repeat", type=int, default=3, help="wide: repetitions (default 3)")
     ap.add_argument("--throughput-repeat", type=int, default=3, help="throughput: interleaved repetitions (default 3)")
     ap.add_argument("--descent-repeat", type=int, default=3, help="descent: interleaved repetitions (default 3)")
+    ap.add_argument("--kernel-repeat", type=int, default=1, help="kernel: interleaved repetitions (default 1)")
     args = ap.parse_args()
     chosen = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BENCHMARKS]
     if unknown or not chosen:
         ap.error(f"--only: unknown benchmark(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BENCHMARKS)}")
-    if min(args.repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat, args.descent_repeat) < 1:
+    if min(args.repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat, args.descent_repeat,
+           args.kernel_repeat) < 1:
         ap.error("repetitions must be >= 1")
     return args, chosen
 

@@ -24,7 +24,7 @@ def run(args):
     for name, variables, steps in CASES:
         run_dir = ROOT / "data" / "bench" / ("descent-" + variables[1].split("=")[1].replace(",", "-"))
         common = [f"RUN={run_dir.relative_to(ROOT)}", *variables, "M_TEST=1000", "LAYERS=W2", "INIT_SEEDS=0"]
-        make_quiet(*common, f"{run_dir.relative_to(ROOT)}/W2/network.h5")
+        make_quiet(*common, f"{run_dir.relative_to(ROOT)}/truth.h5", f"{run_dir.relative_to(ROOT)}/W2/network.h5")
         truth, network = run_dir / "truth.h5", run_dir / "W2" / "network.h5"
         auto = run_dir / "W2" / "trained.auto.h5"
         # η = auto once (timed: it adds K0 and λ_max), then both sides with that η.

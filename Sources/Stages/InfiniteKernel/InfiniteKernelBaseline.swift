@@ -59,15 +59,21 @@ public struct InfiniteKernelBaseline: Sendable {
     let started = Date()
     var kernel: Matrix? = nil
     let solution: SVMSolution
+    var kernelSeconds = 0.0
     do {
       if m * m * 8 <= Self.storedKernelLimit {
         kernel = ntk.kernel(of: x, layers: selection)
+        kernelSeconds = Date().timeIntervalSince(started)
         solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
       } else {
         let progress = Progress(log, "layer \(name): K∞ rows", total: m, unit: "rows")
         solution = try LinearSVM.train(
           kernelRows: { rows in
-            defer { progress.advance(by: rows.count) }
+            let blockStarted = Date()
+            defer {
+              kernelSeconds += Date().timeIntervalSince(blockStarted)
+              progress.advance(by: rows.count)
+            }
             return ntk.kernel(rows: rows, of: x, layers: selection)
           }, labels: y, parameters: parameters)
         progress.finish()
@@ -78,6 +84,7 @@ public struct InfiniteKernelBaseline: Sendable {
       throw StageError("\(truthPath): \(error)")
     }
     let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+    log("layer \(name): K∞ of \(m) × \(m) in \(String(format: "%.2f", kernelSeconds)) s")
     log("layer \(name): \(solution.supportIndices.count) support vectors of \(m) samples in \(seconds) s")
 
     let support = x.rows(at: solution.supportIndices)
