@@ -23,6 +23,16 @@ public struct NetworkArtifact: Artifact {
     seed = try file.integer("seed")
   }
 
+  /// Refuses a network whose input dimension is not the ground truth's d.
+  public func requireInputs(of truth: TruthArtifact) throws {
+    guard network.inputDimension == truth.inputDimension else {
+      throw HDF5Error(
+        file: path,
+        "the network takes inputs of dimension \(network.inputDimension), but \(truth.path) has d = \(truth.inputDimension)"
+      )
+    }
+  }
+
   /// Writes the student of the step for layer `layer`, drawn from `seed`
   /// except for the layers carried from the previous step.
   public static func write(

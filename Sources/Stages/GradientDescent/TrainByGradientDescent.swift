@@ -45,12 +45,9 @@ public struct TrainByGradientDescent: Sendable {
   /// relative_weight_change) to `trajectoryCSV`, both or neither.
   public func run(output: String, trajectoryCSV: String? = nil, log: StageLog) throws {
     let truth = try TruthArtifact(path: truthPath)
-    let initial = try NetworkArtifact(path: networkPath).network
-    guard initial.inputDimension == truth.inputDimension else {
-      throw StageError(
-        "\(networkPath): the network takes inputs of dimension \(initial.inputDimension), "
-          + "but \(truthPath) has d = \(truth.inputDimension)")
-    }
+    let student = try NetworkArtifact(path: networkPath)
+    try student.requireInputs(of: truth)
+    let initial = student.network
     let selection = try initial.selection(named: layer, context: networkPath)
     let name = initial.name(of: selection)
     let x = try truth.inputs(.train).readMatrix()
