@@ -10,6 +10,9 @@ import h5py
 from harness import BIN, ROOT, binaries_line, digests, head_lines, make_quiet, measure, med, peer_env, stage_env
 
 PEERS_PY = ROOT / ".venv-peers" / "bin" / "python"
+# One thread, as each stage has (OPENBLAS_NUM_THREADS=1 under make): XLA's CPU backend otherwise
+# spreads its products over every core.
+ONE_THREAD = {**peer_env(), "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
 CASES = [  # (name, make variables, steps)
     ("W2, d = 25, widths 256,256, m = 4000, T = 1000", ["D=25", "WIDTHS=256,256", "M=4000"], 1000),
     ("W2, d = 25, widths 1000,1000, m = 2000, T = 20 (per step)", ["D=25", "WIDTHS=1000,1000", "M=2000"], 20),
@@ -44,7 +47,7 @@ def run(args):
             done = subprocess.run(
                 [str(PEERS_PY), "bench/peer_jax_descent.py", str(truth), str(network), "--layer", "1", "--rate",
                  repr(eta), "--steps", str(steps), "--compare", str(out)],
-                cwd=ROOT, env=peer_env(), capture_output=True, text=True, check=True)
+                cwd=ROOT, env=ONE_THREAD, capture_output=True, text=True, check=True)
             result = json.loads(done.stdout)
             peer.append(result["steps_s"] + result["compile_s"])
             print(f"descent {name} rep {i + 1}: ours {wall:.2f} s, JAX {result['steps_s']:.2f} s "
@@ -54,7 +57,7 @@ def run(args):
             f"{name}:",
             f"  ntk-gradient-descent (process, reading, T steps, trajectory with test errors, writing): "
             f"median {ours_wall:.2f} s ({ours_wall / steps * 1e3:.1f} ms a step), peak {max(p for _, p in ours):.0f} MB",
-            f"  JAX jit (fori_loop, float64, CPU), T steps + compile: median {peer_wall:.2f} s "
+            f"  JAX jit (fori_loop, float64, CPU, one thread), T steps + compile: median {peer_wall:.2f} s "
             f"({peer_wall / steps * 1e3:.1f} ms a step; compile alone {result['compile_s']:.2f} s)",
             f"  ratio JAX / ours: {peer_wall / ours_wall:.2f}x; θ_T max relative difference {result['theta_rel_diff']:.1e}",
             f"  η = auto (K0, then λ_max by dsyevr; T = 0): {wall_auto:.2f} s, peak {peak_auto:.0f} MB; η = {eta:.6g}",

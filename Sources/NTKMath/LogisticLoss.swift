@@ -28,8 +28,11 @@ public struct LogisticLossGradient: Sendable {
     let c = zip(outputs, y).map { f, y in -negativeLossDerivative(output: f, label: y) / m }
     gradient = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count).map { factor in
       var weighted = factor.input
-      for s in 0..<weighted.rows {
-        for j in 0..<weighted.columns { weighted[s, j] *= c[s] }
+      let n = weighted.columns
+      weighted.values.withUnsafeMutableBufferPointer { z in
+        for s in 0..<weighted.rows {
+          for j in 0..<n { z[s * n + j] *= c[s] }
+        }
       }
       return BLAS.product(factor.delta, weighted, transposeA: true)
     }
