@@ -35,7 +35,8 @@ public struct BinaryTask: Sendable {
       for label in labels where !found.contains(label) { found.append(label) }
       let shown = found.prefix(20).joined(separator: ",") + (found.count > 20 ? ",…" : "")
       throw StageError(
-        "\(file): labels: no sample has a \(name) label (\(values.joined(separator: ","))); the labels found are \(shown)"
+        "\(file): labels: no sample has a \(name) label (\(values.joined(separator: ","))); "
+          + "the labels found are \(shown)"
       )
     }
     return (rows, signs)

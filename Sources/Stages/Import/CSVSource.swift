@@ -79,7 +79,8 @@ extension LabelledData {
     let matches = names.indices.filter { names[$0] == labelColumn }
     guard let labelIndex = matches.first else {
       throw StageError(
-        "\(path): line \(header.line): no label column '\(labelColumn)' in the header (columns: \(names.joined(separator: ", ")))"
+        "\(path): line \(header.line): no label column '\(labelColumn)' in the header "
+          + "(columns: \(names.joined(separator: ", ")))"
       )
     }
     guard matches.count == 1 else {
@@ -105,7 +106,8 @@ extension LabelledData {
         }
         guard value.isFinite else {
           throw StageError(
-            "\(path): line \(line), column \(column + 1) '\(names[column])': \(cell) is not finite; inputs must be finite"
+            "\(path): line \(line), column \(column + 1) '\(names[column])': \(cell) is not finite; "
+              + "inputs must be finite"
           )
         }
         inputs.append(value)

@@ -41,7 +41,8 @@ public struct LabelledData: Sendable {
     guard dimension > 0 else { throw StageError("\(file): \(inputsName): has no features (shape [\(samples), 0])") }
     guard labels.count == samples else {
       throw StageError(
-        "\(file): \(labelsName): has \(labels.count) labels, but \(inputsName) has \(samples) samples (one label per sample)"
+        "\(file): \(labelsName): has \(labels.count) labels, but \(inputsName) has \(samples) samples "
+          + "(one label per sample)"
       )
     }
     if let bad = inputs.firstIndex(where: { !$0.isFinite }) {

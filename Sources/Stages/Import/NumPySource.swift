@@ -202,12 +202,14 @@ extension LabelledData {
     guard x.shape.count == 2, let inputs = x.numbers else {
       throw StageError(
         x.shape.count != 2
-          ? "\(file): \(inputsName): has \(x.shape.count) dimensions (shape \(x.shape)); expected 2 (samples × features)"
+          ? "\(file): \(inputsName): has \(x.shape.count) dimensions (shape \(x.shape)); "
+            + "expected 2 (samples × features)"
           : "\(file): \(inputsName): holds strings; inputs must be numbers")
     }
     guard y.shape.count == 1 else {
       throw StageError(
-        "\(labelsFile): \(labelsName): has \(y.shape.count) dimensions (shape \(y.shape)); expected 1 (a label per sample)"
+        "\(labelsFile): \(labelsName): has \(y.shape.count) dimensions (shape \(y.shape)); "
+          + "expected 1 (a label per sample)"
       )
     }
     let labels =
