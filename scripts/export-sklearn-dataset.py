@@ -16,6 +16,10 @@ import sklearn
 from sklearn import datasets
 
 LOADERS = {"digits": datasets.load_digits, "breast-cancer": datasets.load_breast_cancer}
+DESCRIPTIONS = {
+    "digits": "handwritten digits 0-9, 8x8 images of 4-bit pixels (UCI optical recognition of handwritten digits)",
+    "breast-cancer": "Wisconsin diagnostic breast cancer: 30 features of cell nuclei, malignant or benign",
+}
 
 
 def main(name, output):
@@ -31,11 +35,12 @@ def main(name, output):
     os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
     try:
         with h5py.File(temporary, "w") as f:
-            f.attrs["description"] = f"scikit-learn's bundled {name} data set ({bunch.DESCR.splitlines()[0].strip('. ')})"
+            f.attrs["description"] = f"scikit-learn's bundled {name} data set: {DESCRIPTIONS[name]}"
             f.attrs["program"] = "scripts/export-sklearn-dataset.py"
             f.attrs["source"] = f"sklearn.datasets.{LOADERS[name].__name__}() of scikit-learn {sklearn.__version__}"
             xd = f.create_dataset("X", data=x)
-            xd.attrs["description"] = "inputs, one sample per row: " + ", ".join(map(str, bunch.feature_names[:4])) + ", …"
+            first = ", ".join(map(str, bunch.feature_names[:4]))
+            xd.attrs["description"] = f"inputs, one sample per row, {x.shape[1]} features: {first}, …"
             if y.dtype == object:
                 yd = f.create_dataset("y", data=y.astype(str).tolist(), dtype=h5py.string_dtype("utf-8"))
             else:

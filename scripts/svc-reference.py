@@ -15,7 +15,8 @@ from sklearn.svm import SVC
 
 def main(path):
     with h5py.File(path, "r") as f:
-        x, y = {s: f[f"inputs/{s}"][()] for s in ("train", "test")}, {s: f[f"labels/{s}"][()] for s in ("train", "test")}
+        x = {s: f[f"inputs/{s}"][()] for s in ("train", "test")}
+        y = {s: f[f"labels/{s}"][()] for s in ("train", "test")}
     svc = SVC(kernel="rbf").fit(x["train"], y["train"])
     errors = {s: float(np.mean(svc.predict(x[s]) != y[s])) for s in ("train", "test")}
     print(f"{path}: SVC(kernel='rbf', C=1, gamma='scale'): m = {len(y['train'])}, m_test = {len(y['test'])}, "

@@ -5,6 +5,7 @@ extension LabelledData {
   /// Reads an HDF5 file: `inputsName` a 2-D numeric dataset (n × d) and
   /// `labelsName` a 1-D dataset of n numbers or strings.
   static func readHDF5(path: String, inputsName: String, labelsName: String) throws -> LabelledData {
+    try requireDataFile(path)
     let file = try HDF5File.open(path)
     let x = try file.dataset(absolute(inputsName))
     guard x.shape.count == 2 else {

@@ -78,14 +78,22 @@ public struct LabelledData: Sendable {
   }
 }
 
-/// The whole file as bytes, refusing a missing, unreadable or empty file.
-func readWholeFile(_ path: String) throws -> [UInt8] {
+/// Refuses a missing, unreadable or empty file, or a directory.
+func requireDataFile(_ path: String) throws {
   var isDirectory: ObjCBool = false
   guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
     throw StageError("\(path): no such file")
   }
   guard !isDirectory.boolValue else { throw StageError("\(path): is a directory, not a data file") }
-  guard let data = FileManager.default.contents(atPath: path) else { throw StageError("\(path): permission denied") }
+  guard FileManager.default.isReadableFile(atPath: path) else { throw StageError("\(path): permission denied") }
+  let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+  guard size != 0 else { throw StageError("\(path): is empty") }
+}
+
+/// The whole file as bytes, refusing a missing, unreadable or empty file.
+func readWholeFile(_ path: String) throws -> [UInt8] {
+  try requireDataFile(path)
+  guard let data = FileManager.default.contents(atPath: path) else { throw StageError("\(path): cannot be read") }
   guard !data.isEmpty else { throw StageError("\(path): is empty") }
   return [UInt8](data)
 }

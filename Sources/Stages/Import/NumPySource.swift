@@ -161,7 +161,7 @@ extension LabelledData {
   /// Reads a `.npz` archive (NumPy's savez or savez_compressed, read with
   /// libzip): arrays `inputsName` (n × d) and `labelsName` (n).
   static func readNPZ(path: String, inputsName: String, labelsName: String) throws -> LabelledData {
-    _ = try readWholeFile(path)  // missing, a directory or empty: the same messages as the other formats
+    try requireDataFile(path)  // missing, a directory or empty: the same messages as the other formats
     var code: Int32 = 0
     guard let archive = zip_open(path, ZIP_RDONLY, &code) else {
       var error = zip_error_t()
