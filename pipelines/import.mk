@@ -44,3 +44,6 @@ $(RUN)/truth.h5: $(DATA) $(DATA_LABELS) $(BIN)/ntk-import.sha256 $(RUN)/.params/
 	  --labels-name=$(LABELS_NAME) --positive=$(POSITIVE) --negative=$(NEGATIVE) $(addprefix --train=,$(M)) \
 	  $(if $(M_TEST),--test=$(M_TEST),--test-fraction=$(TEST_FRACTION)) --split-seed=$(SPLIT_SEED) \
 	  $(call import.flag,$(STANDARDIZE),standardize) $(call import.flag,$(NORMALIZE),normalize) --quiet --output=$@
+
+# Sweeps over an imported data set report in their own folder, apart from the teacher's sweeps.
+SWEEP_ROOT ?= data/$(basename $(notdir $(DATA)))-sweeps
