@@ -338,6 +338,8 @@ BAD = {
     "csv-named-h5": (lambda t: [csv_file(t, good_csv(), name="d.h5")], ["d.h5", "not an HDF5 file"]),
     "hdf5-named-csv": (lambda t: [(t / "d.csv").write_bytes(h5_file(t).read_bytes()) and t / "d.csv"],
                        ["d.csv", "not a CSV text file"]),
+    "latin-1-csv": (lambda t: [(t / "d.csv").write_bytes(b"a,b,label\n1,2,\xe9t\xe9\n") and t / "d.csv"],
+                    ["d.csv", "not valid UTF-8"]),
     "text-named-npz": (lambda t: [csv_file(t, good_csv(), name="d.npz")], ["d.npz", "not a NumPy .npz file"]),
     "text-named-npy": (lambda t: [csv_file(t, good_csv(), name="X.npy"), "--labels",
                                   np.save(t / "y.npy", GOOD_Y) or t / "y.npy"], ["X.npy", "not a NumPy .npy array"]),

@@ -15,7 +15,7 @@ struct CSVRecords {
     if let nul = bytes.firstIndex(of: 0) {
       throw StageError("\(file): not a CSV text file (a NUL byte at byte \(nul): binary data?)")
     }
-    guard String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) != nil else {
+    guard String(validating: bytes, as: UTF8.self) != nil else {
       throw StageError("\(file): not a CSV text file (not valid UTF-8)")
     }
     var parser = csv_parser()
