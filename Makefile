@@ -25,7 +25,7 @@ LAUNCH ?=
 PIPELINE ?= notebook
 
 BIN := .build/release
-STAGES := truth init features train evaluate infinite-kernel gradient-descent report sweep-report \
+STAGES := truth import init features train evaluate infinite-kernel gradient-descent report sweep-report \
   kernel-convergence
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')

@@ -23,6 +23,9 @@ let stages = [
   Stage(name: "Evaluate", command: "evaluate", dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "GradientDescent", command: "gradient-descent", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(name: "InfiniteKernel", command: "infinite-kernel", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
+  Stage(
+    name: "Import", command: "import",
+    dependencies: ["Artifacts", "CLibCSV", "CLibZip", "COpenSSL", "HDF5IO", "LegacyRandom", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
   Stage(
@@ -45,6 +48,10 @@ let package = Package(
     .systemLibrary(name: "CLAPACK", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
     .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+    // The readers of imported data sets: .npz archives, CSV, SHA-256 of the source file.
+    .systemLibrary(name: "CLibZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+    .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
     // Shared libraries: the mathematics, the file layer, the artifact schemas.
     .target(name: "LegacyRandom"),

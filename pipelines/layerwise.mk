@@ -13,7 +13,13 @@
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
-# STORAGE (auto, dense or factored features), BASELINES (models beside the finite features': infinite, trained), GD_STEPS, GD_RATE.
+# STORAGE (auto, dense or factored features), BASELINES (models beside the finite features': infinite, trained),
+# GD_STEPS, GD_RATE.
+# DATA: a data set to import (pipelines/import.mk) instead of drawing a teacher; the student's d then comes from it.
+DATA ?=
+ifneq ($(DATA),)
+include pipelines/import.mk
+endif
 D ?= 25
 M ?= 100
 M_TEST ?= 100000
@@ -67,16 +73,20 @@ results := $(foreach s,$(step_list),$(call step-results,$(RUN)/$s,$(BASELINES)))
 run: $(RUN)/results.csv
 	@cat $(RUN)/results.md
 
+ifeq ($(DATA),)
 $(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
 	$(LAUNCH) $(BIN)/ntk-truth --dim=$(D) --train=$(M) --test=$(M_TEST) --widths=$(TEACHER_WIDTHS) \
 	  --seed=$(TEACHER_SEED) $(addprefix --input-seeds=,$(INPUT_SEEDS)) --output=$@
+endif
 
 # Each step's seed, and the network it starts from: the previous step's.
 $(foreach p,$(step_seeds),$(eval $(RUN)/$(call pair.first,$p)/network.h5: private SEED := $(call pair.second,$p)))
 $(foreach p,$(step_previous),$(eval $(RUN)/$(call pair.first,$p)/network.h5: $(RUN)/$(call pair.second,$p)/eval.h5))
 
-$(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%)
-	$(LAUNCH) $(BIN)/ntk-init --dim=$(D) --widths=$(WIDTHS) --layer=$* --seed=$(SEED) \
+# The student's shape (with DATA: d from the imported truth, student_inputs).
+student_shape ?= --dim=$(D) --widths=$(WIDTHS)
+$(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%) $(student_inputs)
+	$(LAUNCH) $(BIN)/ntk-init $(student_shape) --layer=$* --seed=$(SEED) \
 	  $(addprefix --from=,$(filter %/eval.h5,$^)) --output=$@
 
 $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)

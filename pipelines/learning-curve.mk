@@ -17,7 +17,8 @@
 include pipelines/sweep.mk
 
 SWEEP_M ?= 50 100 200 400 800 1600 3200
-learning-curve.m_test := $(call sweep.value,M_TEST,20000)
+# With DATA (an imported data set) an empty M_TEST: a fixed fraction of it (pipelines/import.mk).
+learning-curve.m_test := $(call sweep.value,M_TEST,$(if $(DATA),,20000))
 # Each layer set (its steps joined by '-', for the folder name) and its initial seeds.
 learning-curve.init-seeds.W-V-u := 0 1 2
 learning-curve.init-seeds.all := 0

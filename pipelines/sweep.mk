@@ -36,8 +36,8 @@ sweep.value = $(if $(filter command% environment% override,$(origin $1)),$($1),$
 sweep.report = $(SWEEP_ROOT)/$1/report
 # Sweeps compute the baselines unless BASELINES says otherwise.
 sweep.baselines = $(call sweep.value,BASELINES,infinite trained)
-# The digests of the stage binaries, brought up to date before any point starts.
-sweep.stamps = $(BINARIES:=.sha256)
+# The digests of the stage binaries, and an imported data set (DATA), brought up to date before any point starts.
+sweep.stamps = $(BINARIES:=.sha256) $(DATA)
 
 ifdef SWEEP_POINT
 # Inside a point's sub-make the point is an ordinary run: no sweep rules.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the pipeline builds and runs with, if missing.
 set -euo pipefail
-packages=(libhdf5-dev libopenblas-dev libsvm-dev libxxhash-dev pkg-config hdf5-tools gnuplot-nox python3-venv)
+packages=(libhdf5-dev libopenblas-dev libsvm-dev libxxhash-dev libzip-dev libcsv-dev libssl-dev pkg-config hdf5-tools gnuplot-nox python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,11 +2,16 @@ import HDF5IO
 import NTKMath
 
 /// The ground truth: inputs x ~ N(0, I_d), a random teacher network and its
-/// labels y = sgn(f*(x)).
+/// labels y = sgn(f*(x)) (ntk-truth); or an imported data set (ntk-import).
 ///
 ///     /inputs/train   m × d        /labels/train   m       (±1)
 ///     /inputs/test    m_test × d   /labels/test    m_test  (±1)
-///     /teacher/W1 … /teacher/u     the teacher (see NetworkSchema)
+///     /teacher/W1 … /teacher/u     the teacher (see NetworkSchema); not in an imported truth
+///
+/// An imported truth has no teacher: no /teacher group and no `seed`,
+/// `teacher_hidden_widths` or `input_seeds` attributes. It records its source
+/// instead (`source_file`, `source_sha256`, …) and its split's seed,
+/// `split_seed`, which `seed()` returns in place of the teacher's.
 public struct TruthArtifact: Artifact {
   public static let kind = "ground truth"
   public let file: HDF5File
@@ -37,11 +42,15 @@ public struct TruthArtifact: Artifact {
     try file.readLabels("/labels/\(split)", count: sampleCounts[split])
   }
 
-  /// The seed of the teacher (and, in the notebook's order, of the inputs).
-  public func seed() throws -> Int { try file.integer("seed") }
+  /// True for a data set imported by ntk-import (no teacher).
+  public var isImported: Bool { (try? file.attribute("source_sha256")) != nil }
 
-  /// The teacher's hidden widths.
-  public func teacherWidths() throws -> [Int] { try file.integers("teacher_hidden_widths") }
+  /// The seed of the teacher (and, in the notebook's order, of the inputs);
+  /// for an imported data set, the seed of its train/test split.
+  public func seed() throws -> Int { try file.integer(isImported ? "split_seed" : "seed") }
+
+  /// The teacher's hidden widths; none for an imported data set.
+  public func teacherWidths() throws -> [Int] { isImported ? [] : try file.integers("teacher_hidden_widths") }
 
   /// Writes a ground-truth file atomically. `inputs(split)` gives the samples
   /// in blocks as (first row, block) to `emit`; labels come from the teacher.
@@ -69,6 +78,28 @@ public struct TruthArtifact: Artifact {
       }
       try NetworkSchema.write(
         teacher, to: file, group: "/teacher", description: "the teacher network f* that labels the data")
+    }
+  }
+
+  /// Writes the truth of an imported data set atomically: the samples of each
+  /// split (rows of `inputs`, ±1 `labels`), no teacher; `more` adds datasets
+  /// (the split's rows in the source, the preprocessing).
+  public static func writeImported(
+    to path: String, provenance: Provenance, description: String, inputs: [Split: Matrix],
+    labels: [Split: [Double]], more: (HDF5File) throws -> Void
+  ) throws {
+    try AtomicOutput.write(to: path) { file in
+      try provenance.write(to: file, artifact: kind, description: description)
+      for split in Split.allCases {
+        let x = try file.write(inputs[split]!.values, shape: inputs[split]!.shape, to: "/inputs/\(split)")
+        try file.setAttribute(
+          "description", .string("\(split) inputs, one sample per row, after the preprocessing"), on: x.name)
+        let y = try file.write(labels[split]!, shape: [labels[split]!.count], to: "/labels/\(split)")
+        try file.setAttribute(
+          "description", .string("labels of the \(split) samples: +1 (positive classes) or −1 (negative classes)"),
+          on: y.name)
+      }
+      try more(file)
     }
   }
 }

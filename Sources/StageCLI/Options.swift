@@ -22,16 +22,21 @@ public struct LogOptions: ParsableArguments {
   }
 }
 
-/// The shape of a network: input dimension and hidden widths (default d,d).
+/// The shape of a network: input dimension (default 25) and hidden widths (default d,d).
 public struct NetworkShapeOptions: ParsableArguments {
-  @Option(name: .customLong("dim"), help: "Input dimension d.")
-  public var inputDimension = 25
+  @Option(name: .customLong("dim"), help: "Input dimension d (default: 25).")
+  public var givenDimension: Int?
   @Option(help: "Hidden widths, comma-separated (default: d,d).")
   var widths: Widths?
 
   public init() {}
 
+  public var inputDimension: Int { givenDimension ?? 25 }
+
   public var hiddenWidths: [Int] { widths?.values ?? [inputDimension, inputDimension] }
+
+  /// --widths as given; nil for the default d,d (when d comes from elsewhere, e.g. a ground-truth file).
+  public var givenWidths: [Int]? { widths?.values }
 
   public func validate() throws {
     guard inputDimension > 0 else { throw ValidationError("--dim must be positive, got \(inputDimension)") }

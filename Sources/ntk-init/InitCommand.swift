@@ -17,13 +17,20 @@ struct InitCommand: ParsableCommand {
     name: .customLong("from"),
     help: "The evaluation file with the network carried from the previous step (omit for the first step).")
   var carriedFrom: String?
+  @Option(
+    help: "A ground-truth file (ntk-truth or ntk-import) whose input dimension is the student's d (instead of --dim).")
+  var truth: String?
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
 
+  func validate() throws {
+    if truth != nil, shape.givenDimension != nil { throw ValidationError("give --dim or --truth, not both") }
+  }
+
   func run() throws {
     let stage = InitNetwork(
-      inputDimension: shape.inputDimension, widths: shape.hiddenWidths, seed: seed, layer: layer,
-      carriedFrom: carriedFrom)
+      inputDimension: shape.inputDimension, widths: shape.givenWidths, seed: seed, layer: layer,
+      carriedFrom: carriedFrom, truthFile: truth)
     try stage.run(output: output.output, log: logging.log(for: Self.self))
   }
 }

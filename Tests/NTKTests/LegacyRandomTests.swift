@@ -27,4 +27,16 @@ import Testing
     var b = LegacyGenerator(seed: 7)
     #expect(a.nextNormal() == b.nextNormal())
   }
+
+  /// `np.random.RandomState(seed).permutation(n)`, as ntk-import splits data sets.
+  @Test func permutationMatchesNumpy() {
+    var a = LegacyGenerator(seed: 0)
+    #expect(a.permutation(10) == [2, 8, 4, 9, 1, 6, 7, 3, 0, 5])
+    var b = LegacyGenerator(seed: 124)
+    #expect(Array(b.permutation(1797).prefix(8)) == [1311, 1697, 861, 309, 1244, 756, 1749, 189])
+    var c = LegacyGenerator(seed: 4_294_967_295)
+    #expect(c.permutation(3) == [1, 0, 2])
+    var d = LegacyGenerator(seed: 1)
+    #expect(d.permutation(1) == [0] && d.permutation(0) == [])
+  }
 }

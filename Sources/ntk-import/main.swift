@@ -1,0 +1,3 @@
+import StageCLI
+
+ImportCommand.runStage()
