@@ -138,12 +138,13 @@ def test_svm_is_scikit_learns_on_the_imported_features(real_run, step):
         assert f["errors/test_error"][index] == np.mean(peer.predict(g_test) != y_test)
 
 
-def test_table_has_the_infinite_baseline(real_run):
+def test_table_has_both_baselines(real_run):
     _, _, run = real_run
     table = (run / "results.md").read_text().splitlines()
-    assert table[0].endswith("| NTK ∞ |") and len(table) == 5
+    assert table[0].endswith("| NTK ∞ | net trained |") and len(table) == 5
     rows = list(csv.DictReader(open(run / "results.csv")))
-    assert {(r["step"], r["model"]) for r in rows} >= {(s, "ntk_infinite") for s in ["W", "V", "u"]}
+    assert {(r["step"], r["model"]) for r in rows} >= {
+        (s, model) for s in ["W", "V", "u"] for model in ("ntk_infinite", "net_trained")}
 
 
 # --- every format gives the same artifact ------------------------------------------
