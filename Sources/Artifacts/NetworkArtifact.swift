@@ -28,7 +28,8 @@ public struct NetworkArtifact: Artifact {
     guard network.inputDimension == truth.inputDimension else {
       throw HDF5Error(
         file: path,
-        "the network takes inputs of dimension \(network.inputDimension), but \(truth.path) has d = \(truth.inputDimension)"
+        "the network takes inputs of dimension \(network.inputDimension), "
+          + "but \(truth.path) has d = \(truth.inputDimension)"
       )
     }
   }
