@@ -27,4 +27,18 @@ import Testing
     var b = LegacyGenerator(seed: 7)
     #expect(a.nextNormal() == b.nextNormal())
   }
+
+  @Test(arguments: [0, 1, 2, 3, 7, 100, 101])
+  func skippingIsDrawing(count: Int) {
+    // From an even and an odd position (a kept second value of a pair).
+    for offset in [0, 1] {
+      var drawn = LegacyGenerator(seed: 124)
+      var skipped = LegacyGenerator(seed: 124)
+      _ = drawn.normals(count: offset)
+      _ = skipped.normals(count: offset)
+      _ = drawn.normals(count: count)
+      skipped.skipNormals(count: count)
+      #expect(drawn.normals(count: 5).map(\.bitPattern) == skipped.normals(count: 5).map(\.bitPattern))
+    }
+  }
 }
