@@ -10,7 +10,8 @@
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
-# STORAGE (auto, dense or factored features).
+# STORAGE (auto, dense or factored features), TEST_FEATURES (1: store the test features too; by
+# default evaluate computes the classifier's test decisions from the network).
 D ?= 25
 M ?= 100
 M_TEST ?= 100000
@@ -27,6 +28,8 @@ ALLOW_LABEL_LEAK ?=
 STORAGE ?= auto
 storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
+TEST_FEATURES ?=
+test_features_flag := $(if $(filter 1 yes true,$(TEST_FEATURES)),--test-features)
 
 comma := ,
 step_list := $(strip $(LAYERS))
@@ -39,7 +42,7 @@ stamp = $(BIN)/ntk-$1.sha256
 # `make C=0.5` on an existing run redoes what C affects and nothing else.
 params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
-params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag)
+params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
@@ -67,7 +70,7 @@ $(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%)
 
 $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
 	$(LAUNCH) $(BIN)/ntk-features --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) --output=$@
+	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag) --output=$@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
 	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --output=$@

@@ -37,6 +37,12 @@ public struct TruthArtifact: Artifact {
     try file.readLabels("/labels/\(split)", count: sampleCounts[split])
   }
 
+  /// The labels of a split as a dataset, to read in blocks of rows in order
+  /// (HDF5Dataset.readLabels; the content digest is checked after the last row).
+  public func labelDataset(_ split: Split) throws -> HDF5Dataset {
+    try file.labelDataset("/labels/\(split)", count: sampleCounts[split])
+  }
+
   /// The seed of the teacher (and, in the notebook's order, of the inputs).
   public func seed() throws -> Int { try file.integer("seed") }
 
