@@ -47,8 +47,8 @@ public struct ComputeFeatures: Sendable {
     let testFeatures: TestFeatures =
       kind.isLabelDependent && !allowLabelLeak ? .withheld : storeTestFeatures ? .stored : .fromNetwork
     let splits = testFeatures == .stored ? Split.allCases : [Split.train]
-    if testFeatures != .stored { log(testFeatures.note(kind)) }
     let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
+    if testFeatures != .stored { log(testFeatures.note(kind)) }
     let storage = storage ?? .automatic(samples: labels.values.reduce(0) { $0 + $1.count }, blocks: blocks)
     log("layer \(name): \(blocks), \(storage.rawValue) storage")
     let provenance = try Provenance(
