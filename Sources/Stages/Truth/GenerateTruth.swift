@@ -104,38 +104,9 @@ struct InputBlocks {
 
   /// The next `samples` samples (samples × d).
   mutating func next(samples: Int) -> Matrix {
-    if featureMajor != nil { return featureMajor!.next(columns: samples) }
+    if featureMajor != nil {
+      return Matrix(rows: samples, columns: dimension, values: featureMajor!.next(columns: samples))
+    }
     return Matrix(rows: samples, columns: dimension, values: sampleMajor!.normals(count: samples * dimension))
-  }
-}
-
-/// numpy's `randn(rows, columns)` (filled row-major, one row after the other)
-/// read as its transpose, a block of columns at a time: block[j][i] is
-/// element (i, start + j). The generator's state at the start of every row is
-/// kept (found by skipping `columns` draws per row), and row i's copy advances
-/// through that row block by block: the same numbers, bit for bit, with
-/// memory for `rows` generators and one block instead of the whole matrix.
-struct TransposedNormals {
-  private var rowGenerators: [LegacyGenerator]
-  private let rows: Int
-
-  /// Takes the `rows · columns` draws from `generator`, which continues after them.
-  init(_ generator: inout LegacyGenerator, rows: Int, columns: Int) {
-    self.rows = rows
-    rowGenerators = []
-    rowGenerators.reserveCapacity(rows)
-    for _ in 0..<rows {
-      rowGenerators.append(generator)
-      generator.skipNormals(count: columns)
-    }
-  }
-
-  /// The next `count` columns, transposed: count × rows.
-  mutating func next(columns count: Int) -> Matrix {
-    var block = Matrix(rows: count, columns: rows)
-    for i in 0..<rows {
-      for j in 0..<count { block[j, i] = rowGenerators[i].nextNormal() }
-    }
-    return block
   }
 }
