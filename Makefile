@@ -108,7 +108,7 @@ test-peers: $(PEERS_VENV)/.installed
 	$(PEERS_VENV)/bin/pytest -q Tests/peers
 
 bench: $(BINARIES) $(VENV)/.installed
-	$(PYTHON) bench/bench.py
+	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 # Every run folder; data/README.md stays.
 clean-runs:

@@ -83,9 +83,11 @@ $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN
 $(RUN)/results.csv $(RUN)/results.md &: $(evaluations) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(evaluations) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
+# Unchanged parameters (make reads the file itself) run no command at all.
+same.text = $(and $(findstring x$1,x$2),$(findstring x$2,x$1))
 $(RUN)/.params/%: FORCE
-	@mkdir -p $(@D)
-	@new=$@.$$$$.new; echo '$(params.$*)' > $$new; if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi
+	$(if $(and $(wildcard $@),$(call same.text,$(file <$@),$(params.$*))),,@mkdir -p $(@D); new=$@.$$$$.new; echo '$(params.$*)' > $$new; \
+	  if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi)
 
 .PHONY: FORCE
 FORCE:
