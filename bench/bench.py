@@ -39,7 +39,8 @@ def arguments():
     ap.add_argument("--only", default=",".join(BENCHMARKS),
                     help=f"comma-separated benchmarks to run, of {','.join(BENCHMARKS)} (default: all)")
     ap.add_argument("--repeat", type=int, default=5, help="default: interleaved repetitions (default 5)")
-    ap.add_argument("--big-repeat", type=int, default=5, help="big: interleaved repetitions (default 5)")
+    ap.add_argument("--big-repeat", type=int, default=5,
+                    help="big: interleaved repetitions (default 5; the peer takes 5 min or more a run)")
     ap.add_argument("--train-repeat", type=int, default=1, help="train: repetitions (default 1; sklearn takes minutes)")
     ap.add_argument("--wide-repeat", type=int, default=3, help="wide: repetitions (default 3)")
     ap.add_argument("--throughput-repeat", type=int, default=3, help="throughput: interleaved repetitions (default 3)")
