@@ -43,16 +43,31 @@ system-deps:
 build: $(BINARIES)
 
 # swift build relinks only what changed; touch so Make sees the build as done.
-# A failed build leaves the previous binaries in place.
+# A failed build leaves the previous binaries in place. The Swift runtime and
+# Foundation are linked statically: a stage starts in half the time (19 ms of
+# CPU instead of 35; the default pipeline starts 14 processes). The unit tests
+# need the dynamic runtime (swift-testing has no static library): they build
+# in their own folder, so that testing never relinks the stages.
+SWIFT_FLAGS := -c release --static-swift-stdlib
 .PRECIOUS: $(BINARIES)
 $(BINARIES) &: $(SWIFT_INPUTS) | system-deps
-	swift build -c release
+	swift build $(SWIFT_FLAGS)
 	touch $(BINARIES)
 
 # Artifacts depend on a digest of the binary that makes them, so a rebuild
-# that does not change a stage's code reruns nothing.
-$(BIN)/%.sha256: $(BIN)/%
-	@new=$@.$$$$.new; sha256sum $< > $$new; if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi
+# that does not change a stage's code reruns nothing. The digest is taken
+# once per build (the .checked mark records when), not on every make: a
+# statically linked stage is 75 MB.
+# Inside a sweep's point the sweep brought the digests up to date before it
+# started the point, so the point leaves them alone (pipelines/sweep.mk).
+ifndef SWEEP_POINT
+$(BINARIES:=.checked): %.checked: %
+	@stamp=$*.sha256; new=$$stamp.$$$$.new; sha256sum $< > $$new; \
+	  if cmp -s $$new $$stamp; then rm $$new; else mv -f $$new $$stamp; fi; touch $@
+# (A missing mark, as in a build folder from before the marks, is made once
+# the binary is newer than its digest.)
+$(foreach b,$(BINARIES),$(eval $b.sha256: $b.checked ;))
+endif
 
 # Python only at the edges: h5py for interoperability tests, numpy and
 # scikit-learn as the benchmark peer and test oracle.
@@ -86,7 +101,7 @@ include pipelines/kernel-convergence.mk
 test: test-swift test-pipeline
 
 test-swift: | system-deps
-	swift test -c release
+	swift test -c release --scratch-path .build/tests
 
 test-pipeline: $(BINARIES) $(VENV)/.installed
 	$(VENV)/bin/pytest -q Tests/pipeline
@@ -101,7 +116,7 @@ test-peers: $(BINARIES) $(PEERS_VENV)/.installed
 	$(PEERS_VENV)/bin/pytest -q Tests/peers
 
 bench: $(BINARIES) $(VENV)/.installed
-	$(PYTHON) bench/bench.py
+	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 # Every run folder; data/README.md stays.
 clean-runs:

@@ -10,6 +10,8 @@
   wide        the W2 step of a D = 1000 student (m = 2000, m_test = 100,000), every
               stage under a timer: the step's total, its largest peak RSS, the size of
               the features file against what dense features would need.
+  big         the default benchmark at d = 100, widths 100,100, M = 1000, M_TEST = 10^6
+              against bench/reference.py with the same parameters, interleaved.
   throughput  ntk-features at d = 25, m_test = 1,000,000 (W, dense, ~5 GB) against
               writing the same datasets with h5py and no computation
               (bench/peer_h5_write.py): bytes per second, and the fraction.
@@ -28,6 +30,7 @@ end (the machine is shared).
 import argparse
 import sys
 
+import bench_big
 import bench_default
 import bench_descent
 import bench_kernel
@@ -36,9 +39,8 @@ import bench_train
 import bench_wide
 from harness import run_all, wrap
 
-BENCHMARKS = {"default": bench_default.run, "train": bench_train.run, "wide": bench_wide.run,
-              "throughput": bench_throughput.run, "descent": bench_descent.run,
-              "kernel": bench_kernel.run}
+BENCHMARKS = {"default": bench_default.run, "big": bench_big.run, "train": bench_train.run, "wide": bench_wide.run,
+              "throughput": bench_throughput.run, "descent": bench_descent.run, "kernel": bench_kernel.run}
 
 
 def arguments():
@@ -46,6 +48,8 @@ def arguments():
     ap.add_argument("--only", default=",".join(BENCHMARKS),
                     help=f"comma-separated benchmarks to run, of {','.join(BENCHMARKS)} (default: all)")
     ap.add_argument("--repeat", type=int, default=5, help="default: interleaved repetitions (default 5)")
+    ap.add_argument("--big-repeat", type=int, default=5,
+                    help="big: interleaved repetitions (default 5; the peer takes 5 min or more a run)")
     ap.add_argument("--train-repeat", type=int, default=1, help="train: repetitions (default 1; sklearn takes minutes)")
     ap.add_argument("--wide-repeat", type=int, default=3, help="wide: repetitions (default 3)")
     ap.add_argument("--throughput-repeat", type=int, default=3, help="throughput: interleaved repetitions (default 3)")
@@ -56,8 +60,8 @@ def arguments():
     unknown = [b for b in chosen if b not in BENCHMARKS]
     if unknown or not chosen:
         ap.error(f"--only: unknown benchmark(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BENCHMARKS)}")
-    if min(args.repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat, args.descent_repeat,
-           args.kernel_repeat) < 1:
+    if min(args.repeat, args.big_repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat,
+           args.descent_repeat, args.kernel_repeat) < 1:
         ap.error("repetitions must be >= 1")
     return args, chosen
 

@@ -21,12 +21,13 @@ FROZEN = [f"--assume-old=.build/release/ntk-{s}"
           for s in ("truth", "init", "features", "train", "evaluate", "report")]
 
 
-def pipeline(extra_env=None, launch=None):
-    """One `make -s` run of the default pipeline in a fresh run folder under data/bench;
-    returns measure()'s numbers, the folder and the bytes the run wrote there."""
+def pipeline(extra_env=None, launch=None, make_vars=()):
+    """One `make -s` run of the default pipeline (with `make_vars`, e.g. "D=100") in a fresh
+    run folder under data/bench; returns measure()'s numbers, the folder and the bytes the
+    run wrote there."""
     run = tempfile.mkdtemp(prefix="run-", dir=OUT)
     try:
-        cmd = ["make", "-s", f"RUN={run}", *FROZEN] + ([f"LAUNCH={launch}"] if launch else [])
+        cmd = ["make", "-s", f"RUN={run}", *make_vars, *FROZEN] + ([f"LAUNCH={launch}"] if launch else [])
         result = measure(cmd, {**os.environ, **(extra_env or {})})
         size = sum(f.stat().st_size for f in Path(run).rglob("*") if f.is_file())
         return result + (run, size)
@@ -34,16 +35,16 @@ def pipeline(extra_env=None, launch=None):
         shutil.rmtree(run, ignore_errors=True)
 
 
-def peer():
-    return measure([str(PEER_PY), "bench/reference.py"], peer_env())
+def peer(args=()):
+    return measure([str(PEER_PY), "bench/reference.py", *args], peer_env())
 
 
-def stage_profile():
+def stage_profile(make_vars=()):
     """Run the pipeline once with every stage under a timer: rows, make's wall, bytes, how."""
     log = OUT / "stages.log"
     log.unlink(missing_ok=True)
     launch, how = launch_prefix(log)
-    wall, _, _, _, run, size = pipeline(launch=launch)
+    wall, _, _, _, run, size = pipeline(launch=launch, make_vars=make_vars)
     return timed_stages(log, run), wall, size, how
 
 
@@ -60,13 +61,13 @@ def blas_kernels():
             "; ".join(f"{a} {v}, kernel {k}, {t} threads" for a, v, k, t in info) or "unknown")
 
 
-def interleaved(repeat):
+def interleaved(repeat, make_vars=(), peer_args=()):
     """`repeat` runs of the pipeline and of the peer, alternating: wall times, CPU times, peaks."""
     times = {"pipeline": [], "peer": []}
     cpu = {"pipeline": [], "peer": []}
     peak = {"pipeline": 0.0, "peer": 0.0}
     for i in range(repeat):
-        for name, fn in (("pipeline", pipeline), ("peer", peer)):
+        for name, fn in (("pipeline", lambda: pipeline(make_vars=make_vars)), ("peer", lambda: peer(peer_args))):
             wall, cpu_s, mb = fn()[:3]
             times[name].append(wall)
             cpu[name].append(cpu_s)
@@ -98,19 +99,21 @@ def environment_lines(load0, built0):
     ]
 
 
-def whole_run_lines(repeat, times, cpu, peak, two_threads):
+def whole_run_lines(repeat, times, cpu, peak, two_threads, make_vars=(), peer_args=()):
     med = {k: statistics.median(v) for k, v in times.items()}
-    return [
+    lines = [
         f"Whole run, {repeat} interleaved repetitions (wall time; CPU = user + sys)",
-        f"  pipeline  make -s RUN=<fresh>      {stats(times['pipeline'])}   "
+        f"  pipeline  make -s RUN=<fresh> {' '.join(make_vars):<10} {stats(times['pipeline'])}   "
         f"CPU {statistics.median(cpu['pipeline']):6.2f} s   peak {peak['pipeline']:6.0f} MB",
-        f"  peer      bench/reference.py       {stats(times['peer'])}   "
+        f"  peer      bench/reference.py {' '.join(peer_args):<10} {stats(times['peer'])}   "
         f"CPU {statistics.median(cpu['peer']):6.2f} s   peak {peak['peer']:6.0f} MB",
         f"  ratio peer/pipeline of medians: {med['peer'] / med['pipeline']:.2f}"
         f"  ({'pipeline' if med['pipeline'] < med['peer'] else 'peer'} faster)",
-        f"  pipeline with OPENBLAS_NUM_THREADS=2 (one run): {two_threads:.3f} s"
-        f"  ({two_threads / med['pipeline']:.2f} x the median)",
     ]
+    if two_threads is not None:
+        lines.append(f"  pipeline with OPENBLAS_NUM_THREADS=2 (one run): {two_threads:.3f} s"
+                     f"  ({two_threads / med['pipeline']:.2f} x the median)")
+    return lines
 
 
 def stage_lines(rows, profile_wall, run_bytes, how):

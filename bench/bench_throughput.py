@@ -45,7 +45,7 @@ def interleaved(run, repeat):
     for i in range(repeat):
         wall, cpu_s, peak, _ = measure([str(BIN / "ntk-features"), "--truth", str(run / "truth.h5"),
                                         "--network", str(run / "W" / "network.h5"), "--layer", "W",
-                                        "--kind", "output-gradient", "--storage", "dense",
+                                        "--kind", "output-gradient", "--storage", "dense", "--test-features",
                                         "-o", str(ours_out)], stage_env())
         shape = shape or layout(ours_out)
         ours["bytes"].append(ours_out.stat().st_size)

@@ -13,8 +13,9 @@
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
-# STORAGE (auto, dense or factored features), BASELINES (models beside the finite features': infinite, trained),
-# GD_STEPS, GD_RATE.
+# STORAGE (auto, dense or factored features), TEST_FEATURES (1: store the test features too; by
+# default evaluate computes the classifier's test decisions from the network), BASELINES (models
+# beside the finite features': infinite, trained), GD_STEPS, GD_RATE.
 # DATA: a data set to import (pipelines/import.mk) instead of drawing a teacher; the student's d then comes from it.
 DATA ?=
 ifneq ($(DATA),)
@@ -46,6 +47,8 @@ GD_RATE ?= auto
 step-results = $1/eval.h5 $(foreach b,$2,$1/$(baseline.file.$b))
 storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
+TEST_FEATURES ?=
+test_features_flag := $(if $(filter 1 yes true,$(TEST_FEATURES)),--test-features)
 
 comma := ,
 step_list := $(strip $(LAYERS))
@@ -58,7 +61,7 @@ stamp = $(BIN)/ntk-$1.sha256
 # `make C=0.5` on an existing run redoes what C affects and nothing else.
 params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
-params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag)
+params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
@@ -91,7 +94,7 @@ $(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%) $(student_inputs)
 
 $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
 	$(LAUNCH) $(BIN)/ntk-features --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) --output=$@
+	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag) --output=$@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
 	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --output=$@
@@ -125,9 +128,11 @@ $(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
 $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
+# Unchanged parameters (make reads the file itself) run no command at all.
+same.text = $(and $(findstring x$1,x$2),$(findstring x$2,x$1))
 $(RUN)/.params/%: FORCE
-	@mkdir -p $(@D)
-	@new=$@.$$$$.new; echo '$(params.$*)' > $$new; if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi
+	$(if $(and $(wildcard $@),$(call same.text,$(file <$@),$(params.$*))),,@mkdir -p $(@D); new=$@.$$$$.new; echo '$(params.$*)' > $$new; \
+	  if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi)
 
 .PHONY: FORCE
 FORCE:

@@ -89,7 +89,8 @@ sweep.always:
 # Inside a point's sub-make: the sweep brought the binary digests up to date
 # before it started the point, so the point leaves them alone — no rebuild
 # (sources edited mid-sweep) and no two points rewriting the same digest file.
-# A pattern rule without a recipe cancels the one in the Makefile.
+# The Makefile defines its digest rules only outside a point (ifndef
+# SWEEP_POINT); a pattern rule without a recipe cancels any other.
 ifdef SWEEP_POINT
 $(BIN)/%.sha256: $(BIN)/%
 endif

@@ -39,15 +39,47 @@ public enum FeatureStorage: String, CaseIterable, Sendable {
   }
 }
 
+/// Where the classifier's test decisions come from: the test rows are derived
+/// data, a function of the network and the test inputs.
+public enum TestFeatures: String, CaseIterable, Sendable {
+  /// The test rows are in the file (`--test-features`).
+  case stored
+  /// Not stored: evaluate computes w·g(x) + b = Σ_k δ_k(x)ᵀ θc_k z_k(x) + b from
+  /// the network, the SVM and the test inputs, block by block (the default).
+  case fromNetwork = "from-network"
+  /// Not computed: a label-dependent kind's test features would carry the test labels.
+  case withheld
+
+  /// Why, for the file's `test_features_note` attribute.
+  public func note(_ kind: FeatureKind) -> String {
+    switch self {
+    case .stored: return "the test features are stored in this file"
+    case .fromNetwork:
+      return
+        "test features not stored: they are derived data; ntk-evaluate computes the classifier's test decisions "
+        + "w·g(x) + b = Σ_k δ_k(x)ᵀ θc_k z_k(x) + b from the network, the SVM and the test inputs "
+        + (kind.isLabelDependent ? "(weighted by y·σ(−y·f(x)), from the test labels: leaked) " : "")
+        + "(ntk-features --test-features stores them)"
+    case .withheld:
+      return
+        "test features not computed: \(kind.rawValue) features depend on the label, so test features would carry "
+        + "the test labels (--allow-label-leak computes them anyway)"
+    }
+  }
+}
+
 /// Tangent features of one layer (or of all) for every sample, with the labels.
 ///
 ///     /features/train   m × p        /labels/train   m
-///     /features/test    m_test × p   /labels/test    m_test
+///     /features/test    m_test × p   /labels/test    m_test   (only with test_features = stored)
 ///
 /// or, factored, /factors/<split>/<layer>/{delta,input} per block. p = Σ out·in
 /// over the blocks (see LayerBlocks); attributes `layer`, `layer_label`,
-/// `block_layers`, `block_shapes`, `feature_kind`, `storage`, `label_dependent`.
-/// Label-dependent kinds have no test features unless the leak was allowed.
+/// `block_layers`, `block_shapes`, `feature_kind`, `storage`, `label_dependent`,
+/// `test_features` (see TestFeatures) and `test_features_note` (why).
+/// By default the test rows are not stored: evaluate derives the test
+/// decisions from the network. Label-dependent kinds have no test features
+/// unless the leak was allowed.
 public struct FeaturesArtifact: Artifact {
   public static let kind = "tangent features"
   public let file: HDF5File
@@ -58,11 +90,13 @@ public struct FeaturesArtifact: Artifact {
   public let blocks: LayerBlocks
   public let featureKind: FeatureKind
   public let storage: FeatureStorage
+  /// Rows stored per split (no entry for a split whose rows are not stored).
   public let sampleCounts: [Split: Int]
+  public let testFeatures: TestFeatures
 
   public var featureCount: Int { blocks.featureCount }
-  /// True when the test features were computed from the test labels.
-  public var testFeaturesLeakLabels: Bool { featureKind.isLabelDependent && sampleCounts[.test] != nil }
+  /// True when the test features (stored or derived from the network) are computed from the test labels.
+  public var testFeaturesLeakLabels: Bool { featureKind.isLabelDependent && testFeatures != .withheld }
 
   public init(path: String) throws {
     file = try HDF5File.open(path)
@@ -83,6 +117,23 @@ public struct FeaturesArtifact: Artifact {
     }
     guard counts[.train] != nil else { throw HDF5Error(file: path, object: Self.root(storage, .train), "missing") }
     sampleCounts = counts
+    // Files written before the attribute existed: stored rows, or withheld ones.
+    testFeatures =
+      file.hasAttribute("test_features")
+      ? try Self.parse(TestFeatures.self, file, "test_features") : counts[.test] == nil ? .withheld : .stored
+    guard (testFeatures == .stored) == (counts[.test] != nil) else {
+      throw HDF5Error(
+        file: path, object: Self.root(storage, .test),
+        counts[.test] == nil
+          ? "missing, although attribute 'test_features' is 'stored'"
+          : "present, although attribute 'test_features' is '\(testFeatures.rawValue)'")
+    }
+    guard testFeatures != .withheld || featureKind.isLabelDependent else {
+      throw HDF5Error(
+        file: path,
+        "attribute 'test_features' is 'withheld', but \(featureKind.rawValue) features do not depend on "
+          + "the label")
+    }
   }
 
   private static func parse<T: RawRepresentable>(_: T.Type, _ file: HDF5File, _ name: String) throws -> T
@@ -144,7 +195,7 @@ public struct FeaturesArtifact: Artifact {
   /// blocks of rows as (first row, rows) in the file's storage.
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String, blocks: LayerBlocks,
-    kind featureKind: FeatureKind, storage: FeatureStorage, labels: [Split: [Double]],
+    kind featureKind: FeatureKind, storage: FeatureStorage, testFeatures: TestFeatures, labels: [Split: [Double]],
     compute: (Split, (Int, FeatureRows) throws -> Void) throws -> Void
   ) throws {
     try AtomicOutput.write(to: path) { file in
@@ -159,7 +210,10 @@ public struct FeaturesArtifact: Artifact {
         "formula": .string(featureKind.formula),
         "storage": .string(storage.rawValue),
         "label_dependent": .integer(featureKind.isLabelDependent ? 1 : 0),
+        "test_features": .string(testFeatures.rawValue),
+        "test_features_note": .string(testFeatures.note(featureKind)),
       ])
+      precondition((labels[.test] != nil) == (testFeatures == .stored), "test rows only when stored")
       try blocks.write(to: file)
       for split in Split.allCases {
         guard let y = labels[split] else { continue }

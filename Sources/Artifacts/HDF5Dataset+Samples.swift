@@ -45,15 +45,28 @@ extension HDF5Dataset {
   }
 }
 
-extension HDF5File {
-  /// Reads ±1 labels, naming the first value that is not.
-  public func readLabels(_ object: String, count: Int? = nil) throws -> [Double] {
-    let dataset = try dataset(object, rank: 1)
-    if let count { try dataset.expect(shape: [count], "one label per sample") }
-    let labels = try dataset.read(Double.self)
+extension HDF5Dataset {
+  /// Reads ±1 labels (rows `range`, all by default), naming the first value that is not.
+  public func readLabels(rows range: Range<Int>? = nil) throws -> [Double] {
+    let labels = try read(Double.self, rows: range)
     if let bad = labels.firstIndex(where: { $0 != 1 && $0 != -1 }) {
-      throw HDF5Error(file: path, object: object, "label \(bad) is \(labels[bad]); labels must be −1 or +1")
+      let index = bad + (range?.lowerBound ?? 0)
+      throw HDF5Error(file: file.path, object: name, "label \(index) is \(labels[bad]); labels must be −1 or +1")
     }
     return labels
+  }
+}
+
+extension HDF5File {
+  /// The dataset of a vector of labels, checked to hold `count` of them.
+  public func labelDataset(_ object: String, count: Int? = nil) throws -> HDF5Dataset {
+    let dataset = try dataset(object, rank: 1)
+    if let count { try dataset.expect(shape: [count], "one label per sample") }
+    return dataset
+  }
+
+  /// Reads ±1 labels, naming the first value that is not.
+  public func readLabels(_ object: String, count: Int? = nil) throws -> [Double] {
+    try labelDataset(object, count: count).readLabels()
   }
 }

@@ -45,6 +45,12 @@ public struct TruthArtifact: Artifact {
   /// True for a data set imported by ntk-import (no teacher).
   public var isImported: Bool { (try? file.attribute("source_sha256")) != nil }
 
+  /// The labels of a split as a dataset, to read in blocks of rows in order
+  /// (HDF5Dataset.readLabels; the content digest is checked after the last row).
+  public func labelDataset(_ split: Split) throws -> HDF5Dataset {
+    try file.labelDataset("/labels/\(split)", count: sampleCounts[split])
+  }
+
   /// The seed of the teacher (and, in the notebook's order, of the inputs);
   /// for an imported data set, the seed of its train/test split.
   public func seed() throws -> Int { try file.integer(isImported ? "split_seed" : "seed") }

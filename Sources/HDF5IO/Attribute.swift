@@ -64,6 +64,11 @@ extension HDF5File {
     for (name, value) in attributes { try setAttribute(name, value, on: object) }
   }
 
+  /// True when `object` (the root group by default) has attribute `name`.
+  public func hasAttribute(_ name: String, of object: String = "/") -> Bool {
+    (exists(object) || object == "/") && H5Aexists_by_name(id, object, name, ntk_h5p_default()) > 0
+  }
+
   /// Reads attribute `name` of `object`; numbers come back as numbers, strings as strings.
   public func attribute(_ name: String, of object: String = "/") throws -> HDF5AttributeValue {
     guard exists(object) || object == "/" else { throw error(object, "missing") }

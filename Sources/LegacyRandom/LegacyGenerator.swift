@@ -45,6 +45,27 @@ public struct LegacyGenerator: Sendable {
     return f * x2
   }
 
+  /// Advances past `count` standard normals exactly as `count` calls of
+  /// `nextNormal()` would, without computing the ones it skips (an accepted
+  /// pair needs no logarithm unless its second value is kept for later).
+  public mutating func skipNormals(count: Int) {
+    var left = count
+    if left > 0, keptNormal != nil {
+      keptNormal = nil
+      left -= 1
+    }
+    while left >= 2 {
+      var r2: Double
+      repeat {
+        let x1 = 2.0 * nextUniform() - 1.0
+        let x2 = 2.0 * nextUniform() - 1.0
+        r2 = x1 * x1 + x2 * x2
+      } while r2 >= 1.0 || r2 == 0.0
+      left -= 2
+    }
+    if left == 1 { _ = nextNormal() }
+  }
+
   /// `np.random.randn(rows, columns)`, filled row-major.
   public mutating func normals(count: Int) -> [Double] {
     (0..<count).map { _ in nextNormal() }

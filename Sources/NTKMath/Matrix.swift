@@ -33,17 +33,34 @@ public struct Matrix: Equatable, Sendable {
   }
 
   /// Applies `transform` to every element.
-  public func map(_ transform: (Double) -> Double) -> Matrix {
-    Matrix(rows: rows, columns: columns, values: values.map(transform))
+  /// (Inlinable, so that a stage's `map(relu)` compiles to a plain loop.)
+  @inlinable public func map(_ transform: (Double) -> Double) -> Matrix {
+    let count = values.count
+    let result = values.withUnsafeBufferPointer { x in
+      [Double](unsafeUninitializedCapacity: count) { y, initialized in
+        for i in 0..<count { y[i] = transform(x[i]) }
+        initialized = count
+      }
+    }
+    return Matrix(rows: rows, columns: columns, values: result)
   }
 
   /// The elementwise (Hadamard) product.
-  public static func * (lhs: Matrix, rhs: Matrix) -> Matrix {
+  @inlinable public static func * (lhs: Matrix, rhs: Matrix) -> Matrix {
     precondition(lhs.shape == rhs.shape, "elementwise product of \(lhs.shape) and \(rhs.shape)")
-    return Matrix(rows: lhs.rows, columns: lhs.columns, values: zip(lhs.values, rhs.values).map(*))
+    let count = lhs.values.count
+    let result = lhs.values.withUnsafeBufferPointer { a in
+      rhs.values.withUnsafeBufferPointer { b in
+        [Double](unsafeUninitializedCapacity: count) { c, initialized in
+          for i in 0..<count { c[i] = a[i] * b[i] }
+          initialized = count
+        }
+      }
+    }
+    return Matrix(rows: lhs.rows, columns: lhs.columns, values: result)
   }
 
-  public static prefix func - (matrix: Matrix) -> Matrix { matrix.map { -$0 } }
+  @inlinable public static prefix func - (matrix: Matrix) -> Matrix { matrix.map { -$0 } }
 
   /// The matrices side by side: [A | B | …], all with the same number of rows.
   public static func concatenatingColumns(_ parts: [Matrix]) -> Matrix {

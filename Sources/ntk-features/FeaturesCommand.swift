@@ -9,7 +9,7 @@ extension FeatureStorage: ExpressibleByArgument {}
 struct FeaturesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-features",
-    abstract: "Tangent features ∂f/∂θ of one layer of a network, for every train and test sample.")
+    abstract: "Tangent features ∂f/∂θ of one layer of a network, for every training sample (and test sample).")
 
   @OptionGroup var inputs: StudentInputs
   @Option(help: "The layer θ: W1 … WL, u (W, V name W1, W2), or all.") var layer: String
@@ -17,13 +17,18 @@ struct FeaturesCommand: ParsableCommand {
   var kind: FeatureKind = .outputGradient
   @Option(help: "dense (the rows) or factored (δ and z per layer); default: factored above 1 GiB of dense rows.")
   var storage: FeatureStorage?
+  @Flag(
+    help: """
+      Store the test features too (by default ntk-evaluate computes the test decisions from the network).
+      """)
+  var testFeatures = false
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
 
   func run() throws {
     let stage = ComputeFeatures(
       truthPath: inputs.truth, networkPath: inputs.network, layer: layer, kind: kind,
-      allowLabelLeak: inputs.allowLabelLeak, storage: storage)
+      allowLabelLeak: inputs.allowLabelLeak, storage: storage, storeTestFeatures: testFeatures)
     try stage.run(output: output.output, log: logging.log(for: Self.self))
   }
 }

@@ -39,4 +39,36 @@ import Testing
     var d = LegacyGenerator(seed: 1)
     #expect(d.permutation(1) == [0] && d.permutation(0) == [])
   }
+
+  @Test(arguments: [0, 1, 2, 3, 7, 100, 101])
+  func skippingIsDrawing(count: Int) {
+    // From an even and an odd position (a kept second value of a pair).
+    for offset in [0, 1] {
+      var drawn = LegacyGenerator(seed: 124)
+      var skipped = LegacyGenerator(seed: 124)
+      _ = drawn.normals(count: offset)
+      _ = skipped.normals(count: offset)
+      _ = drawn.normals(count: count)
+      skipped.skipNormals(count: count)
+      #expect(drawn.normals(count: 5).map(\.bitPattern) == skipped.normals(count: 5).map(\.bitPattern))
+    }
+  }
+
+  @Test(arguments: [0, 1 << 30])
+  func transposedBlocksAreTheDrawsTransposed(memoryLimit: Int) {
+    // 7 × 33 (odd: rows start in the middle of a pair), then the stream goes on.
+    var plain = LegacyGenerator(seed: 9)
+    let x = plain.normals(count: 7 * 33)
+    var generator = LegacyGenerator(seed: 9)
+    var transposed = TransposedNormals(&generator, rows: 7, columns: 33, memoryLimit: memoryLimit)
+    var start = 0
+    for count in [1, 10, 22] {
+      let block = transposed.next(columns: count)
+      for j in 0..<count {
+        for i in 0..<7 { #expect(block[j * 7 + i].bitPattern == x[i * 33 + start + j].bitPattern) }
+      }
+      start += count
+    }
+    #expect(generator.nextNormal().bitPattern == plain.nextNormal().bitPattern)
+  }
 }

@@ -11,7 +11,9 @@ from ntk_testing import Run, check_artifact, final_files, same_datasets, start_r
 # Kill and concurrency tests: long enough test sets (M_TEST) that truth,
 # features and evaluate take 0.15–0.5 s and a kill lands in the middle of a
 # write; two steps, so that the second step's network is carried from the first.
-KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1"}
+# TEST_FEATURES=1: the features stage writes the 600,000 test rows too, so that
+# a kill lands while it writes (the default features file holds 60 rows).
+KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1", "TEST_FEATURES": 1}
 # Determinism, provenance, disk full: the default three steps on a small run.
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
 

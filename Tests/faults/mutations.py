@@ -26,7 +26,7 @@ EOF_ADDRESS = 40
 SIZE_TARGETS = {
     "truth": "inputs/test",
     "network": "network/W1",
-    "features": "features/test",
+    "features": "features/train",  # the default features file stores no test rows
     "svm": "weights",
     "eval": "errors/train_error",
 }

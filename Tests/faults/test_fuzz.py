@@ -62,8 +62,17 @@ LIBHDF5_BUGS = {
 KNOWN_HANG_TIMEOUT = 2
 
 
+# Single seeded cases on which libhdf5 crashes (h5dump -A too). The default
+# features file holds only the training rows (25 KB, mostly metadata): the
+# seeded flips of flip-any-2 now land in object headers, not in raw data.
+LIBHDF5_CASE_BUGS = {
+    ("features", "flip-any-2"): "libhdf5 1.10.8 segfaults on this features file's damaged object headers (bits "
+                                "flipped at bytes 421, 1402, 3598); `h5dump -A` on the file segfaults too",
+}
+
+
 def libhdf5_bug(case: tuple[str, str, str]) -> str | None:
-    return LIBHDF5_BUGS.get(case[1])
+    return LIBHDF5_BUGS.get(case[1]) or LIBHDF5_CASE_BUGS.get(case[:2])
 
 
 def h5dump_verdict(path: Path) -> str:
@@ -181,7 +190,7 @@ def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, tmp_path):
                 problem = check_artifact(output)[1]
                 if problem:
                     problems.append(f"exit 0 but an invalid output: {problem}")
-        if mutation not in LIBHDF5_BUGS and check_artifact(copy)[1]:
+        if not libhdf5_bug((kind, mutation, stage)) and check_artifact(copy)[1]:
             ACCEPTED_DAMAGED.append(case_id((kind, mutation, stage)))
     else:
         lines = [line for line in result.stderr.splitlines() if line.strip()]

@@ -243,12 +243,30 @@ def evaluate_command(p, **replaced):
             "--svm", files["svm"]]
 
 
-def truth_case(modify, stage, objects):
+def truth_case(modify, stage, objects, test_features=False):
+    """`test_features`: ntk-features stores the test rows (--test-features), so it reads the test split."""
     def build(run, bad):
         p = paths(run)
         path = copy_artifact(p["truth"], bad / "truth.h5", modify)
-        args = features_command(path, p["W/network"]) if stage == "features" else evaluate_command(p, truth=path)
+        args = (features_command(path, p["W/network"]) + (["--test-features"] if test_features else [])
+                if stage == "features" else evaluate_command(p, truth=path))
         return Refusal(stage, args, [path, *objects])
+    return build
+
+
+def stored_features_case(modify, objects):
+    """A case for evaluate on a features file with stored test rows (--test-features): the features
+    are made and the SVM trained on them in `bad`, then the features are copied and changed."""
+    def build(run, bad):
+        p = paths(run)
+        stored, svm = bad / "stored" / "features.h5", bad / "stored" / "svm.h5"
+        stored.parent.mkdir()
+        for stage, args, output in [("features", features_command(p["truth"], p["W/network"]) + ["--test-features"],
+                                     stored), ("train", ["--features", stored, "--C", 1], svm)]:
+            result = run_stage(stage, *args, "--quiet", "-o", output)
+            assert result.returncode == 0, result.stderr
+        path = copy_artifact(stored, bad / "features.h5", modify)
+        return Refusal("evaluate", evaluate_command(p, features=path, svm=svm), [path, *objects], upfront=False)
     return build
 
 
@@ -366,11 +384,13 @@ def truth_dimension_zero(run, bad):
 
 CONTENTS = {
     # The ground truth.
-    "truth-missing-labels-test/features": truth_case(delete("labels/test"), "features", ["/labels/test"]),
+    "truth-missing-labels-test/features": truth_case(delete("labels/test"), "features", ["/labels/test"],
+                                                     test_features=True),
     "truth-missing-labels-test/evaluate": truth_case(delete("labels/test"), "evaluate", ["/labels/test"]),
     "truth-labels-0-1/features": truth_case(edit("labels/train", labels01), "features", ["/labels/train"]),
     "truth-labels-0-1/evaluate": truth_case(edit("labels/train", labels01), "evaluate", ["/labels/train"]),
-    "truth-label-2/features": truth_case(edit("labels/test", with_element(7, 2)), "features", ["/labels/test"]),
+    "truth-label-2/features": truth_case(edit("labels/test", with_element(7, 2)), "features", ["/labels/test"],
+                                         test_features=True),
     "truth-label-2/evaluate": truth_case(edit("labels/test", with_element(7, 2)), "evaluate", ["/labels/test"]),
     "truth-labels-strings/features": truth_case(edit("labels/train", strings), "features", ["/labels/train"]),
     "truth-labels-wrong-count/features": truth_case(edit("labels/train", lambda v: v[:-1]), "features",
@@ -411,8 +431,8 @@ CONTENTS = {
                                         ["/features/train"], upfront=False),
     "features-inf/train": features_case(edit("features/train", with_element((59, 0), np.inf)), "train",
                                         ["/features/train"], upfront=False),
-    "features-nan/evaluate": features_case(edit("features/test", with_element((400, 1), np.nan)), "evaluate",
-                                           ["/features/test"], upfront=False),
+    "features-nan/evaluate": stored_features_case(edit("features/test", with_element((400, 1), np.nan)),
+                                                  ["/features/test"]),
     "features-labels-0-1/train": features_case(edit("labels/train", labels01), "train", ["/labels/train"]),
     "features-label-2/train": features_case(edit("labels/train", with_element(11, 2)), "train", ["/labels/train"]),
     "features-one-class-positive/train": features_case(edit("labels/train", np.ones_like), "train",

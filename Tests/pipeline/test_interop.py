@@ -10,7 +10,7 @@ import xxhash
 import numpy as np
 import pytest
 
-from ntk_testing import LAYER_NAMES, STEPS, read_network, run_command
+from ntk_testing import LAYER_NAMES, STEPS, read_network, run_command, start_run
 from pipeline_testing import NETWORK_LAYERS, SMALL_PARAMS, forward, layer_index, sgn, tangent_features
 from reference import MODELS
 
@@ -42,8 +42,8 @@ def expected_datasets(name: str, nsv: int | None = None) -> dict[str, tuple]:
         return network("network")
     if kind == "features":
         p = int(np.prod(LAYER_SHAPES[step]))
-        return {"features/train": (M, p), "features/test": (M_TEST, p), "labels/train": (M,),
-                "labels/test": (M_TEST,)}
+        # No test rows by default: evaluate derives the test decisions from the network.
+        return {"features/train": (M, p), "labels/train": (M,)}
     if kind == "svm":
         p = int(np.prod(LAYER_SHAPES[step]))
         return {"weights": (p,), "intercept": (), "support": (nsv,), "dual_coef": (nsv,), "n_support": (2,),
@@ -62,7 +62,8 @@ def stage_parameters(run, name: str) -> dict[str, object]:
         return {"input_dimension": D, "hidden_widths": [D, D], "seed": SEEDS[step], "layer": LAYER_NAMES[step],
                 "drawn_layers": drawn}
     if kind == "features":
-        return {"feature_kind": "output-gradient", "layer": LAYER_NAMES[step], "layer_label": step}
+        return {"feature_kind": "output-gradient", "layer": LAYER_NAMES[step], "layer_label": step,
+                "test_features": "from-network", "store_test_features": 0}
     if kind == "svm":
         return {"C": SMALL_PARAMS["C"], "tolerance": 1e-3, "layer": LAYER_NAMES[step]}
     return {"layer": LAYER_NAMES[step], "layer_label": step}
@@ -106,6 +107,12 @@ def objects_of(f: h5py.File) -> list:
 @pytest.fixture(scope="module")
 def run(small_run):
     return small_run
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The small run with TEST_FEATURES=1: the test rows stored too."""
+    return start_run(tmp_path_factory.mktemp("stored") / "run", {**SMALL_PARAMS, "TEST_FEATURES": 1})
 
 
 @pytest.mark.parametrize("name", ARTIFACTS)
@@ -200,11 +207,14 @@ def test_labels_are_plus_minus_one_and_the_teachers(run):
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_features_are_the_numpy_gradient(run, step):
+@pytest.mark.parametrize("which", ["default", "stored"])
+def test_features_are_the_numpy_gradient(run, stored, step, which):
+    run = stored if which == "stored" else run
     layers = read_network(run.artifact(step, "network"))
     index = layer_index(step)
     with h5py.File(run.truth, "r") as t, h5py.File(run.artifact(step, "features"), "r") as f:
-        for split in ("train", "test"):
+        assert f.attrs["test_features"] == ("stored" if which == "stored" else "from-network")
+        for split in ("train", "test") if which == "stored" else ("train",):
             expected = tangent_features(layers, t[f"inputs/{split}"][()], index)
             actual = f[f"features/{split}"][()]
             assert actual.shape == expected.shape
@@ -247,7 +257,9 @@ def test_evaluation_is_the_numpy_evaluation(run, step):
     with h5py.File(run.truth, "r") as t, h5py.File(run.artifact(step, "features"), "r") as f:
         for split in ("train", "test"):
             x, y = t[f"inputs/{split}"][()], t[f"labels/{split}"][()]
-            expected[split].append(np.mean(sgn(f[f"features/{split}"][()] @ w + b) != y))
+            # The test rows are not stored: the classifier's test decisions come from the network.
+            g = f["features/train"][()] if split == "train" else tangent_features(layers, x, index)
+            expected[split].append(np.mean(sgn(g @ w + b) != y))
             for candidate in (theta0, theta_c, -theta_c, theta0 * theta_c, -theta0 * theta_c):
                 trial = list(layers)
                 trial[index] = candidate

@@ -88,3 +88,23 @@ def test_with_the_flag_the_leak_is_marked_and_near_zero(honest, leaked):
     for a, b in zip(honest_rows, table):
         if a["model"] != CLASSIFIER:
             assert a == b
+
+
+def test_stored_leaked_test_features_give_the_same_leaked_errors(leaked, tmp_path):
+    """By default the leaked test decisions come from the network (weighted by
+    y·σ(−y·f), from the test labels); with TEST_FEATURES=1 from stored rows:
+    the same table, marked leaked alike."""
+    run = tmp_path / "stored"
+    make(run, {**PARAMS, "ALLOW_LABEL_LEAK": 1, "TEST_FEATURES": 1})
+    with h5py.File(run / "V" / "features.h5", "r") as f:
+        assert f.attrs["test_features"] == "stored" and "features/test" in f
+    with h5py.File(leaked / "V" / "features.h5", "r") as f:
+        assert f.attrs["test_features"] == "from-network" and "features/test" not in f
+        assert "leaked" in f.attrs["test_features_note"]
+    assert (run / "results.csv").read_text() == (leaked / "results.csv").read_text()
+
+
+def test_without_the_flag_nothing_is_computed_for_the_test_split(honest):
+    run, _ = honest
+    with h5py.File(run / "V" / "features.h5", "r") as f:
+        assert f.attrs["test_features"] == "withheld" and "test labels" in f.attrs["test_features_note"]

@@ -35,7 +35,7 @@ STEPS = ["W", "V", "u"]
 LAYER_NAMES = {"W": "W1", "V": "W2", "u": "u"}
 # pipelines/layerwise.mk's defaults, for the command lines it would give a stage.
 DEFAULTS = {"D": 25, "M": 100, "M_TEST": 100000, "TEACHER_SEED": 124, "INIT_SEEDS": "0 1 2", "C": 1,
-            "LAYERS": " ".join(STEPS), "FEATURE_KIND": "output-gradient", "STORAGE": "auto"}
+            "LAYERS": " ".join(STEPS), "FEATURE_KIND": "output-gradient", "STORAGE": "auto", "TEST_FEATURES": ""}
 
 
 def parameter(params: dict[str, object], key: str) -> str:
@@ -167,10 +167,10 @@ def init_command(output: Path, *, dim: object, widths: str, layer: str, seed: ob
 
 
 def features_command(output: Path, *, truth: Path, network: Path, layer: str, kind: str = "output-gradient",
-                     storage: str = "auto", quiet: bool = False) -> list[str]:
+                     storage: str = "auto", test_features: bool = False, quiet: bool = False) -> list[str]:
     storage_flag = ["--storage", storage] if storage != "auto" else []
     return _command("features", "--truth", truth, "--network", network, "--layer", layer, "--kind", kind,
-                    *storage_flag, quiet=quiet, output=output)
+                    *storage_flag, *(["--test-features"] if test_features else []), quiet=quiet, output=output)
 
 
 def train_command(output: Path, *, features: Path, C: object = 1, quiet: bool = False) -> list[str]:
@@ -216,7 +216,8 @@ def stage_command(stage: str, run: Path, params: dict[str, object], step: str | 
                             previous=run / steps[index - 1] / "eval.h5" if index > 0 else None, quiet=quiet)
     if stage == "features":
         return features_command(output or files["features"], truth=files["truth"], network=files["network"],
-                                layer=step, kind=value("FEATURE_KIND"), storage=value("STORAGE"), quiet=quiet)
+                                layer=step, kind=value("FEATURE_KIND"), storage=value("STORAGE"),
+                                test_features=value("TEST_FEATURES") in ("1", "yes", "true"), quiet=quiet)
     if stage == "train":
         return train_command(output or files["svm"], features=files["features"], C=value("C"), quiet=quiet)
     if stage == "evaluate":

@@ -48,21 +48,30 @@ public struct EvaluateNetwork: Sendable {
           "\(featuresPath) has \(count) \(split) samples, \(truthPath) has \(truth.sampleCounts[split]!)")
       }
     }
+    // Labels are read again block by block with the inputs; here they are
+    // checked before any work, without holding a split's labels in memory.
+    for split in Split.allCases {
+      let labels = try truth.labelDataset(split)
+      for start in stride(from: 0, to: labels.shape[0], by: 1 << 20) {
+        _ = try labels.readLabels(rows: start..<min(start + 1 << 20, labels.shape[0]))
+      }
+    }
 
-    let labels = Dictionary(uniqueKeysWithValues: try Split.allCases.map { ($0, try truth.labels($0)) })
     let provenance = try Provenance(
       program: "ntk-evaluate", inputFiles: [truthPath, networkPath, featuresPath, svmPath])
     let leaked = features.testFeaturesLeakLabels && allowLabelLeak
-    if features.featureKind.isLabelDependent && !leaked {
+    let reportTest = !features.featureKind.isLabelDependent || leaked
+    if !reportTest {
       log(
         "classifier test error not reported: \(features.featureKind.rawValue) test features are computed from the "
           + "test labels, so the SVM's error on them measures nothing (--allow-label-leak on both the features and "
           + "evaluate stages reports it, marked as leaked)")
     }
-    let reported = Split.allCases.filter {
-      features.sampleCounts[$0] != nil && ($0 == .train || !features.featureKind.isLabelDependent || leaked)
-    }
-    let classifier = try classifierErrors(features, svm, labels, splits: reported, log: log)
+    // The classifier on stored rows (always the training rows); on the test
+    // inputs from the network when the test rows are not stored.
+    let fromRows = Split.allCases.filter { features.sampleCounts[$0] != nil && ($0 == .train || reportTest) }
+    let fromNetwork = reportTest && features.testFeatures == .fromNetwork
+    let classifier = try classifierErrors(features, svm, truth, splits: fromRows, log: log)
 
     // Each candidate applies blockwise: layer k of the selection gets its block.
     let learned = features.blocks.split(svm.weights)
@@ -76,10 +85,13 @@ public struct EvaluateNetwork: Sendable {
       })
     let networkErrors = try Dictionary(
       uniqueKeysWithValues: Split.allCases.map { split in
-        (split, try candidateErrors(candidates, selection, truth, split, labels[split]!, log: log))
+        let decision = split == .test && fromNetwork ? NetworkDecision(svm: svm, kind: features.featureKind) : nil
+        return (split, try errorsFromNetwork(network, candidates, selection, truth, split, decision, log: log))
       })
     let svmResult = ModelResult(
-      model: .classifier, trainError: classifier[.train]!, testError: classifier[.test] ?? .nan, leaked: leaked)
+      model: .classifier, trainError: classifier[.train]!,
+      testError: classifier[.test] ?? networkErrors[.test]![.classifier] ?? .nan,
+      leaked: leaked)
     let results =
       [svmResult]
       + Model.candidates.map {
@@ -94,50 +106,83 @@ public struct EvaluateNetwork: Sendable {
       carried: candidates[.netSVM]!)
   }
 
-  /// The SVM's 0-1 error on the feature rows of each split in `splits`.
+  /// The SVM's 0-1 error on the stored feature rows of each split in `splits`.
   private func classifierErrors(
-    _ features: FeaturesArtifact, _ svm: SVMArtifact, _ labels: [Split: [Double]], splits: [Split], log: StageLog
+    _ features: FeaturesArtifact, _ svm: SVMArtifact, _ truth: TruthArtifact, splits: [Split], log: StageLog
   ) throws -> [Split: Double] {
     var errors: [Split: Double] = [:]
     for split in splits {
-      var predicted: [Double] = []
+      let labels = try truth.labelDataset(split)
+      var mistakes = 0
       let progress = Progress(log, "classifier on \(split) features", total: features.sampleCounts[split]!)
-      try features.forEachBlock(split) { _, rows in
-        predicted += svm.decision(rows).map(sign)
+      try features.forEachBlock(split) { start, rows in
+        let y = try labels.readLabels(rows: start..<(start + rows.sampleCount))
+        mistakes += countMistakes(svm.decision(rows), y)
         progress.advance(by: rows.sampleCount)
       }
       progress.finish()
-      errors[split] = zeroOneError(predicted: predicted, labels: labels[split]!)
+      errors[split] = Double(mistakes) / Double(features.sampleCounts[split]!)
     }
     return errors
   }
 
-  /// The 0-1 error of each candidate network on a split. The candidates
-  /// differ only in the layers of `selection`, so the layers below it are
-  /// computed once per block, and a negated single layer reuses the negated
-  /// pre-activations of its counterpart.
-  private func candidateErrors(
-    _ candidates: [Model: ReLUNetwork], _ selection: Range<Int>, _ truth: TruthArtifact, _ split: Split,
-    _ labels: [Double], log: StageLog
+  /// The classifier's decisions computed from the network instead of stored rows.
+  struct NetworkDecision {
+    var svm: SVMArtifact
+    var kind: FeatureKind
+  }
+
+  /// One pass over a split's inputs, block by block, with labels read alongside:
+  /// the 0-1 error of each candidate network and, with `decision`, of the
+  /// classifier, whose decision w·g(x) + b = Σ_k δ_k(x)ᵀ θc_k z_k(x) + b comes
+  /// from the tangent factors of the student's forward pass (times
+  /// y·σ(−y·f(x)) for loss-gradient features), never forming feature rows.
+  /// The student is the θ0 candidate; the candidates differ only in the
+  /// layers of `selection`, so the layers below it are computed once per
+  /// block, and a negated single layer reuses the negated pre-activations of
+  /// its counterpart. Memory does not grow with the number of samples.
+  private func errorsFromNetwork(
+    _ network: ReLUNetwork, _ candidates: [Model: ReLUNetwork], _ selection: Range<Int>, _ truth: TruthArtifact,
+    _ split: Split, _ decision: NetworkDecision?, log: StageLog
   ) throws -> [Model: Double] {
     let first = selection.lowerBound
-    var predicted: [Model: [Double]] = [:]
-    let progress = Progress(log, "\(candidates.count) candidate networks on \(split) inputs", total: labels.count)
-    let anyCandidate = candidates[.netInit]!
-    let widest = anyCandidate.layers.map(\.columns).max()!
-    try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: widest)) { _, x in
-      let shared = anyCandidate.input(ofLayer: first, for: x)
+    let count = truth.sampleCounts[split]!
+    let labels = try truth.labelDataset(split)
+    var mistakes: [Model: Int] = [:]
+    let what = "\(candidates.count) candidate networks\(decision == nil ? "" : " and the classifier")"
+    let progress = Progress(log, "\(what) on \(split) inputs", total: count)
+    let widest = network.layers.map(\.columns).max()!
+    try truth.inputs(split).forEachBlock(rows: min(1024, streamingBlockRows(rowLength: widest))) { start, x in
+      let y = try labels.readLabels(rows: start..<(start + x.rows))
+      let pass = network.forward(x)
+      var outputs: [Model: [Double]] = [.netInit: pass.output]
       var preactivations: [Model: Matrix] = [:]
-      for model in Model.candidates {
+      for model in Model.candidates where model != .netInit {
         let candidate = candidates[model]!
         let negated = selection.count == 1 ? model.negation.flatMap { preactivations[$0] } : nil
-        let preactivation = negated.map { -$0 } ?? BLAS.product(shared, candidate.layers[first], transposeB: true)
+        let preactivation =
+          negated.map { -$0 } ?? BLAS.product(pass.inputs[first], candidate.layers[first], transposeB: true)
         preactivations[model] = preactivation
-        predicted[model, default: []] += candidate.output(fromPreactivation: preactivation, ofLayer: first).map(sign)
+        outputs[model] = candidate.output(fromPreactivation: preactivation, ofLayer: first)
       }
+      if let decision {
+        var factors = network.tangentFactors(from: first, of: pass).prefix(selection.count)
+        if decision.kind == .lossGradient {
+          let weights = zip(pass.output, y).map(negativeLossDerivative)
+          for k in factors.indices { factors[k].scaleSamples(by: weights) }
+        }
+        outputs[.classifier] = decision.svm.decision(.factored(Array(factors)))
+      }
+      for (model, f) in outputs { mistakes[model, default: 0] += countMistakes(f, y) }
       progress.advance(by: x.rows)
     }
     progress.finish()
-    return predicted.mapValues { zeroOneError(predicted: $0, labels: labels) }
+    return mistakes.mapValues { Double($0) / Double(count) }
   }
+}
+
+/// Samples whose sign of the decision or output f, sgn(f) (+1 if f > 0 else −1), differs from the label.
+private func countMistakes(_ f: [Double], _ labels: [Double]) -> Int {
+  precondition(f.count == labels.count)
+  return zip(f, labels).reduce(0) { $0 + (sign($1.0) != $1.1 ? 1 : 0) }
 }

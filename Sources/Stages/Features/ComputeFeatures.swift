@@ -2,8 +2,11 @@ import Artifacts
 import NTKMath
 import StageSupport
 
-/// Stage 3: the tangent features of one layer for every train and test sample,
-/// streamed through memory in blocks of rows.
+/// Stage 3: the tangent features of one layer for every training sample,
+/// streamed through memory in blocks of rows. The test rows are derived data:
+/// by default they are not stored, and evaluate computes the classifier's test
+/// decisions from the network (TestFeatures.fromNetwork); `storeTestFeatures`
+/// stores them too.
 public struct ComputeFeatures: Sendable {
   public var truthPath: String
   public var networkPath: String
@@ -13,10 +16,12 @@ public struct ComputeFeatures: Sendable {
   public var allowLabelLeak: Bool
   /// Dense rows or factors; nil chooses (FeatureStorage.automatic).
   public var storage: FeatureStorage?
+  /// Store the test rows as well (otherwise evaluate derives the test decisions from the network).
+  public var storeTestFeatures: Bool
 
   public init(
     truthPath: String, networkPath: String, layer: String, kind: FeatureKind, allowLabelLeak: Bool = false,
-    storage: FeatureStorage? = nil
+    storage: FeatureStorage? = nil, storeTestFeatures: Bool = false
   ) {
     self.truthPath = truthPath
     self.networkPath = networkPath
@@ -24,6 +29,7 @@ public struct ComputeFeatures: Sendable {
     self.kind = kind
     self.allowLabelLeak = allowLabelLeak
     self.storage = storage
+    self.storeTestFeatures = storeTestFeatures
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -38,14 +44,11 @@ public struct ComputeFeatures: Sendable {
     let selection = try network.selection(named: layer, context: networkPath)
     let name = network.name(of: selection)
     let blocks = LayerBlocks(network, selection)
-    let splits = kind.isLabelDependent && !allowLabelLeak ? [Split.train] : Split.allCases
-    if splits.count < Split.allCases.count {
-      log(
-        "no test features: \(kind.rawValue) features depend on the label, so test features would carry the test "
-          + "labels (--allow-label-leak computes them anyway)"
-      )
-    }
+    let testFeatures: TestFeatures =
+      kind.isLabelDependent && !allowLabelLeak ? .withheld : storeTestFeatures ? .stored : .fromNetwork
+    let splits = testFeatures == .stored ? Split.allCases : [Split.train]
     let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
+    if testFeatures != .stored { log(testFeatures.note(kind)) }
     let storage = storage ?? .automatic(samples: labels.values.reduce(0) { $0 + $1.count }, blocks: blocks)
     log("layer \(name): \(blocks), \(storage.rawValue) storage")
     let provenance = try Provenance(
@@ -53,10 +56,11 @@ public struct ComputeFeatures: Sendable {
       parameters: [
         ("feature_kind", .string(kind.rawValue)),
         ("allow_label_leak", .integer(allowLabelLeak ? 1 : 0)),
+        ("store_test_features", .integer(storeTestFeatures ? 1 : 0)),
       ], inputFiles: [truthPath, networkPath])
     try FeaturesArtifact.write(
       to: output, provenance: provenance, layer: name, layerLabel: layer, blocks: blocks,
-      kind: kind, storage: storage, labels: labels
+      kind: kind, storage: storage, testFeatures: testFeatures, labels: labels
     ) { split, emit in
       let progress = Progress(log, "layer \(name): \(split) features", total: labels[split]!.count)
       // Blocks sized by the widest rows made: feature rows, or the factors.

@@ -35,12 +35,19 @@ public struct GenerateTruth: Sendable {
     let d = inputDimension
     var generator = LegacyGenerator(seed: seed)
     let counts: [Split: Int] = [.train: trainSamples, .test: testSamples]
-    let drawn: [Split: [Double]]
+    // Sample-major blocks of each split's inputs, never the whole matrix.
+    var blocks: [Split: InputBlocks]
     if let inputSeeds {
-      var train = LegacyGenerator(seed: inputSeeds.train), test = LegacyGenerator(seed: inputSeeds.test)
-      drawn = [.train: train.normals(count: d * trainSamples), .test: test.normals(count: d * testSamples)]
+      blocks = [
+        .train: InputBlocks(sampleMajor: LegacyGenerator(seed: inputSeeds.train), dimension: d),
+        .test: InputBlocks(sampleMajor: LegacyGenerator(seed: inputSeeds.test), dimension: d),
+      ]
     } else {
-      drawn = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0, generator.normals(count: d * counts[$0]!)) })
+      blocks = [:]
+      for split in Split.allCases {
+        blocks[split] = InputBlocks(
+          featureMajor: TransposedNormals(&generator, rows: d, columns: counts[split]!), dimension: d)
+      }
     }
     let teacher = ReLUNetwork(layers: generator.drawLayers(inputDimension: d, widths: teacherWidths))
     let provenance = try Provenance(
@@ -63,22 +70,43 @@ public struct GenerateTruth: Sendable {
         ("generator", .string("numpy legacy RandomState (MT19937, init_genrand seeding, polar-method randn)")),
       ])
     try TruthArtifact.write(to: output, provenance: provenance, teacher: teacher, sampleCounts: counts) { split, emit in
-      let raw = drawn[split]!
       let count = counts[split]!
       let progress = Progress(log, "\(split) inputs and labels", total: count)
       var start = 0
       while start < count {
         let end = min(start + streamingBlockRows(rowLength: max(d, teacherWidths.max() ?? 0)), count)
-        var block = Matrix(rows: end - start, columns: d)
-        for s in start..<end {
-          // numpy's X is d × m (the first m draws are feature 0 of every sample) unless drawn by sample.
-          for i in 0..<d { block[s - start, i] = inputSeeds == nil ? raw[i * count + s] : raw[s * d + i] }
-        }
+        let block = blocks[split]!.next(samples: end - start)
         try emit(start, block)
         progress.advance(by: block.rows)
         start = end
       }
       progress.finish()
     }
+  }
+}
+
+/// The inputs of one split, drawn block by block in numpy's order: the
+/// notebook's randn(d, m), whose first m draws are feature 0 of every sample
+/// (`featureMajor`), or randn(m, d) from the split's own seed, one sample after
+/// the other (`sampleMajor`).
+struct InputBlocks {
+  private var featureMajor: TransposedNormals?
+  private var sampleMajor: LegacyGenerator?
+  private let dimension: Int
+
+  init(featureMajor: TransposedNormals, dimension: Int) {
+    (self.featureMajor, self.dimension) = (featureMajor, dimension)
+  }
+
+  init(sampleMajor: LegacyGenerator, dimension: Int) {
+    (self.sampleMajor, self.dimension) = (sampleMajor, dimension)
+  }
+
+  /// The next `samples` samples (samples × d).
+  mutating func next(samples: Int) -> Matrix {
+    if featureMajor != nil {
+      return Matrix(rows: samples, columns: dimension, values: featureMajor!.next(columns: samples))
+    }
+    return Matrix(rows: samples, columns: dimension, values: sampleMajor!.normals(count: samples * dimension))
   }
 }
