@@ -20,12 +20,13 @@ import Testing
     #expect(abs(x.reduce(0, +) - 58.10346947170712) < 1e-12)
   }
 
+  /// A generator seeded again after an odd number of normals (one kept)
+  /// starts numpy's stream of that seed afresh: the kept value is dropped.
   @Test func seedingDropsAKeptNormal() {
-    var a = LegacyGenerator(seed: 7)
-    _ = a.nextNormal()  // keeps a second value
-    a = LegacyGenerator(seed: 7)
-    var b = LegacyGenerator(seed: 7)
-    #expect(a.nextNormal() == b.nextNormal())
+    var generator = LegacyGenerator(seed: 7)
+    _ = generator.normals(count: 3)
+    generator = LegacyGenerator(seed: 124)
+    #expect(generator.nextNormal().bitPattern == (0.2884790609311843).bitPattern)
   }
 
   /// `np.random.RandomState(seed).permutation(n)`, as ntk-import splits data sets.
