@@ -36,7 +36,7 @@ def run(args):
              "--steps", "0", "-o", str(auto)], stage_env())
         with h5py.File(auto) as f:
             eta = float(f.attrs["learning_rate"])
-        ours, peer, result = [], [], None
+        ours, peer, peer_default, result = [], [], [], None
         out = run_dir / "W2" / "trained.bench.h5"
         for i in range(args.descent_repeat):
             out.unlink(missing_ok=True)
@@ -50,6 +50,12 @@ def run(args):
                 cwd=ROOT, env=ONE_THREAD, capture_output=True, text=True, check=True)
             result = json.loads(done.stdout)
             peer.append(result["steps_s"] + result["compile_s"])
+            # XLA's default: its products over every core.
+            default = subprocess.run(
+                [str(PEERS_PY), "bench/peer_jax_descent.py", str(truth), str(network), "--layer", "1", "--rate",
+                 repr(eta), "--steps", str(steps)], cwd=ROOT, env=peer_env(), capture_output=True, text=True, check=True)
+            default_result = json.loads(default.stdout)
+            peer_default.append(default_result["steps_s"] + default_result["compile_s"])
             print(f"descent {name} rep {i + 1}: ours {wall:.2f} s, JAX {result['steps_s']:.2f} s "
                   f"(+ compile {result['compile_s']:.2f} s)", file=sys.stderr)
         ours_wall, peer_wall = med([w for w, _ in ours]), med(peer)
@@ -60,6 +66,8 @@ def run(args):
             f"  JAX jit (fori_loop, float64, CPU, one thread), T steps + compile: median {peer_wall:.2f} s "
             f"({peer_wall / steps * 1e3:.1f} ms a step; compile alone {result['compile_s']:.2f} s)",
             f"  ratio JAX / ours: {peer_wall / ours_wall:.2f}x; θ_T max relative difference {result['theta_rel_diff']:.1e}",
+            f"  JAX with XLA's default threads (every core; ours keeps one): median {med(peer_default):.2f} s, "
+            f"ratio {med(peer_default) / ours_wall:.2f}x",
             f"  η = auto (K0, then λ_max by dsyevr; T = 0): {wall_auto:.2f} s, peak {peak_auto:.0f} MB; η = {eta:.6g}",
         ]
     return "\n".join(head_lines("descent (trained baseline) against JAX", load0) + lines

@@ -34,13 +34,9 @@ public struct ComputeFeatures: Sendable {
 
   public func run(output: String, log: StageLog) throws {
     let truth = try TruthArtifact(path: truthPath)
-    let network = try NetworkArtifact(path: networkPath).network
-    guard network.inputDimension == truth.inputDimension else {
-      throw StageError(
-        "\(networkPath): the network takes inputs of dimension \(network.inputDimension), but \(truthPath) has "
-          + "d = \(truth.inputDimension)"
-      )
-    }
+    let student = try NetworkArtifact(path: networkPath)
+    try student.requireInputs(of: truth)
+    let network = student.network
     let selection = try network.selection(named: layer, context: networkPath)
     let name = network.name(of: selection)
     let blocks = LayerBlocks(network, selection)
