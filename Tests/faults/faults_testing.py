@@ -13,7 +13,10 @@ from ntk_testing import Run, check_artifact, final_files, same_datasets, start_r
 # write; two steps, so that the second step's network is carried from the first.
 # TEST_FEATURES=1: the features stage writes the 600,000 test rows too, so that
 # a kill lands while it writes (the default features file holds 60 rows).
-KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1", "TEST_FEATURES": 1}
+# INPUT_SEEDS: ntk-truth then draws the inputs sample by sample while it writes, so its temporary
+# exists for its whole run (in the notebook's order it draws every input before it writes).
+KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1", "TEST_FEATURES": 1,
+               "TEACHER_SEED": 125, "INPUT_SEEDS": "1125,2125"}
 # Determinism, provenance, disk full: the default three steps on a small run.
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
 

@@ -35,7 +35,8 @@ STEPS = ["W", "V", "u"]
 LAYER_NAMES = {"W": "W1", "V": "W2", "u": "u"}
 # pipelines/layerwise.mk's defaults, for the command lines it would give a stage.
 DEFAULTS = {"D": 25, "M": 100, "M_TEST": 100000, "TEACHER_SEED": 124, "INIT_SEEDS": "0 1 2", "C": 1,
-            "LAYERS": " ".join(STEPS), "FEATURE_KIND": "output-gradient", "STORAGE": "auto", "TEST_FEATURES": ""}
+            "LAYERS": " ".join(STEPS), "FEATURE_KIND": "output-gradient", "STORAGE": "auto", "TEST_FEATURES": "",
+            "INPUT_SEEDS": ""}
 
 
 def parameter(params: dict[str, object], key: str) -> str:
@@ -154,9 +155,9 @@ def _command(stage: str, *args: object, quiet: bool = False, output: Path | None
 
 
 def truth_command(output: Path, *, dim: object, train: object, test: object, widths: str, seed: object,
-                  quiet: bool = False) -> list[str]:
+                  input_seeds: str = "", quiet: bool = False) -> list[str]:
     return _command("truth", "--dim", dim, "--train", train, "--test", test, "--widths", widths, "--seed", seed,
-                    quiet=quiet, output=output)
+                    *(["--input-seeds", input_seeds] if input_seeds else []), quiet=quiet, output=output)
 
 
 def init_command(output: Path, *, dim: object, widths: str, layer: str, seed: object, previous: Path | None = None,
@@ -203,7 +204,8 @@ def stage_command(stage: str, run: Path, params: dict[str, object], step: str | 
     steps = value("LAYERS").split()
     if stage == "truth":
         return truth_command(output or run / "truth.h5", dim=value("D"), train=value("M"), test=value("M_TEST"),
-                             widths=value("TEACHER_WIDTHS"), seed=value("TEACHER_SEED"), quiet=quiet)
+                             widths=value("TEACHER_WIDTHS"), seed=value("TEACHER_SEED"),
+                             input_seeds=value("INPUT_SEEDS"), quiet=quiet)
     if stage == "report":
         folder = output or run
         return report_command([run / s / "eval.h5" for s in steps], csv=folder / "results.csv",
