@@ -103,11 +103,13 @@ test: test-swift test-pipeline
 test-swift: | system-deps
 	swift test -c release --scratch-path .build/tests
 
+# PYTEST_ARGS: e.g. -m "not slow" for a quick subset, -k grid for one file's tests.
+PYTEST_ARGS ?=
 test-pipeline: $(BINARIES) $(VENV)/.installed
-	$(VENV)/bin/pytest -q Tests/pipeline
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS) Tests/pipeline
 
 test-faults: $(BINARIES) $(VENV)/.installed
-	$(VENV)/bin/pytest -q Tests/faults
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS) Tests/faults
 
 test-slurm:
 	@scripts/test-slurm.sh

@@ -3,46 +3,25 @@ for settings other than the notebook's: the same table, the same SVMs, and
 numpy's own random draws, bit for bit."""
 from __future__ import annotations
 
-import json
-
 import h5py
 import numpy as np
 import pytest
 
-from ntk_testing import PYTHON, REFERENCE, STEPS, run_command, start_run
-from pipeline_testing import NETWORK_LAYERS
+from ntk_testing import STEPS, start_run
+from pipeline_testing import NETWORK_LAYERS, assert_svm_matches, run_reference
 
 SETTINGS = {
     "d7-m60-C0.5": {"D": 7, "M": 60, "M_TEST": 2000, "TEACHER_SEED": 9, "INIT_SEEDS": "3 4 5", "C": 0.5},
     "d12-m150-C2": {"D": 12, "M": 150, "M_TEST": 2000, "C": 2},
 }
-RELATIVE_TOLERANCE = 1e-9
-
-
-def relative_difference(actual, expected) -> float:
-    """max |actual − expected| / max |expected|."""
-    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
-    assert actual.shape == expected.shape, f"shape {actual.shape}, expected {expected.shape}"
-    scale = np.abs(expected).max()
-    assert scale > 0
-    return float(np.abs(actual - expected).max() / scale)
 
 
 @pytest.fixture(scope="module", params=list(SETTINGS), ids=list(SETTINGS))
 def crossed(request, tmp_path_factory):
-    params = SETTINGS[request.param]
     folder = tmp_path_factory.mktemp(f"cross-{request.param}")
-    run = start_run(folder / "run", params)
-    csv, coef = folder / "reference.csv", folder / "reference.json"
-    command = [
-        PYTHON, REFERENCE, "--d", run.d, "--m", run.m, "--m-test", run.m_test,
-        "--teacher-seed", run.value("TEACHER_SEED"), "--init-seeds", ",".join(str(s) for s in run.seeds),
-        "--C", run.value("C"), "--csv", csv, "--coef-json", coef,
-    ]
-    result = run_command(command, timeout=300)
-    assert result.returncode == 0, result.stderr
-    run.reference_csv = csv.read_text()
-    run.reference_coef = json.loads(coef.read_text())
+    run = start_run(folder / "run", SETTINGS[request.param])
+    run.reference_csv, run.reference_coef = run_reference(run, folder)
+    assert run.reference_csv is not None, run.reference_coef
     return run
 
 
@@ -52,19 +31,7 @@ def test_results_csv_identical_to_reference(crossed):
 
 @pytest.mark.parametrize("step", STEPS)
 def test_svm_matches_scikit_learn(crossed, step):
-    reference = crossed.reference_coef[step]
-    with h5py.File(crossed.artifact(step, "svm"), "r") as f:
-        weights = f["weights"][()]
-        intercept = f["intercept"][()]
-        support = f["support"][()]
-        dual = f["dual_coef"][()]
-        n_support = f["n_support"][()]
-    assert relative_difference(weights, reference["coef"]) <= RELATIVE_TOLERANCE
-    assert np.ndim(intercept) == 0
-    assert relative_difference([intercept], reference["intercept"]) <= RELATIVE_TOLERANCE
-    assert support.tolist() == reference["support"]
-    assert relative_difference(dual, reference["dual_coef"]) <= RELATIVE_TOLERANCE
-    assert int(n_support.sum()) == len(reference["support"])
+    assert_svm_matches(crossed.artifact(step, "svm"), crossed.reference_coef[step])
 
 
 def numpy_draws(run):

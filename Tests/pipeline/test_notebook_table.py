@@ -80,11 +80,12 @@ def make_with_other_C(default_run, second_make):
 
 
 def stage_commands(output: str) -> list[tuple[str, str]]:
-    """(stage, output file) of every stage command make echoed."""
+    """(stage, output file) of every stage command make echoed (a path to the binary: logs name
+    stages too)."""
     text = output.replace("\\\n", " ")
     commands = []
     for line in text.splitlines():
-        match = re.search(r"(?:^|\s)\S*ntk-(truth|init|features|train|evaluate|report)\s(.*)$", line)
+        match = re.search(r"(?:^|\s)\S*/ntk-(truth|init|features|train|evaluate|report)\s(.*)$", line)
         if match:
             target = re.search(r"(?:-o|--output|--csv)[=\s](\S+)", match.group(2))
             commands.append((match.group(1), target.group(1) if target else ""))
@@ -123,16 +124,22 @@ def test_second_make_runs_no_stage(default_run, second_make):
     assert [l for l in result.stdout.splitlines() if l.startswith("| ")][1:] == EXPECTED_ROWS
 
 
-def test_changing_C_reruns_train_and_evaluate_of_W(default_run, make_with_other_C):
+def test_changing_C_reruns_train_and_evaluate_and_the_later_steps(default_run, make_with_other_C):
+    """C changes W's SVM, so θc, which V starts from, and so on: exactly these stages rerun."""
     result, before, after = make_with_other_C
-    commands = stage_commands(result.stdout + result.stderr)
     run = default_run.path
-    assert ("train", str(run / "W" / "svm.h5")) in commands, commands
-    assert ("evaluate", str(run / "W" / "eval.h5")) in commands, commands
-    for name in ("W/svm.h5", "W/eval.h5", "results.csv"):
+    expected = {("train", str(run / "W" / "svm.h5")), ("evaluate", str(run / "W" / "eval.h5")),
+                ("report", str(run / "results.csv"))}
+    for step in ("V", "u"):
+        expected |= {("init", str(run / step / "network.h5")), ("features", str(run / step / "features.h5")),
+                     ("train", str(run / step / "svm.h5")), ("evaluate", str(run / step / "eval.h5"))}
+    commands = stage_commands(result.stdout + result.stderr)
+    assert sorted(commands) == sorted(expected), commands
+    for name in ("W/svm.h5", "W/eval.h5", "V/network.h5", "u/eval.h5", "results.csv"):
         assert after[name] != before[name], f"{name} was not rewritten"
-    with h5py.File(run / "W" / "svm.h5", "r") as f:
-        assert f.attrs["C"] == 0.5
+    for step in ("W", "V", "u"):
+        with h5py.File(run / step / "svm.h5", "r") as f:
+            assert f.attrs["C"] == 0.5
 
 
 def test_changing_C_keeps_truth_and_W_features(default_run, make_with_other_C):

@@ -18,6 +18,9 @@ import pytest
 
 from ntk_testing import REPO, clean_env
 
+# A build from scratch of a private copy: minutes.
+pytestmark = pytest.mark.slow
+
 PARAMS = ["D=5", "M=20", "M_TEST=50"]
 STEPS = ["W", "V", "u"]
 

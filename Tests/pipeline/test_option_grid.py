@@ -1,0 +1,133 @@
+"""One contract over the option grid, the way scikit-learn's
+`parametrize_with_checks` runs one over every estimator: for every cell of
+
+    storage {dense, factored} × steps {one layer at a time, all} × kind {output-gradient, loss-gradient}
+      × depth {2, 3} (unequal widths, a teacher of its own shape) × inputs {the notebook's draws, INPUT_SEEDS}
+
+the pipeline run through `make` gives bench/reference.py's (numpy + scikit-learn)
+results.csv, text for text, and at every step scikit-learn's SVM: the same support
+vectors, weights, intercept and dual coefficients to 1e-9 — or both refuse the data.
+Dense features also train through libsvm's linear kernel (`--kernel-memory-gib 0`) to
+the same solution, and one slow cell takes the row-block kernel path (m above the
+stored kernel's 256 MiB).
+
+Seeds: every seed a cell uses is shifted by 1000 × TEST_SEED (environment), so CI runs
+one fixed set and `TEST_SEED=7 pytest Tests/pipeline/test_option_grid.py` another. A
+random ReLU teacher labels every sample alike about one time in six at these sizes;
+both then refuse the data, and the cell checks only that. The default, TEST_SEED=5, is
+a set of seeds on which every teacher labels both classes, so that CI checks the
+whole contract in every cell. `pytest -m "not slow"` leaves out the slow cells.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import h5py
+import pytest
+
+from ntk_testing import Run, make, run_stage
+from pipeline_testing import assert_svm_matches, run_reference
+
+TEST_SEED = int(os.environ.get("TEST_SEED", "5"))
+SEED_BASE = 1000 * TEST_SEED
+
+SHAPES = {  # depth: (student widths, teacher widths)
+    "depth2": ("9,6", "6,6"),
+    "depth3": ("8,11,5", "12,8,10"),
+}
+COMMON = {"D": 6, "M": 60, "M_TEST": 400, "C": 0.7}
+
+# Cells sharing everything but the storage share their seeds and their reference run.
+PROBLEMS = list(itertools.product(["layer-by-layer", "all"], ["output-gradient", "loss-gradient"], SHAPES,
+                                  ["notebook-draws", "input-seeds"]))
+
+
+def problem_params(steps: str, kind: str, shape: str, inputs: str) -> dict[str, object]:
+    index = PROBLEMS.index((steps, kind, shape, inputs))
+    widths, teacher_widths = SHAPES[shape]
+    layers = ["all"] if steps == "all" else [f"W{k + 1}" for k in range(widths.count(",") + 1)] + ["u"]
+    params = {**COMMON, "WIDTHS": widths, "TEACHER_WIDTHS": teacher_widths, "LAYERS": " ".join(layers),
+              "INIT_SEEDS": " ".join(str(SEED_BASE + 200 + 10 * index + k) for k in range(len(layers))),
+              "TEACHER_SEED": SEED_BASE + 100 + index, "FEATURE_KIND": kind}
+    if inputs == "input-seeds":
+        params["INPUT_SEEDS"] = f"{SEED_BASE + 300 + 2 * index},{SEED_BASE + 301 + 2 * index}"
+    return params
+
+
+CELLS = [(storage, *problem) for problem in PROBLEMS for storage in ["dense", "factored"]]
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory):
+    """(results.csv text, SVMs) of bench/reference.py per problem, computed once for both storages."""
+    found = {}
+
+    def reference(problem, run: Run):
+        if problem not in found:
+            found[problem] = run_reference(run, tmp_path_factory.mktemp("reference"))
+        return found[problem]
+    return reference
+
+
+@pytest.fixture(scope="module", params=CELLS, ids=["-".join(cell) for cell in CELLS])
+def cell(request, references, tmp_path_factory):
+    storage, *problem = request.param
+    params = {**problem_params(*problem), "STORAGE": storage}
+    run = Run(tmp_path_factory.mktemp("grid") / "run", params)
+    run.reference_csv, run.reference_svms = references(tuple(problem), run)
+    result = make(run.path, params, check=run.reference_csv is not None)
+    if run.reference_csv is None:  # scikit-learn cannot fit one class: the pipeline must refuse it
+        assert result.returncode != 0 and "label" in result.stderr, (run.reference_svms, result.stderr)
+        pytest.skip(f"both refuse the data ({run.reference_svms})")
+    return run
+
+
+def test_results_csv_is_the_references(cell):
+    assert (cell.path / "results.csv").read_text() == cell.reference_csv
+
+
+def test_every_svm_is_scikit_learns(cell):
+    for step in cell.value("LAYERS").split():
+        assert_svm_matches(cell.artifact(step, "svm"), cell.reference_svms[step])
+
+
+def test_linear_kernel_path_gives_the_same_solution(cell, tmp_path):
+    """A kernel too large for --kernel-memory-gib: libsvm's linear kernel on the dense rows."""
+    if cell.value("STORAGE") != "dense":
+        pytest.skip("factored features train from the kernel only")
+    for step in cell.value("LAYERS").split():
+        output = tmp_path / f"{step}-svm.h5"
+        result = run_stage("train", f"--features={cell.artifact(step, 'features')}", f"--C={cell.value('C')}",
+                           "--kernel-memory-gib=0", "--quiet", f"--output={output}")
+        assert result.returncode == 0, result.stderr
+        assert solved_from(output) == "the feature rows, with libsvm's linear kernel"
+        assert_svm_matches(output, cell.reference_svms[step])
+
+
+def solved_from(svm: Path) -> str:
+    with h5py.File(svm, "r") as f:
+        return str(f.attrs["solved_from"])
+
+
+# m² · 8 bytes above the 256 MiB up to which ntk-train stores the kernel: it hands
+# libsvm the kernel in blocks of rows instead.
+ROW_BLOCK_M = 5800
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("storage", ["dense", "factored"])
+def test_row_block_kernel_path_gives_the_same_solution(storage, tmp_path):
+    params = {"D": 4, "M": ROW_BLOCK_M, "M_TEST": 200, "WIDTHS": "3,3", "LAYERS": "W1", "INIT_SEEDS": SEED_BASE + 5,
+              "TEACHER_SEED": SEED_BASE + 6, "C": 0.5, "STORAGE": storage}
+    run = Run(tmp_path / "run", params)
+    reference_csv, reference_svms = run_reference(run, tmp_path)
+    assert reference_csv is not None, reference_svms
+    make(run.path, params)
+    assert (run.path / "results.csv").read_text() == reference_csv
+    svm = run.artifact("W1", "svm")
+    assert solved_from(svm).startswith("the precomputed tangent kernel")
+    with h5py.File(svm, "r") as f:
+        assert "kernel" not in f  # not stored: it was handed over in blocks of rows
+    assert_svm_matches(svm, reference_svms["W1"])
