@@ -18,7 +18,9 @@ public struct TruthArtifact: Artifact {
   public let inputDimension: Int
   public let sampleCounts: [Split: Int]
 
-  /// Opens and checks a ground-truth file: shapes agree, labels are ±1.
+  /// Opens and checks a ground-truth file: shapes agree, and agree with the
+  /// file's content digest (a reader may use the sample counts without reading
+  /// the inputs); labels are ±1 (checked when read).
   public init(path: String) throws {
     file = try HDF5File.open(path)
     try file.expectArtifact(Self.kind)
@@ -33,6 +35,10 @@ public struct TruthArtifact: Artifact {
       guard inputs.shape[0] > 0 else { throw HDF5Error(file: path, object: inputs.name, "has no samples") }
       counts[split] = inputs.shape[0]
     }
+    for split in Split.allCases where !file.exists("/labels/\(split)") {
+      throw HDF5Error(file: path, object: "/labels/\(split)", "missing")
+    }
+    try file.checkDatasetShapes()
     sampleCounts = counts
   }
 

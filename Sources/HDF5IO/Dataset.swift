@@ -170,7 +170,7 @@ extension HDF5File {
 
   /// The digest recorded for a dataset's elements; nil for files of other
   /// programs. A file with a content digest has one for every dataset.
-  private func recordedDigest(of object: String) throws -> String? {
+  func recordedDigest(of object: String) throws -> String? {
     if H5Aexists_by_name(id, object, "content_digest", ntk_h5p_default()) > 0 {
       return try string("content_digest", of: object)
     }
