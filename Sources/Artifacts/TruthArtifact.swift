@@ -18,7 +18,8 @@ public struct TruthArtifact: Artifact {
   public let inputDimension: Int
   public let sampleCounts: [Split: Int]
 
-  /// Opens and checks a ground-truth file: shapes agree, labels are ±1.
+  /// Opens and checks a ground-truth file: shapes agree, inputs and labels are float64 (labels are
+  /// checked to be ±1 as they are read).
   public init(path: String) throws {
     file = try HDF5File.open(path)
     try file.expectArtifact(Self.kind)
@@ -32,6 +33,8 @@ public struct TruthArtifact: Artifact {
         shape: [inputs.shape[0], inputDimension], "samples × d, d = \(inputDimension) as in /inputs/train")
       guard inputs.shape[0] > 0 else { throw HDF5Error(file: path, object: inputs.name, "has no samples") }
       counts[split] = inputs.shape[0]
+      // The labels' shape and type now, their values as they are read: a stage refuses before any work.
+      try file.labelDataset("/labels/\(split)", count: inputs.shape[0]).expectElements(Double.self)
     }
     sampleCounts = counts
   }
