@@ -112,6 +112,7 @@ public struct FeaturesArtifact: Artifact {
       let n = datasets[0].shape[0]
       for (dataset, columns) in zip(datasets, Self.columns(storage, blocks)) {
         try dataset.expect(shape: [n, columns], "\(n) samples × \(columns), for \(blocks)")
+        try dataset.expectElements(Double.self)
       }
       counts[split] = n
     }
@@ -130,9 +131,12 @@ public struct FeaturesArtifact: Artifact {
     }
     guard testFeatures != .withheld || featureKind.isLabelDependent else {
       throw HDF5Error(
-        file: path,
-        "attribute 'test_features' is 'withheld', but \(featureKind.rawValue) features do not depend on "
-          + "the label")
+        file: path, object: "/",
+        file.hasAttribute("test_features")
+          ? "attribute 'test_features' is 'withheld', but \(featureKind.rawValue) features do not depend on "
+            + "the label"
+          : "attribute 'test_features' is missing (a file without test rows must say where the test decisions "
+            + "come from)")
     }
   }
 

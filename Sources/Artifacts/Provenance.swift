@@ -41,7 +41,7 @@ extension HDF5File {
   /// Refuses `product` unless it was made from `input` (its recorded input
   /// digests include `input`'s content digest), naming both files.
   public func requireMade(from input: HDF5File) throws {
-    let digest = (try? input.string("content_digest")) ?? "none"
+    let digest = try input.string("content_digest")
     let recorded: [String]
     switch try? attribute("input_digests") {
     case .strings(let digests): recorded = digests
@@ -59,9 +59,12 @@ extension HDF5File {
 
   /// Checks that the file holds the artifact kind `expected` (its `artifact` attribute).
   func expectArtifact(_ expected: String) throws {
-    let found = (try? string("artifact")) ?? "none"
+    let found = (try? string("artifact")) ?? (hasAttribute("artifact") ? "not a string" : "missing")
     guard found == expected else {
       throw HDF5Error(file: path, "is not a \(expected) artifact (its 'artifact' attribute is \(found))")
     }
+    // Every artifact records its content digest, and what is made from it records it in turn: refused on
+    // opening, not when the stage writes its provenance.
+    _ = try string("content_digest")
   }
 }

@@ -20,7 +20,8 @@ public struct TruthArtifact: Artifact {
 
   /// Opens and checks a ground-truth file: shapes agree, and agree with the
   /// file's content digest (a reader may use the sample counts without reading
-  /// the inputs); labels are ±1 (checked when read).
+  /// the inputs); inputs and labels are float64 (labels are checked to be ±1 as
+  /// they are read).
   public init(path: String) throws {
     file = try HDF5File.open(path)
     try file.expectArtifact(Self.kind)
@@ -34,9 +35,8 @@ public struct TruthArtifact: Artifact {
         shape: [inputs.shape[0], inputDimension], "samples × d, d = \(inputDimension) as in /inputs/train")
       guard inputs.shape[0] > 0 else { throw HDF5Error(file: path, object: inputs.name, "has no samples") }
       counts[split] = inputs.shape[0]
-    }
-    for split in Split.allCases where !file.exists("/labels/\(split)") {
-      throw HDF5Error(file: path, object: "/labels/\(split)", "missing")
+      // The labels' shape and type now, their values as they are read: a stage refuses before any work.
+      try file.labelDataset("/labels/\(split)", count: inputs.shape[0]).expectElements(Double.self)
     }
     try file.checkDatasetShapes()
     sampleCounts = counts

@@ -41,13 +41,19 @@ public final class HDF5Dataset {
     }
   }
 
-  /// Checks that the stored elements are of `T`'s class (any precision).
+  /// Checks that the stored elements are of `T`'s class and, where `T` fixes
+  /// one, of its size (float64 for Double; integers of any size for Int64).
   public func expectElements<T: HDF5Element>(_: T.Type) throws {
     let type = H5Dget_type(id)
     defer { H5Tclose(type) }
     let typeClass = H5Tget_class(type)
     guard typeClass == T.typeClass else {
       throw file.error(name, "expected \(T.className) data, found \(describe(typeClass))")
+    }
+    let size = H5Tget_size(type)
+    if let expected = T.elementSize, size != expected {
+      throw file.error(
+        name, "expected \(8 * expected)-bit \(T.className) data, found \(8 * size)-bit \(describe(typeClass))")
     }
   }
 

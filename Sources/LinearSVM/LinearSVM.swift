@@ -146,7 +146,9 @@ public enum LinearSVM {
       supportIndices: indices, dualCoefficients: svCoefficients, supportCounts: counts, intercept: model.rho[0])
   }
 
-  private static func validate(labels: [Double], parameters: SVMParameters) throws {
+  /// Refuses labels other than ±1, a training set of one class, and invalid parameters
+  /// (as training would), so that a stage can refuse them before any work.
+  public static func validate(labels: [Double], parameters: SVMParameters) throws {
     try parameters.validate()
     if let bad = labels.first(where: { $0 != 1 && $0 != -1 }) {
       throw SVMError.invalidLabels("labels must be −1 or +1, found \(bad)")

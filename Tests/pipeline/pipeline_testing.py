@@ -109,3 +109,84 @@ def assert_svm_matches(path: Path, reference: dict) -> None:
     assert found["same_support"], f"{path}: support vectors differ from scikit-learn's"
     for name in ("weights", "intercept", "dual_coef"):
         assert found[name] <= RELATIVE_TOLERANCE, f"{path}: {name} differ from scikit-learn's by {found[name]:.3g}"
+
+
+# --- plots -------------------------------------------------------------------------
+
+SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
+
+
+def svg_problems(path) -> list[str]:
+    """Problems unless `path` is an SVG document (XML with an <svg> root) with
+    plotted content: gnuplot puts each plotted item in a group `gnuplot_plot_…`
+    titled with its key entry; a drawn line is a path with a segment (L) beside
+    the key's sample, so such a group must have two segments or more."""
+    import xml.etree.ElementTree as ElementTree
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as error:
+        return [f"{path}: not XML ({error})"]
+    if root.tag != f"{SVG_NAMESPACE}svg":
+        return [f"{path}: the root element is {root.tag}, not <svg>"]
+    lines = plotted_lines(root)
+    return [] if lines else [f"{path}: no plotted line"]
+
+
+def plotted_lines(root) -> dict[str, int]:
+    """Title → number of the plot groups with that title that draw a line (two segments or more)."""
+    found: dict[str, int] = {}
+    for group in root.iter(f"{SVG_NAMESPACE}g"):
+        if not group.get("id", "").startswith("gnuplot_plot_"):
+            continue
+        segments = sum(path.get("d", "").count("L") for path in group.iter(f"{SVG_NAMESPACE}path"))
+        title = group.find(f"{SVG_NAMESPACE}title")
+        if segments >= 2:
+            key = title.text if title is not None else ""
+            found[key] = found.get(key, 0) + 1
+    return found
+
+
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def png_problems(path) -> list[str]:
+    """Problems unless `path` is a complete PNG: the signature, chunks with valid
+    CRCs, an IHDR first with a nonzero size, IDAT data that zlib-decompresses to
+    exactly the scanlines the header announces (a filter byte and the row's
+    bytes per row, per Adam7 pass when interlaced), and IEND last."""
+    import struct
+    import zlib
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return [f"{path}: no PNG signature"]
+    chunks, offset = [], 8
+    while offset < len(data):
+        if offset + 12 > len(data):
+            return [f"{path}: a truncated chunk at byte {offset}"]
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length] or b"\0\0\0\0")
+        if len(body) != length or zlib.crc32(kind + body) != crc:
+            return [f"{path}: chunk {kind!r} at byte {offset} is truncated or its CRC is wrong"]
+        chunks.append((kind, body))
+        offset += 12 + length
+    if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND":
+        return [f"{path}: chunks {[k for k, _ in chunks]}: IHDR must come first and IEND last"]
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    if width == 0 or height == 0 or colour not in PNG_CHANNELS:
+        return [f"{path}: IHDR {width}×{height}, colour type {colour}"]
+    try:
+        pixels = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
+    except zlib.error as error:
+        return [f"{path}: the image data do not decompress ({error})"]
+
+    def scanlines(w, h):
+        return 0 if w == 0 or h == 0 else h * (1 + (w * PNG_CHANNELS[colour] * depth + 7) // 8)
+    if interlace:
+        passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+        expected = sum(scanlines((width - x + dx - 1) // dx, (height - y + dy - 1) // dy) for x, y, dx, dy in passes)
+    else:
+        expected = scanlines(width, height)
+    if len(pixels) != expected:
+        return [f"{path}: {len(pixels)} bytes of image data, a {width}×{height} image needs {expected}"]
+    return []

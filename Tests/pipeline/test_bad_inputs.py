@@ -14,19 +14,24 @@ Each case runs twice:
   it starts working. Only bad values inside streamed data (NaN in a feature
   matrix) may be found after some progress.
 
-Bad files are copies of the artifacts of a valid small run, changed with h5py.
+Bad files are copies of the artifacts of a valid small run, changed with h5py;
+each changed dataset gets the content digest its new contents would have been
+written with (the file keeps its own, so that the artifacts made from it still
+name it as their input): the change is the only thing wrong with the file, and
+a stage cannot refuse it for a digest that no longer matches instead.
 """
 from __future__ import annotations
 
 import random
 import re
+import shutil
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from ntk_testing import copy_artifact, run_stage
+from ntk_testing import copy_artifact, final_files, make, reseal, run_stage, temporaries
 
 # --- checking a refusal ---------------------------------------------------------
 
@@ -98,6 +103,9 @@ class Refusal:
             if self.stage == "report":
                 outputs = [folder / "results.csv", folder / "results.md"]
                 result = run_stage("report", *self.args, "--csv", outputs[0], "--markdown", outputs[1])
+            elif self.stage == "sweep-report":
+                outputs = [folder / "report"]
+                result = run_stage(self.stage, *self.args, *(["--quiet"] if quiet else []), "-o", outputs[0])
             else:
                 outputs = [folder / "result.h5"]
                 result = run_stage(self.stage, *self.args, *(["--quiet"] if quiet else []), "-o", outputs[0])
@@ -226,6 +234,15 @@ def with_element(index, value):
     return change
 
 
+def bad_copy(source: Path, target: Path, modify) -> Path:
+    """A copy of an artifact changed by `modify`, its datasets' digests as
+    they would have been written (see the module's docstring)."""
+    def change(f):
+        modify(f)
+        reseal(f, root=False)
+    return copy_artifact(source, target, change)
+
+
 def paths(run):
     r = run.path
     return {"truth": r / "truth.h5", **{f"{s}/{k}": r / s / f"{k}.h5" for s in "WVu"
@@ -247,7 +264,7 @@ def truth_case(modify, stage, objects, test_features=False):
     """`test_features`: ntk-features stores the test rows (--test-features), so it reads the test split."""
     def build(run, bad):
         p = paths(run)
-        path = copy_artifact(p["truth"], bad / "truth.h5", modify)
+        path = bad_copy(p["truth"], bad / "truth.h5", modify)
         args = (features_command(path, p["W/network"]) + (["--test-features"] if test_features else [])
                 if stage == "features" else evaluate_command(p, truth=path))
         return Refusal(stage, args, [path, *objects])
@@ -265,7 +282,7 @@ def stored_features_case(modify, objects):
                                      stored), ("train", ["--features", stored, "--C", 1], svm)]:
             result = run_stage(stage, *args, "--quiet", "-o", output)
             assert result.returncode == 0, result.stderr
-        path = copy_artifact(stored, bad / "features.h5", modify)
+        path = bad_copy(stored, bad / "features.h5", modify)
         return Refusal("evaluate", evaluate_command(p, features=path, svm=svm), [path, *objects], upfront=False)
     return build
 
@@ -273,7 +290,7 @@ def stored_features_case(modify, objects):
 def network_case(modify, stage, objects, source="W/network"):
     def build(run, bad):
         p = paths(run)
-        path = copy_artifact(p[source], bad / "network.h5", modify)
+        path = bad_copy(p[source], bad / "network.h5", modify)
         if stage == "features":
             args = features_command(p["truth"], path)
         elif stage == "evaluate":
@@ -287,7 +304,7 @@ def network_case(modify, stage, objects, source="W/network"):
 def features_case(modify, stage, objects, upfront=True):
     def build(run, bad):
         p = paths(run)
-        path = copy_artifact(p["W/features"], bad / "features.h5", modify)
+        path = bad_copy(p["W/features"], bad / "features.h5", modify)
         args = ["--features", path, "--C", 1] if stage == "train" else evaluate_command(p, features=path)
         return Refusal(stage, args, [path, *objects], upfront)
     return build
@@ -296,7 +313,7 @@ def features_case(modify, stage, objects, upfront=True):
 def svm_case(modify, objects):
     def build(run, bad):
         p = paths(run)
-        path = copy_artifact(p["W/svm"], bad / "svm.h5", modify)
+        path = bad_copy(p["W/svm"], bad / "svm.h5", modify)
         return Refusal("evaluate", evaluate_command(p, svm=path), [path, *objects])
     return build
 
@@ -304,7 +321,7 @@ def svm_case(modify, objects):
 def eval_case(modify, objects):
     def build(run, bad):
         p = paths(run)
-        path = copy_artifact(p["W/eval"], bad / "eval.h5", modify)
+        path = bad_copy(p["W/eval"], bad / "eval.h5", modify)
         return Refusal("report", [path, p["V/eval"], p["u/eval"]], [path, *objects])
     return build
 
@@ -503,3 +520,345 @@ def test_a_valid_call_passes_the_same_check_harness(small_run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (out / "r.csv").read_text() == (small_run.path / "results.csv").read_text()
     assert sorted(n for n in (x.name for x in out.iterdir()) if n.startswith(".")) == []
+
+
+# --- element types: float32 or integers where float64 is expected -----------------
+# For every float64 dataset a stage reads: the dataset stored as float32 (the
+# values rounded) or as int32 (labels ±1 as they are, other values ×10 and
+# rounded), the digests consistent (bad_copy). The message names the dataset and
+# what it found.
+
+def retyped(name: str, dtype: str):
+    def change(values):
+        values = np.asarray(values)
+        if np.dtype(dtype).kind == "f" or name.startswith("labels/"):
+            return values.astype(dtype)
+        return np.round(values * 10).astype(dtype)
+    return edit(name, change)
+
+
+FOUND = {"float32": "found 32-bit floating-point", "int32": "found integer"}
+
+
+def made_features(p, bad: Path, option: list[str]) -> dict[str, Path]:
+    """Features of step W made with `option` (--test-features, --storage=factored)
+    in `bad`, and the SVM trained on them: the files to change and to evaluate with."""
+    folder = bad / "made"
+    folder.mkdir(exist_ok=True)
+    features, svm = folder / "features.h5", folder / "svm.h5"
+    for stage, args, output in [("features", features_command(p["truth"], p["W/network"]) + option, features),
+                                ("train", ["--features", features, "--C", 1], svm)]:
+        result = run_stage(stage, *args, "--quiet", "-o", output)
+        assert result.returncode == 0, result.stderr
+    return {"W/features": features, "W/svm": svm}
+
+
+def made_baseline(p, bad: Path, stage: str) -> Path:
+    """Step W's infinite-width or trained baseline, made in `bad`."""
+    output = bad / "made" / f"{stage}.h5"
+    output.parent.mkdir(exist_ok=True)
+    extra = ["--C", 1] if stage == "infinite-kernel" else ["--steps", 3]
+    result = run_stage(stage, "--truth", p["truth"], "--network", p["W/network"], "--layer", "W", *extra,
+                       "--quiet", "-o", output)
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def baseline_args(stage):
+    return lambda p, f: ["--truth", p["truth"] if stage == "truth" else f, "--network",
+                         f if stage == "network" else p["W/network"], "--layer", "W"]
+
+
+# artifact → the stages that read it → their arguments with file `f` in its place.
+READERS = {
+    "truth": {
+        "features": lambda p, f: features_command(f, p["W/network"]) + ["--test-features"],
+        "evaluate": lambda p, f: evaluate_command(p, truth=f),
+        "infinite-kernel": lambda p, f: ["--truth", f, "--network", p["W/network"], "--layer", "W"],
+        "gradient-descent": lambda p, f: ["--truth", f, "--network", p["W/network"], "--layer", "W", "--steps", 3],
+    },
+    "W/network": {
+        "features": lambda p, f: features_command(p["truth"], f),
+        "evaluate": lambda p, f: evaluate_command(p, network=f),
+        "infinite-kernel": lambda p, f: ["--truth", p["truth"], "--network", f, "--layer", "W"],
+        "gradient-descent": lambda p, f: ["--truth", p["truth"], "--network", f, "--layer", "W", "--steps", 3],
+    },
+    "W/features": {
+        "train": lambda p, f: ["--features", f, "--C", 1],
+        "evaluate": lambda p, f: evaluate_command(p, features=f),
+    },
+    "W/svm": {"evaluate": lambda p, f: evaluate_command(p, svm=f)},
+    "W/eval": {
+        "init": lambda p, f: ["--dim", 7, "--widths", "7,7", "--layer", "V", "--seed", 4, "--from", f],
+        "report": lambda p, f: [f, p["V/eval"], p["u/eval"]],
+    },
+    "W/infinite": {"report": lambda p, f: [p["W/eval"], f, p["V/eval"], p["u/eval"]]},
+    "W/trained": {"report": lambda p, f: [p["W/eval"], f, p["V/eval"], p["u/eval"]]},
+}
+
+
+def prepared(run, bad: Path, made: str | None):
+    """The small run's files, with step W's features or baselines made as `made` says."""
+    p = paths(run)
+    if made == "stored":
+        p |= made_features(p, bad, ["--test-features"])
+    elif made == "factored":
+        p |= made_features(p, bad, ["--storage=factored"])
+    elif made == "baselines":
+        p |= {"W/infinite": made_baseline(p, bad, "infinite-kernel"),
+              "W/trained": made_baseline(p, bad, "gradient-descent")}
+    return p
+
+
+def changed_file_case(artifact: str, stage: str, modify, names: list, made: str | None = None, upfront=True,
+                      digests=True):
+    """`stage` reading a copy of the small run's `artifact` changed by `modify`;
+    the message must name the copy and `names`. `digests`: the changed datasets'
+    digests are rewritten (bad_copy); without, the copy is changed by `modify` alone."""
+    def build(run, bad):
+        p = prepared(run, bad, made)
+        copy = bad_copy if digests else copy_artifact
+        path = copy(p[artifact], bad / Path(p[artifact]).name, modify)
+        return Refusal(stage, READERS[artifact][stage](p, path), [path, *names], upfront)
+    return build
+
+
+# (artifact, dataset, the stages that read it, what must be made first)
+FLOAT64_DATASETS = [
+    *[("truth", f"{kind}/{split}", ["features", "evaluate", "infinite-kernel", "gradient-descent"], None)
+      for kind in ("inputs", "labels") for split in ("train", "test")],
+    *[("W/network", f"network/{layer}", ["features", "evaluate", "infinite-kernel", "gradient-descent"], None)
+      for layer in ("W1", "W2", "u")],
+    ("W/features", "features/train", ["train", "evaluate"], None),
+    ("W/features", "labels/train", ["train"], None),  # evaluate takes the labels from the truth
+    ("W/features", "features/test", ["evaluate"], "stored"),
+    ("W/features", "factors/train/W1/delta", ["train", "evaluate"], "factored"),
+    ("W/features", "factors/train/W1/input", ["train", "evaluate"], "factored"),
+    ("W/svm", "weights", ["evaluate"], None),
+    ("W/svm", "intercept", ["evaluate"], None),
+    ("W/eval", "errors/train_error", ["init", "report"], None),
+    ("W/eval", "errors/test_error", ["init", "report"], None),
+    ("W/eval", "network/W1", ["init"], None),
+    ("W/eval", "network/u", ["init"], None),
+    ("W/infinite", "errors/test_error", ["report"], "baselines"),
+    ("W/trained", "errors/train_error", ["report"], "baselines"),
+    ("W/trained", "trajectory/relative_weight_change", ["report"], "baselines"),
+]
+
+ELEMENT_TYPES = {
+    f"{artifact}-{dataset.replace('/', '-')}-{dtype}/{stage}":
+        changed_file_case(artifact, stage, retyped(dataset, dtype), [f"/{dataset}", FOUND[dtype]], made)
+    for artifact, dataset, stages, made in FLOAT64_DATASETS for stage in stages for dtype in FOUND
+}
+
+
+@pytest.mark.parametrize("case", list(ELEMENT_TYPES))
+def test_element_type(small_run, tmp_path, case):
+    (tmp_path / "bad").mkdir()
+    ELEMENT_TYPES[case](small_run, tmp_path / "bad").run(tmp_path / "out")
+
+
+def test_the_element_type_cases_change_only_the_type(small_run, tmp_path):
+    """The harness: a copy changed to float64 — the type written — is accepted
+    by every reader (so the refusals above are the type's, not the copy's)."""
+    for artifact, dataset, stages, made in FLOAT64_DATASETS:
+        bad = tmp_path / f"{artifact}-{dataset}".replace("/", "-")
+        bad.mkdir()
+        p = prepared(small_run, bad, made)
+        path = bad_copy(p[artifact], bad / Path(p[artifact]).name, retyped(dataset, "float64"))
+        with h5py.File(path, "r") as f:
+            assert f[dataset].dtype == np.float64
+        for stage in stages:
+            out = bad / f"{stage}.out"
+            args = READERS[artifact][stage](p, path)
+            result = (run_stage(stage, *args, "--csv", out) if stage == "report"
+                      else run_stage(stage, *args, "--quiet", "-o", out))
+            assert result.returncode == 0, f"{stage} on {path} ({dataset} rewritten as float64): {result.stderr}"
+
+
+# --- missing attributes ------------------------------------------------------------
+# Every attribute a reader reads, removed: (artifact, object, attribute, the stages that read it).
+
+REQUIRED_ATTRIBUTES = [
+    *[("truth", "/", a, ["features", "evaluate", "infinite-kernel", "gradient-descent"])
+      for a in ("artifact", "content_digest")],
+    *[("truth", f"/{d}", "content_digest", ["features", "evaluate"]) for d in ("inputs/train", "labels/test")],
+    *[("W/network", "/", a, ["features", "evaluate"]) for a in ("artifact", "seed", "content_digest")],
+    *[("W/network", "/network", a, ["features", "evaluate", "infinite-kernel", "gradient-descent"])
+      for a in ("hidden_widths", "input_dimension")],
+    ("W/network", "/network/W2", "content_digest", ["features", "evaluate"]),
+    *[("W/features", "/", a, ["train", "evaluate"])
+      for a in ("artifact", "content_digest", "layer", "layer_label", "block_layers", "block_shapes", "feature_kind",
+                "storage", "test_features")],
+    ("W/features", "/features/train", "content_digest", ["train", "evaluate"]),
+    *[("W/svm", "/", a, ["evaluate"]) for a in ("artifact", "content_digest", "layer", "block_layers", "block_shapes")],
+    ("W/svm", "/weights", "content_digest", ["evaluate"]),
+    *[("W/eval", "/", a, ["init", "report"]) for a in ("artifact", "layer_label")],
+    ("W/eval", "/errors", "leaked_test_errors", ["init", "report"]),
+    *[("W/eval", "/", a, ["init"]) for a in ("content_digest", "layer")],
+    *[("W/eval", "/network", a, ["init"]) for a in ("hidden_widths", "input_dimension")],
+    *[(b, "/", a, ["report"]) for b in ("W/infinite", "W/trained") for a in ("artifact", "layer_label")],
+    *[(b, "/errors", "leaked_test_errors", ["report"]) for b in ("W/infinite", "W/trained")],
+    ("W/trained", "/", "kernel_distance", ["report"]),
+]
+
+
+def without_attribute(obj: str, name: str):
+    def modify(f):
+        assert name in f[obj].attrs, f"{obj} has no attribute {name!r}: the schema changed, update this case"
+        del f[obj].attrs[name]
+    return modify
+
+
+MISSING_ATTRIBUTES = {
+    f"{artifact}-{obj.strip('/').replace('/', '-') or 'root'}-{name}/{stage}":
+        changed_file_case(artifact, stage, without_attribute(obj, name), [word(name), "missing"],
+                          "baselines" if artifact in ("W/infinite", "W/trained") else None, digests=False)
+    for artifact, obj, name, stages in REQUIRED_ATTRIBUTES for stage in stages
+}
+
+
+@pytest.mark.parametrize("case", list(MISSING_ATTRIBUTES))
+def test_missing_attribute(small_run, tmp_path, case):
+    (tmp_path / "bad").mkdir()
+    MISSING_ATTRIBUTES[case](small_run, tmp_path / "bad").run(tmp_path / "out")
+
+
+def sweep_point_case(artifact: str, obj: str, name: str):
+    """ntk-sweep-report over the small run as a sweep's point, with attribute
+    `name` of `obj` removed from the point's `artifact` (truth, W/network)."""
+    def build(run, bad):
+        point = bad / "point"
+        for rel in ["truth.h5"] + [f"{s}/{k}.h5" for s in "WVu" for k in ("network", "eval")]:
+            (point / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(run.path / rel, point / rel)
+        path = point / f"{artifact}.h5"
+        with h5py.File(path, "r+") as f:
+            without_attribute(obj, name)(f)
+        return Refusal("sweep-report", [point / s / "eval.h5" for s in "WVu"] + ["--name", "bad"],
+                       [path, word(name), "missing"])
+    return build
+
+
+SWEEP_POINT_ATTRIBUTES = {f"{a}-{n}/sweep-report": sweep_point_case(a, o, n)
+                          for a, o, n in [("truth", "/", "seed"), ("truth", "/", "teacher_hidden_widths"),
+                                          ("W/network", "/", "seed"), ("V/network", "/network", "hidden_widths")]}
+
+
+@pytest.mark.parametrize("case", list(SWEEP_POINT_ATTRIBUTES))
+def test_missing_attribute_of_a_sweep_point(small_run, tmp_path, case):
+    (tmp_path / "bad").mkdir()
+    SWEEP_POINT_ATTRIBUTES[case](small_run, tmp_path / "bad").run(tmp_path / "out")
+
+
+# --- bad widths and seeds on the command line --------------------------------------
+# The argument parser refuses them, naming the option and the value.
+
+TRUTH_ARGS = ["--dim", 7, "--train", 10, "--test", 10]
+INIT_ARGS = ["--dim", 7, "--layer", "W"]
+
+BAD_WIDTHS = ["0,5", "5,0", "-3,5", "2.5,5", "5,x", "x", ",5", "5,", "5,,5", "1e3,5"]
+BAD_SEEDS = ["-1", "4294967296", "99999999999999999999", "1.5", "x", "0x10", " "]
+BAD_INPUT_SEEDS = ["1,x", "1", "1,2,3", "-1,2", "1,4294967296", ",", "1.5,2"]
+
+
+def option_case(stage: str, base: list, option: str, value: str | None):
+    """`--option=value` (None: `--option=` with no value) added to a valid command line."""
+    given = f"{option}=" if value is None else f"{option}={value}"
+    names = [f"'{option} <"] + ([] if value is None or not value.strip() else [f"'{value}'"])
+    return Refusal(stage, [*base, given] + (["--seed", 1] if stage == "init" and option != "--seed" else []), names)
+
+
+OPTION_CASES = {
+    **{f"truth--widths={v}": option_case("truth", TRUTH_ARGS, "--widths", v) for v in BAD_WIDTHS},
+    **{f"truth--seed={v}": option_case("truth", TRUTH_ARGS, "--seed", v) for v in BAD_SEEDS},
+    **{f"truth--input-seeds={v}": option_case("truth", TRUTH_ARGS, "--input-seeds", v) for v in BAD_INPUT_SEEDS},
+    **{f"init--widths={v}": option_case("init", INIT_ARGS, "--widths", v) for v in BAD_WIDTHS},
+    **{f"init--seed={v}": option_case("init", INIT_ARGS, "--seed", v) for v in BAD_SEEDS},
+    # An option given with an empty value (`make WIDTHS=` gives `--widths=`).
+    "truth--widths=<empty>": option_case("truth", TRUTH_ARGS, "--widths", None),
+    "truth--seed=<empty>": option_case("truth", TRUTH_ARGS, "--seed", None),
+    "truth--input-seeds=<empty>": option_case("truth", TRUTH_ARGS, "--input-seeds", None),
+    "init--widths=<empty>": option_case("init", INIT_ARGS, "--widths", None),
+    "init--seed=<empty>": option_case("init", INIT_ARGS, "--seed", None),
+    "init-without--seed": Refusal("init", INIT_ARGS, ["'--seed <"]),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_CASES))
+def test_bad_option(tmp_path, case):
+    OPTION_CASES[case].run(tmp_path / "out")
+
+
+def test_the_option_cases_pass_with_good_values(tmp_path):
+    """The harness: the same command lines with valid widths and seeds succeed."""
+    for k, (stage, base, extra) in enumerate([("truth", TRUTH_ARGS, ["--widths=5,3", "--seed=4294967295",
+                                                                     "--input-seeds=0,4294967295"]),
+                                              ("init", INIT_ARGS, ["--widths=5,3", "--seed=4294967295"])]):
+        result = run_stage(stage, *base, *extra, "--quiet", "-o", tmp_path / f"{k}.h5")
+        assert result.returncode == 0, result.stderr
+
+
+# --- bad widths and seeds through make -------------------------------------------------
+# (make variables, the stage whose command line refuses them or None for make itself,
+#  what the message must name). Make runs the stages in order, so the steps before the
+#  refused one are done; the refused stage writes nothing, nor does anything after it.
+
+MAKE_PARAMS = {"D": 5, "M": 20, "M_TEST": 50}
+ORDER = ["truth.h5"] + [f"{s}/{k}.h5" for s in "WVu" for k in ("network", "features", "svm", "eval")] + [
+    "results.csv", "results.md"]
+
+MAKE_CASES = {
+    "WIDTHS=0,5": ({"WIDTHS": "0,5"}, "init", "W/network.h5", ["'--widths <", "'0,5'"]),
+    "WIDTHS=-3,5": ({"WIDTHS": "-3,5"}, "init", "W/network.h5", ["'--widths <", "'-3,5'"]),
+    "WIDTHS=2.5,5": ({"WIDTHS": "2.5,5"}, "init", "W/network.h5", ["'--widths <", "'2.5,5'"]),
+    "WIDTHS=5,x": ({"WIDTHS": "5,x"}, "init", "W/network.h5", ["'--widths <", "'5,x'"]),
+    "WIDTHS=<empty>": ({"WIDTHS": ""}, "init", "W/network.h5", ["'--widths <"]),
+    "TEACHER_WIDTHS=0,5": ({"TEACHER_WIDTHS": "0,5"}, "truth", "truth.h5", ["'--widths <", "'0,5'"]),
+    "TEACHER_SEED=-1": ({"TEACHER_SEED": "-1"}, "truth", "truth.h5", ["'--seed <", "'-1'"]),
+    "TEACHER_SEED=2^32": ({"TEACHER_SEED": "4294967296"}, "truth", "truth.h5", ["'--seed <", "'4294967296'"]),
+    "TEACHER_SEED=x": ({"TEACHER_SEED": "x"}, "truth", "truth.h5", ["'--seed <", "'x'"]),
+    "TEACHER_SEED=<empty>": ({"TEACHER_SEED": ""}, "truth", "truth.h5", ["'--seed <"]),
+    "INPUT_SEEDS=1,x": ({"INPUT_SEEDS": "1,x"}, "truth", "truth.h5", ["'--input-seeds <", "'1,x'"]),
+    "INPUT_SEEDS=1": ({"INPUT_SEEDS": "1"}, "truth", "truth.h5", ["'--input-seeds <", "'1'"]),
+    "INIT_SEEDS=-1 1 2": ({"INIT_SEEDS": "-1 1 2"}, "init", "W/network.h5", ["'--seed <", "'-1'"]),
+    "INIT_SEEDS=0 x 2": ({"INIT_SEEDS": "0 x 2"}, "init", "V/network.h5", ["'--seed <", "'x'"]),
+    "INIT_SEEDS=0 1 2^32": ({"INIT_SEEDS": "0 1 4294967296"}, "init", "u/network.h5", ["'--seed <", "'4294967296'"]),
+    "INIT_SEEDS=0 1.5 2": ({"INIT_SEEDS": "0 1.5 2"}, "init", "V/network.h5", ["'--seed <", "'1.5'"]),
+    # One seed per step, checked by make before it runs anything.
+    "INIT_SEEDS=0 1": ({"INIT_SEEDS": "0 1"}, None, "truth.h5", ["INIT_SEEDS", "one seed per step"]),
+    "INIT_SEEDS=0 1 2 3": ({"INIT_SEEDS": "0 1 2 3"}, None, "truth.h5", ["INIT_SEEDS", "one seed per step"]),
+    "INIT_SEEDS=<empty>": ({"INIT_SEEDS": ""}, None, "truth.h5", ["INIT_SEEDS", "one seed per step"]),
+    "LAYERS=W V, three seeds": ({"LAYERS": "W V"}, None, "truth.h5", ["INIT_SEEDS", "one seed per step"]),
+}
+
+
+@pytest.mark.parametrize("case", list(MAKE_CASES))
+def test_bad_make_parameter(tmp_path, case):
+    params, stage, refused, names = MAKE_CASES[case]
+    run = tmp_path / "run"
+    result = make(run, {**MAKE_PARAMS, **params}, check=False)
+    where = f"make {case}: exit status {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    problems = []
+    if result.returncode == 0:
+        problems.append("make succeeded")
+    errors = [line for line in result.stderr.splitlines() if re.match(r"ntk-[\w-]+: error: ", line)]
+    if stage is None:
+        errors = [line for line in result.stderr.splitlines() if "***" in line]
+    if len(errors) != 1:
+        problems.append(f"expected one error line, got {len(errors)}")
+    elif stage and not errors[0].startswith(f"ntk-{stage}: error: "):
+        problems.append(f"the error is not ntk-{stage}'s")
+    for name in names:
+        if not any(name in line for line in errors):
+            problems.append(f"the error does not name {name}")
+    done = set(ORDER[:ORDER.index(refused)])
+    written = set(final_files(run))
+    if stage is None and run.exists():
+        problems.append(f"make wrote {sorted(q.name for q in run.iterdir())} before refusing its parameters")
+    if written - done:
+        problems.append(f"written although refused: {sorted(written - done)}")
+    if temporaries(run):
+        problems.append(f"temporary files left: {temporaries(run)}")
+    if problems:
+        raise AssertionError("\n".join(problems) + "\n" + where)

@@ -26,6 +26,11 @@ public struct TrainSVM: Sendable {
   public func run(output: String, log: StageLog) throws {
     let features = try FeaturesArtifact(path: featuresPath)
     let y = try features.labels(.train)
+    do {
+      try LinearSVM.validate(labels: y, parameters: parameters)
+    } catch SVMError.invalidLabels(let why) {
+      throw StageError("\(featuresPath): /labels/train: \(why)")
+    }
     let provenance = try Provenance(program: "ntk-train", inputFiles: [featuresPath])
     let rows = try features.rows(.train)
     let n = y.count

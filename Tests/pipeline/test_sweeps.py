@@ -1,0 +1,208 @@
+"""Tiny sweeps end to end through make: `make -j 2 learning-curve` and
+`make -j 2 width-sweep`, shrunk, into a temporary SWEEP_ROOT, with the
+sweeps' default baselines (infinite, trained; few gradient-descent steps).
+
+The report is checked against the points themselves: one row per point,
+step and model, each with the point's parameters and the errors of the
+point's own results.csv; summary.csv and measures.csv against numpy's mean
+and sample standard deviation (ddof 1, as the report documents) over the
+seeds, computed here from the points' files; and every plot the sweep draws
+is a valid SVG with plotted lines and a complete PNG.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from ntk_testing import make_arguments, run_command, temporaries
+from pipeline_testing import plotted_lines, png_problems, svg_problems
+
+SEEDS = [1, 2]
+GD_STEPS = 20
+# The models of every step: the notebook's six and the sweeps' default baselines (README).
+MODELS = ["classifier", "net_init", "net_svm", "net_neg_svm", "net_init_x_svm", "net_neg_init_x_svm",
+          "ntk_infinite", "net_trained"]
+STEP_TITLES = {"W": "layer W", "V": "layer V", "u": "layer u", "all": "all layers at once"}
+
+
+class Sweep:
+    """A sweep's points as the README names them: folder → (layers, M, widths, teacher seed)."""
+
+    def __init__(self, name: str, root: Path, points: dict[str, tuple[list[str], int, int, int]], plots: list[str],
+                 d: int, teacher_widths: str):
+        self.name, self.root, self.points, self.plots = name, root, points, plots
+        self.d, self.teacher_widths = d, teacher_widths
+
+    @property
+    def report(self) -> Path:
+        return self.root / self.name / "report"
+
+    def point(self, folder: str) -> Path:
+        return self.root / self.name / folder
+
+
+def run_sweep(root: Path, goal: str, variables: dict[str, object]):
+    command = ["make", "-s", "-j", "2", *make_arguments({"SWEEP_ROOT": root, "GD_STEPS": GD_STEPS, **variables}),
+               goal]
+    result = run_command(command, timeout=600)
+    assert result.returncode == 0, f"{' '.join(command)}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def learning_curve(tmp_path_factory) -> Sweep:
+    root = tmp_path_factory.mktemp("sweeps")
+    ms = [40, 80]
+    run_sweep(root, "learning-curve", {"SWEEP_SEEDS": " ".join(map(str, SEEDS)), "SWEEP_M": " ".join(map(str, ms)),
+                                       "M_TEST": 500})
+    points = {f"layers-{'-'.join(layers)}_M-{m}_seed-{seed}": (layers, m, 25, seed)
+              for layers in (["W", "V", "u"], ["all"]) for m in ms for seed in SEEDS}
+    return Sweep("learning-curve", root, points, ["test-error-vs-m"], d=25, teacher_widths="25 25")
+
+
+@pytest.fixture(scope="module")
+def width_sweep(tmp_path_factory) -> Sweep:
+    root = tmp_path_factory.mktemp("sweeps")
+    widths = [10, 20]
+    run_sweep(root, "width-sweep", {"SWEEP_SEEDS": " ".join(map(str, SEEDS)),
+                                    "SWEEP_WIDTHS": " ".join(map(str, widths)), "M": 60, "M_TEST": 500})
+    points = {f"widths-{w}-{w}_M-60_seed-{seed}": (["W", "V", "u"], 60, w, seed) for w in widths for seed in SEEDS}
+    return Sweep("width-sweep", root, points, ["test-error-vs-width", "lazy-regime-vs-width"], d=25,
+                 teacher_widths="25 25")
+
+
+@pytest.fixture(params=["learning-curve", "width-sweep"])
+def sweep(request) -> Sweep:
+    return request.getfixturevalue(request.param.replace("-", "_"))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def same_number(a: str, b: str | float) -> bool:
+    x, y = float(a), float(b)
+    return (math.isnan(x) and math.isnan(y)) or x == y
+
+
+def test_the_report_has_a_row_per_point_step_and_model(sweep):
+    rows = read_csv(sweep.report / "results.csv")
+    expected = sorted((folder, step, model) for folder, (layers, *_) in sweep.points.items()
+                      for step in layers for model in MODELS)
+    found = []
+    for row in rows:
+        layers, m, width, seed = row["layers"].split(), int(row["m"]), int(row["widths"].split()[0]), \
+            int(row["teacher_seed"])
+        folder = next((f for f, p in sweep.points.items() if p == (layers, m, width, seed)), None)
+        assert folder is not None, f"a row of no point: {row}"
+        found.append((folder, row["step"], row["model"]))
+    assert sorted(found) == expected, "the report's rows are not one per point × step × model"
+
+
+def test_each_row_is_its_points_results(sweep):
+    """Parameters from the point's name and make variables; errors from the point's own results.csv."""
+    rows = read_csv(sweep.report / "results.csv")
+    by_point = {}
+    for row in rows:
+        by_point.setdefault((row["layers"], row["m"], row["widths"], row["teacher_seed"]), []).append(row)
+    for folder, (layers, m, width, seed) in sweep.points.items():
+        own = {(r["step"], r["model"]): r for r in read_csv(sweep.point(folder) / "results.csv")}
+        report = by_point[(" ".join(layers), str(m), f"{width} {width}", str(seed))]
+        assert len(report) == len(own), f"{folder}: {len(report)} rows in the report, {len(own)} in its results.csv"
+        for row in report:
+            mine = own[(row["step"], row["model"])]
+            assert same_number(row["train_error"], mine["train_error"]) and same_number(
+                row["test_error"], mine["test_error"]), f"{folder}: {row} against its results.csv {mine}"
+            assert (row["d"], row["teacher_widths"], row["m_test"]) == (str(sweep.d), sweep.teacher_widths, "500")
+            assert row["init_seeds"] == ("0 1 2" if layers == ["W", "V", "u"] else "0")
+
+
+def test_the_summary_is_numpys_mean_and_deviation_over_the_seeds(sweep):
+    """summary.csv: numpy's mean and sample standard deviation (ddof 1) of the
+    points' errors (their own results.csv) over the teacher seeds."""
+    values: dict[tuple, dict[int, tuple[float, float]]] = {}
+    for folder, (layers, m, width, seed) in sweep.points.items():
+        for r in read_csv(sweep.point(folder) / "results.csv"):
+            key = (" ".join(layers), str(m), f"{width} {width}", r["step"], r["model"])
+            values.setdefault(key, {})[seed] = (float(r["train_error"]), float(r["test_error"]))
+    summary = read_csv(sweep.report / "summary.csv")
+    keys = [(row["layers"], row["m"], row["widths"], row["step"], row["model"]) for row in summary]
+    assert sorted(keys) == sorted(values), "summary.csv has not one row per parameter set, step and model"
+    for row, key in zip(summary, keys):
+        seeds = sorted(values[key])
+        assert seeds == SEEDS and row["n_seeds"] == str(len(SEEDS)) and row["teacher_seeds"].split() == \
+            [str(s) for s in SEEDS], f"{key}: seeds"
+        for k, split in enumerate(["train", "test"]):
+            errors = np.array([values[key][s][k] for s in seeds])
+            for stat, expected in [("mean", np.mean(errors)), ("std", np.std(errors, ddof=1))]:
+                found = float(row[f"{split}_error_{stat}"])
+                assert found == pytest.approx(expected, rel=1e-12, abs=1e-15), \
+                    f"{key}: {split}_error_{stat} {found}, numpy gives {expected}"
+        assert row["width"] == row["widths"].split()[0]
+
+
+def test_the_measures_are_numpys_over_the_trained_baselines(sweep):
+    """measures.csv: the relative weight change at T and the kernel distance of
+    each point's trained.h5 (read with h5py), averaged over the seeds by numpy."""
+    values: dict[tuple, list[float]] = {}
+    for folder, (layers, m, width, seed) in sweep.points.items():
+        for step in layers:
+            with h5py.File(sweep.point(folder) / step / "trained.h5", "r") as f:
+                assert int(f.attrs["steps"]) == GD_STEPS
+                measured = {"relative_weight_change": f["trajectory/relative_weight_change"][-1],
+                            "kernel_distance": float(f.attrs["kernel_distance"])}
+            for name, value in measured.items():
+                values.setdefault((" ".join(layers), str(m), f"{width} {width}", step, name), []).append(value)
+    rows = read_csv(sweep.report / "measures.csv")
+    assert sorted((r["layers"], r["m"], r["widths"], r["step"], r["measure"]) for r in rows) == sorted(values)
+    for r in rows:
+        v = np.array(values[(r["layers"], r["m"], r["widths"], r["step"], r["measure"])])
+        assert float(r["mean"]) == pytest.approx(np.mean(v), rel=1e-12, abs=1e-15), r
+        assert float(r["std"]) == pytest.approx(np.std(v, ddof=1), rel=1e-12, abs=1e-15), r
+        assert r["n_seeds"] == str(len(SEEDS))
+
+
+def test_every_plot_is_valid_and_draws_every_step(sweep):
+    steps = sorted({step for layers, *_ in sweep.points.values() for step in layers})
+    drawn = sorted(p.name for p in sweep.report.iterdir() if p.suffix in (".svg", ".png"))
+    assert drawn == sorted(f"{plot}.{kind}" for plot in sweep.plots for kind in ("svg", "png")), drawn
+    for plot in sweep.plots:
+        svg, png = sweep.report / f"{plot}.svg", sweep.report / f"{plot}.png"
+        assert svg_problems(svg) == [] and png_problems(png) == []
+        lines = plotted_lines(ElementTree.parse(svg).getroot())
+        for step in steps:
+            # Each panel draws each step; the lazy regime's kernel distance of u is 0 (README),
+            # which a log axis cannot draw, so u has one panel there.
+            panels = 1 if plot == "lazy-regime-vs-width" and step == "u" else 2
+            assert lines.get(STEP_TITLES[step], 0) >= panels, f"{svg}: {STEP_TITLES[step]}: {lines}"
+    assert temporaries(sweep.report) == [] and temporaries(sweep.root) == []
+
+
+def test_the_plot_checks_can_fail(tmp_path, width_sweep):
+    """The checks above refuse a truncated PNG, a PNG whose data are short, an
+    SVG without lines and a file that is not SVG."""
+    png = (width_sweep.report / "lazy-regime-vs-width.png").read_bytes()
+    (tmp_path / "half.png").write_bytes(png[: len(png) // 2])
+    assert png_problems(tmp_path / "half.png")
+    # A valid PNG of 1×1 pixel claiming 2×1: the data decompress but are short.
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    short = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+             + chunk(b"IDAT", zlib.compress(b"\0\xff\xff\xff")) + chunk(b"IEND", b""))
+    (tmp_path / "short.png").write_bytes(short)
+    assert png_problems(tmp_path / "short.png")
+    (tmp_path / "empty.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><g id="gnuplot_plot_1a">'
+                                        '<title>layer W</title></g></svg>')
+    assert svg_problems(tmp_path / "empty.svg")
+    (tmp_path / "html.svg").write_text("<html><body/></html>")
+    assert svg_problems(tmp_path / "html.svg")
