@@ -137,5 +137,11 @@ $(RUN)/.params/%: FORCE
 .PHONY: FORCE
 FORCE:
 
-# Keep every intermediate artifact: each is a cached result.
-.SECONDARY:
+# Every file a run can make, named as a prerequisite so that none is an intermediate file:
+# make keeps each (a cached result) and remakes a deleted one (V/features.h5, say) when a
+# target needs it. (`.SECONDARY:` kept them but left a deleted one missing; GNU Make 4.3
+# has no .NOTINTERMEDIATE.) Never made itself.
+.PHONY: run-files
+run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
+  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,truth features evaluate train gradient-descent \
+  $(addprefix init-,$(step_list)))
