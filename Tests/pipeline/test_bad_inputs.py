@@ -18,7 +18,10 @@ Bad files are copies of the artifacts of a valid small run, changed with h5py;
 each changed dataset gets the content digest its new contents would have been
 written with (the file keeps its own, so that the artifacts made from it still
 name it as their input): the change is the only thing wrong with the file, and
-a stage cannot refuse it for a digest that no longer matches instead.
+a stage cannot refuse it for a digest that no longer matches instead. (A
+ground truth's readers also check its datasets' names and shapes against its
+own digest on opening; a truth with bad label values is therefore resealed
+whole, and what evaluate reads is made from it: relabelled_truth_case.)
 """
 from __future__ import annotations
 
@@ -271,6 +274,29 @@ def truth_case(modify, stage, objects, test_features=False):
     return build
 
 
+def relabelled_truth_case(modify, stage, objects, test_features=False):
+    """Bad label values in a ground truth that is otherwise whole: every digest, the file's
+    too, as its writer would have recorded them (with the file's digest kept, readers
+    refuse it as damaged before they read a label: its datasets no longer give it). For
+    evaluate, the features and the SVM are made from it (they read the training labels
+    only; so only bad test labels reach evaluate)."""
+    def build(run, bad):
+        p = paths(run)
+        path = copy_artifact(p["truth"], bad / "truth.h5", lambda f: (modify(f), reseal(f)))
+        if stage == "features":
+            return Refusal(stage, features_command(path, p["W/network"]) + (["--test-features"] if test_features
+                                                                              else []), [path, *objects])
+        features, svm = bad / "made" / "features.h5", bad / "made" / "svm.h5"
+        features.parent.mkdir()
+        for made, args, output in [("features", features_command(path, p["W/network"]), features),
+                                   ("train", ["--features", features, "--C", 1], svm)]:
+            result = run_stage(made, *args, "--quiet", "-o", output)
+            assert result.returncode == 0, result.stderr
+        return Refusal(stage, evaluate_command(p, truth=path, features=features, svm=svm), [path, *objects],
+                       upfront=False)
+    return build
+
+
 def stored_features_case(modify, objects):
     """A case for evaluate on a features file with stored test rows (--test-features): the features
     are made and the SVM trained on them in `bad`, then the features are copied and changed."""
@@ -404,11 +430,14 @@ CONTENTS = {
     "truth-missing-labels-test/features": truth_case(delete("labels/test"), "features", ["/labels/test"],
                                                      test_features=True),
     "truth-missing-labels-test/evaluate": truth_case(delete("labels/test"), "evaluate", ["/labels/test"]),
-    "truth-labels-0-1/features": truth_case(edit("labels/train", labels01), "features", ["/labels/train"]),
-    "truth-labels-0-1/evaluate": truth_case(edit("labels/train", labels01), "evaluate", ["/labels/train"]),
-    "truth-label-2/features": truth_case(edit("labels/test", with_element(7, 2)), "features", ["/labels/test"],
-                                         test_features=True),
-    "truth-label-2/evaluate": truth_case(edit("labels/test", with_element(7, 2)), "evaluate", ["/labels/test"]),
+    "truth-labels-0-1/features": relabelled_truth_case(edit("labels/train", labels01), "features",
+                                                       ["/labels/train"]),
+    "truth-test-labels-0-1/evaluate": relabelled_truth_case(edit("labels/test", labels01), "evaluate",
+                                                            ["/labels/test"]),
+    "truth-label-2/features": relabelled_truth_case(edit("labels/test", with_element(7, 2)), "features",
+                                                    ["/labels/test"], test_features=True),
+    "truth-label-2/evaluate": relabelled_truth_case(edit("labels/test", with_element(7, 2)), "evaluate",
+                                                    ["/labels/test"]),
     "truth-labels-strings/features": truth_case(edit("labels/train", strings), "features", ["/labels/train"]),
     "truth-labels-wrong-count/features": truth_case(edit("labels/train", lambda v: v[:-1]), "features",
                                                     ["/labels/train"]),
