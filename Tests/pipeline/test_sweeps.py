@@ -22,12 +22,12 @@ import pytest
 
 from ntk_testing import make_arguments, run_command, temporaries
 from pipeline_testing import plotted_lines, png_problems, svg_problems
+from reference import MODELS as NOTEBOOK_MODELS
 
 SEEDS = [1, 2]
 GD_STEPS = 20
 # The models of every step: the notebook's six and the sweeps' default baselines (README).
-MODELS = ["classifier", "net_init", "net_svm", "net_neg_svm", "net_init_x_svm", "net_neg_init_x_svm",
-          "ntk_infinite", "net_trained"]
+MODELS = [*NOTEBOOK_MODELS, "ntk_infinite", "net_trained"]
 STEP_TITLES = {"W": "layer W", "V": "layer V", "u": "layer u", "all": "all layers at once"}
 
 
