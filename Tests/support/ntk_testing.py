@@ -308,7 +308,8 @@ def datasets_of(path: Path) -> dict[str, np.ndarray]:
     return found
 
 
-def _element_digest(dataset: h5py.Dataset) -> str:
+def dataset_digest(dataset: h5py.Dataset) -> str:
+    """A dataset's own content digest, as its `content_digest` attribute records it."""
     h = xxhash.xxh3_128()
     if h5py.check_string_dtype(dataset.dtype) is not None:
         values = dataset.asstr()[()]
@@ -329,7 +330,7 @@ def content_digest(path: Path) -> str:
         assert str(f.attrs["content_digest_definition"]).startswith("XXH3-128"), f"{path}: an unknown digest"
         datasets = []
         f.visititems(lambda name, obj: datasets.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
-        lines = [f"/{name} ({','.join(map(str, d.shape))}) {_element_digest(d)}\n" for name, d in datasets]
+        lines = [f"/{name} ({','.join(map(str, d.shape))}) {dataset_digest(d)}\n" for name, d in datasets]
     return xxhash.xxh3_128("".join(sorted(lines)).encode()).hexdigest()
 
 
@@ -396,11 +397,6 @@ def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
             os.link(q, target / rel)
     target.mkdir(parents=True, exist_ok=True)
-
-
-def dataset_digest(dataset: h5py.Dataset) -> str:
-    """A dataset's own content digest, as its `content_digest` attribute records it."""
-    return _element_digest(dataset)
 
 
 def reseal(f: h5py.File, *, root: bool = True) -> None:
