@@ -49,6 +49,7 @@ public struct TrainSVM: Sendable {
         solution = try LinearSVM.train(kernel: kernel!, labels: y, parameters: parameters)
       } else {
         solution = try LinearSVM.train(kernelRows: { rows.gram(rows: $0) }, labels: y, parameters: parameters)
+        solvedFrom += ", computed in blocks of rows (above \(Self.storedKernelLimit >> 20) MiB: not stored)"
       }
     } catch SVMError.invalidLabels(let why) {
       throw StageError("\(featuresPath): /labels/train: \(why)")
