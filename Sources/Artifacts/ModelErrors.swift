@@ -63,7 +63,7 @@ public struct StepResults: Artifact {
 
   public init(path: String) throws {
     file = try HDF5File.open(path)
-    let kind = (try? file.string("artifact")) ?? (file.hasAttribute("artifact") ? "not a string" : "missing")
+    let kind = file.artifactKind
     guard Self.kinds.contains(kind) else {
       throw HDF5Error(
         file: path, "is not a step's results (its 'artifact' attribute is \(kind); expected one of \(Self.kinds))")

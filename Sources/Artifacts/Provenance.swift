@@ -57,9 +57,14 @@ extension HDF5File {
     }
   }
 
+  /// The artifact kind the file records (its `artifact` attribute), or what is wrong with it.
+  var artifactKind: String {
+    (try? string("artifact")) ?? (hasAttribute("artifact") ? "not a string" : "missing")
+  }
+
   /// Checks that the file holds the artifact kind `expected` (its `artifact` attribute).
   func expectArtifact(_ expected: String) throws {
-    let found = (try? string("artifact")) ?? (hasAttribute("artifact") ? "not a string" : "missing")
+    let found = artifactKind
     guard found == expected else {
       throw HDF5Error(file: path, "is not a \(expected) artifact (its 'artifact' attribute is \(found))")
     }

@@ -26,7 +26,7 @@ public struct TrainSVM: Sendable {
   public func run(output: String, log: StageLog) throws {
     let features = try FeaturesArtifact(path: featuresPath)
     let y = try features.labels(.train)
-    do {
+    do {  // before any work: the parameters and the labels (training checks them again)
       try LinearSVM.validate(labels: y, parameters: parameters)
     } catch SVMError.invalidLabels(let why) {
       throw StageError("\(featuresPath): /labels/train: \(why)")
@@ -51,8 +51,6 @@ public struct TrainSVM: Sendable {
         solution = try LinearSVM.train(kernelRows: { rows.gram(rows: $0) }, labels: y, parameters: parameters)
         solvedFrom += ", computed in blocks of rows (above \(Self.storedKernelLimit >> 20) MiB: not stored)"
       }
-    } catch SVMError.invalidLabels(let why) {
-      throw StageError("\(featuresPath): /labels/train: \(why)")
     } catch let error as SVMError {
       throw StageError("\(featuresPath): \(error)")
     }
