@@ -48,6 +48,8 @@ let package = Package(
     .systemLibrary(name: "CLAPACK", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
     .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+    // The compiler's prefetch hint (header only).
+    .systemLibrary(name: "CPrefetch"),
     // The readers of imported data sets: .npz archives, CSV, SHA-256 of the source file.
     .systemLibrary(name: "CLibZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),
@@ -56,12 +58,12 @@ let package = Package(
     // Shared libraries: the mathematics, the file layer, the artifact schemas.
     .target(name: "LegacyRandom"),
     .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS"]),
-    .target(name: "LinearSVM", dependencies: ["CLibSVM", "NTKMath"]),
+    .target(name: "LinearSVM", dependencies: ["CLibSVM", "COpenBLAS", "CPrefetch", "NTKMath"]),
     .target(name: "ContentDigest", dependencies: ["CXXHash"]),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
     // What every stage shares: errors, log and progress, numpy's initialisation.
-    .target(name: "StageSupport", dependencies: ["LegacyRandom", "NTKMath"]),
+    .target(name: "StageSupport", dependencies: ["LegacyRandom", "LinearSVM", "NTKMath"]),
     // CSV and Markdown tables of the two report stages.
     .target(name: "Tables", dependencies: ["Artifacts"]),
     // Option groups and argument types of every command line.

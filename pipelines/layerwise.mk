@@ -15,7 +15,8 @@
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
 # STORAGE (auto, dense or factored features), TEST_FEATURES (1: store the test features too; by
 # default evaluate computes the classifier's test decisions from the network), BASELINES (models
-# beside the finite features': infinite, trained), GD_STEPS, GD_RATE.
+# beside the finite features': infinite, trained), GD_STEPS, GD_RATE, SOLVER (the SVM's solver: auto, libsvm
+# or linear).
 # DATA: a data set to import (pipelines/import.mk) instead of drawing a teacher; the student's d then comes from it.
 DATA ?=
 ifneq ($(DATA),)
@@ -30,6 +31,9 @@ TEACHER_SEED ?= 124
 INPUT_SEEDS ?=
 INIT_SEEDS ?= 0 1 2
 C ?= 1
+# The SVM's solver: libsvm (the m × m kernel), linear (dual coordinate descent, linear in m), or auto:
+# libsvm where its copy of the kernel fits 8 GiB (m ≤ 23,170), linear above.
+SOLVER ?= auto
 LAYERS ?= W V u
 WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
@@ -63,7 +67,7 @@ params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
-params.train = $(C)
+params.train = $(C) $(SOLVER)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
@@ -97,7 +101,7 @@ $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features)
 	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag) --output=$@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
-	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --output=$@
+	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --solver=$(SOLVER) --output=$@
 
 $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate) \
     $(call params,evaluate)

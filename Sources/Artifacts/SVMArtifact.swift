@@ -12,6 +12,11 @@ import NTKMath
 ///     /n_support        2        support vectors of class −1, +1 (`n_support_`)
 ///     /kernel           m × m    the empirical tangent kernel on the training set
 ///                                (when trained from it and m² · 8 bytes ≤ 256 MiB)
+///
+/// Attributes: `solver`, `solved_from` (the path taken), `C`, the solver's
+/// tolerance (`tolerance` for libsvm; `gap_tolerance`, `max_passes`, `passes`,
+/// `bias_search_steps` for the linear solver), `primal_objective` P(w, b),
+/// `dual_objective` D(α), `duality_gap` (P − D)/P and `training_seconds`.
 public struct SVMArtifact: Artifact {
   public static let kind = "linear SVM"
   public let file: HDF5File
@@ -36,22 +41,65 @@ public struct SVMArtifact: Artifact {
     rows.dot(blocks.split(weights), adding: intercept)
   }
 
+  /// How the SVM was trained, for the artifact's attributes.
+  public struct Training: Sendable {
+    public var solution: SVMSolution
+    /// The solver, spelled out (attribute `solver`).
+    public var solver: String
+    /// Which of the training paths (attribute `solved_from`).
+    public var solvedFrom: String
+    public var objectives: SVMObjectives
+    /// The solver's own attributes: its tolerance and, for the linear solver, its passes.
+    public var attributes: [String: HDF5AttributeValue]
+    public var seconds = 0.0
+
+    /// libsvm's solution.
+    public static func libsvm(
+      _ solution: SVMSolution, solvedFrom: String, parameters: SVMParameters, objectives: SVMObjectives
+    ) -> Training {
+      Training(
+        solution: solution, solver: "libsvm \(libsvmVersion) C-SVC, shrinking on, as scikit-learn SVC(kernel='linear')",
+        solvedFrom: solvedFrom, objectives: objectives,
+        attributes: ["C": .double(parameters.C), "tolerance": .double(parameters.tolerance)])
+    }
+
+    /// DualCoordinateDescent's solution.
+    public static func linear(
+      _ result: DualCoordinateDescent.Result, parameters: DualCoordinateDescent.Parameters, storage: String
+    ) -> Training {
+      Training(
+        solution: result.solution,
+        solver: "dual coordinate descent with shrinking (Hsieh et al., ICML 2008) at a fixed bias, inside a "
+          + "one-dimensional search for the unpenalised bias; stopped on the relative duality gap",
+        solvedFrom: "the \(storage) feature rows, by the linear solver (time linear in m)",
+        objectives: result.objectives,
+        attributes: [
+          "C": .double(parameters.C), "gap_tolerance": .double(parameters.tolerance),
+          "max_passes": .integer(Int64(parameters.maxPasses)), "passes": .double(result.passes),
+          "bias_search_steps": .integer(Int64(result.biasSearchSteps)),
+        ])
+    }
+  }
+
   public static func write(
-    to path: String, provenance: Provenance, layer: String, blocks: LayerBlocks,
-    solution: SVMSolution, weights: [Double], kernel: Matrix?, solvedFrom: String, parameters: SVMParameters
+    to path: String, provenance: Provenance, layer: String, blocks: LayerBlocks, training: Training,
+    weights: [Double], kernel: Matrix?
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(
         to: file, artifact: kind,
         description:
-          "A linear C-SVC (libsvm) on tangent features: decision(g) = weights·g + intercept; positive means +1.")
-      try file.setAttributes([
-        "layer": .string(layer),
-        "solver": .string("libsvm \(libsvmVersion) C-SVC, shrinking on, as scikit-learn SVC(kernel='linear')"),
-        "solved_from": .string(solvedFrom),
-        "C": .double(parameters.C),
-        "tolerance": .double(parameters.tolerance),
-      ])
+          "A linear C-SVC on tangent features: decision(g) = weights·g + intercept; positive means +1.")
+      let attributes = training.attributes.merging([
+          "layer": .string(layer),
+          "solver": .string(training.solver),
+          "solved_from": .string(training.solvedFrom),
+          "primal_objective": .double(training.objectives.primal),
+          "dual_objective": .double(training.objectives.dual),
+          "duality_gap": .double(training.objectives.relativeGap),
+          "training_seconds": .double(training.seconds),
+        ]) { $1 }
+      for name in attributes.keys.sorted() { try file.setAttribute(name, attributes[name]!) }
       try blocks.write(to: file)
       try file.write(weights, shape: [weights.count], to: "/weights")
       try file.setAttribute(
@@ -60,7 +108,7 @@ public struct SVMArtifact: Artifact {
           "w = Σ_i dual_coef_i · g(x_support_i) (scikit-learn coef_): one block per layer (block_layers), each "
             + "out·in row-major"),
         on: "/weights")
-      try SVMSchema.write(solution, to: file)
+      try SVMSchema.write(training.solution, to: file)
       if let kernel {
         try file.write(kernel.values, shape: kernel.shape, to: "/kernel")
         try file.setAttribute(

@@ -48,10 +48,14 @@ public enum SVMError: Error, CustomStringConvertible {
 public enum LinearSVM {
   /// Trains on the rows of `features` (n × p) with labels ±1, with libsvm's
   /// linear kernel; w = Σ_i y_i α_i x_i is the caller's to form from the solution.
-  public static func train(features: Matrix, labels: [Double], parameters: SVMParameters) throws -> SVMSolution {
+  public static func train(
+    features: Matrix, labels: [Double], parameters: SVMParameters, iterations: ((Int) -> Void)? = nil
+  ) throws -> SVMSolution {
     precondition(features.rows == labels.count)
     let nonzeros = features.values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
-    return try solve(labels: labels, parameters: parameters, kernelType: Int32(LINEAR), nodeCount: nonzeros) {
+    return try solve(
+      labels: labels, parameters: parameters, kernelType: Int32(LINEAR), nodeCount: nonzeros, iterations: iterations
+    ) {
       i, nodes in
       for j in 0..<features.columns where features[i, j] != 0 {
         nodes.append(svm_node(index: Int32(j + 1), value: features[i, j]))
@@ -60,25 +64,29 @@ public enum LinearSVM {
   }
 
   /// Trains from a precomputed kernel matrix K (n × n, K[i][j] = ⟨x_i, x_j⟩).
-  public static func train(kernel: Matrix, labels: [Double], parameters: SVMParameters) throws -> SVMSolution {
+  public static func train(
+    kernel: Matrix, labels: [Double], parameters: SVMParameters, iterations: ((Int) -> Void)? = nil
+  ) throws -> SVMSolution {
     precondition(kernel.rows == labels.count && kernel.columns == labels.count)
-    return try train(kernelRows: { kernel.rows($0) }, labels: labels, parameters: parameters)
+    return try train(kernelRows: { kernel.rows($0) }, labels: labels, parameters: parameters, iterations: iterations)
   }
 
   /// Trains from a kernel given by blocks of rows, `kernelRows(range)` being
   /// K[range, :]: libsvm holds the n × n kernel (16 bytes an entry), and its
   /// iterations then look entries up instead of computing dot products.
   public static func train(
-    kernelRows: (Range<Int>) -> Matrix, labels: [Double], parameters: SVMParameters
-  ) throws
-    -> SVMSolution
-  {
+    kernelRows: (Range<Int>) -> Matrix, labels: [Double], parameters: SVMParameters,
+    iterations: ((Int) -> Void)? = nil
+  ) throws -> SVMSolution {
     let n = labels.count
     // Blocks of at most 16 MiB: below glibc's mmap threshold, so they reuse memory.
     let blockRows = max(1, (16 << 20) / max(8 * n, 1))
     var block = Matrix(rows: 0, columns: n)
     var blockStart = 0
-    return try solve(labels: labels, parameters: parameters, kernelType: Int32(PRECOMPUTED), nodeCount: n * (n + 1)) {
+    return try solve(
+      labels: labels, parameters: parameters, kernelType: Int32(PRECOMPUTED), nodeCount: n * (n + 1),
+      iterations: iterations
+    ) {
       i, nodes in
       if i >= blockStart + block.rows {
         blockStart = i
@@ -91,13 +99,22 @@ public enum LinearSVM {
   }
 
   /// Builds libsvm's problem — `appendNodes(i, nodes)` writes sample i, at
-  /// most `nodeCount` nodes in all — and solves it.
+  /// most `nodeCount` nodes in all — and solves it; `iterations` is told the
+  /// solver's iterations every thousand.
   private static func solve(
     labels: [Double], parameters: SVMParameters, kernelType: Int32, nodeCount: Int,
-    appendNodes: (Int, NodeBuffer) -> Void
+    iterations: ((Int) -> Void)?, appendNodes: (Int, NodeBuffer) -> Void
   ) throws -> SVMSolution {
     try validate(labels: labels, parameters: parameters)
-    ntk_svm_silence()
+    // libsvm prints to stdout, which results own: its "." every 1000 iterations becomes progress.
+    libsvmDots = 0
+    libsvmIterations = iterations
+    defer { libsvmIterations = nil }
+    svm_set_print_string_function { message in
+      guard let message, let observe = libsvmIterations else { return }
+      libsvmDots += message[0] == 0x2E && message[1] == 0 ? 1 : 0
+      observe(libsvmDots * 1000)
+    }
     let nodes = NodeBuffer(capacity: nodeCount + labels.count)
     var rows: [UnsafeMutablePointer<svm_node>?] = []
     for i in labels.indices {
@@ -173,6 +190,10 @@ extension SVMParameters {
     }
   }
 }
+
+// The observer of libsvm's progress while it trains (libsvm's print function is global, as this is).
+nonisolated(unsafe) private var libsvmIterations: ((Int) -> Void)?
+nonisolated(unsafe) private var libsvmDots = 0
 
 /// The version of the libsvm library linked at run time, e.g. "3.24".
 public var libsvmVersion: String { "\(ntk_libsvm_version() / 100).\(ntk_libsvm_version() % 100)" }

@@ -23,19 +23,32 @@ public final class Progress {
 
   public func advance(by count: Int) {
     done += count
-    let now = Date()
-    guard !log.quiet, now.timeIntervalSince(lastReport) >= (interactive ? 0.2 : 5) else { return }
-    lastReport = now
-    reported = true
-    write(line(now: now))
+    if let now = due() { write(line(now: now)) }
   }
 
-  /// Closes the bar (on a terminal) and logs the total time.
-  public func finish() {
+  /// Free-form status at the same cadence, for a loop whose length is not
+  /// known in advance (a solver that stops on a certificate).
+  public func report(_ status: @autoclosure () -> String) {
+    if due() != nil { write("\(label): \(status())") }
+  }
+
+  /// Seconds since the start.
+  public var elapsed: Double { Date().timeIntervalSince(start) }
+
+  /// Closes the bar (on a terminal) and logs the total time, or `summary`.
+  public func finish(_ summary: String? = nil) {
     guard !log.quiet else { return }
-    let seconds = Date().timeIntervalSince(start)
     if interactive && reported { write("") }
-    log("\(label): \(done) \(unit) in \(String(format: "%.2f", seconds)) s")
+    log("\(label): \(summary ?? "\(done) \(unit)") in \(String(format: "%.2f", elapsed)) s")
+  }
+
+  /// Now, when a report is due (not quiet, and the last one long enough ago).
+  private func due() -> Date? {
+    let now = Date()
+    guard !log.quiet, now.timeIntervalSince(lastReport) >= (interactive ? 0.2 : 5) else { return nil }
+    lastReport = now
+    reported = true
+    return now
   }
 
   private func line(now: Date) -> String {
