@@ -93,7 +93,7 @@ public enum DualCoordinateDescent {
     }
     precondition(rows.sampleCount == y.count)
     return try rows.withSampleAccess { samples in
-      var solver = Solver(samples: samples, y: y, parameters: parameters)
+      var solver = Solver(rows: rows, samples: samples, y: y, parameters: parameters)
       return try solver.run(progress: progress)
     }
   }
@@ -110,6 +110,7 @@ extension SVMError {
 }
 
 private struct Solver {
+  let rows: FeatureRows
   let samples: SampleAccess
   let y: [Double]
   let C: Double
@@ -119,7 +120,8 @@ private struct Solver {
   /// ‖g_i‖².
   let squaredNorms: [Double]
   /// ρ, the penalty on (Σ y_i α_i)²: a tenth of the mean ‖g_i‖², the scale of the other curvatures
-  /// (measured: 0.1–0.3 of it took the fewest passes; the mean itself 1.5 times as many, as it damps every step).
+  /// (measured: 0.1–0.3 of it took the fewest passes; the mean itself 1.5 times as many, as it damps every
+  /// step). The multiplier's steps need not be ρ s (BiasSearch).
   let rho: Double
   var alpha: [Double]
   /// w(α), kept up to date coordinate by coordinate.
@@ -128,11 +130,18 @@ private struct Solver {
   var balance = 0.0
   /// Coordinates visited; a pass is m of them.
   var visits = 0
+  /// The α of the last inner solution with s > 0 (key 1) and with s < 0 (key −1).
+  var sides: [Double: Side] = [:]
+  struct Side {
+    var alpha: [Double]
+    var s: Double
+  }
   var random = SplitMix64(seed: 0x5eed)
 
   var passes: Double { Double(visits) / Double(m) }
 
-  init(samples: SampleAccess, y: [Double], parameters: DualCoordinateDescent.Parameters) {
+  init(rows: FeatureRows, samples: SampleAccess, y: [Double], parameters: DualCoordinateDescent.Parameters) {
+    self.rows = rows
     self.samples = samples
     self.y = y
     C = parameters.C
@@ -152,6 +161,10 @@ private struct Solver {
     var epsilon = 0.1
     var history: [(passes: Double, gap: Double)] = []
     var steps = 0
+    var search = BiasSearch()
+    // The best certificate so far: each is a consistent (α′, w(α′), b̂).
+    var best: Certificate? = nil
+    var polishFailures = 0
     while true {
       let last = history.last
       let left = Self.passesLeft(history, tolerance)
@@ -162,17 +175,37 @@ private struct Solver {
             passesLeft: left.map { max(0, $0 - (passes - last!.passes)) }))
       }
       steps += 1
-      let certificate = self.certificate(bias: b + rho * balance)
-      history.append((passes, certificate.relativeGap))
-      progress(.init(passes: passes, gap: certificate.relativeGap, passesLeft: Self.passesLeft(history, tolerance)))
-      if certificate.relativeGap <= tolerance {
-        return certificate.result(passes: passes, steps: steps)
+      if balance != 0 { sides[balance > 0 ? 1 : -1] = Side(alpha: alpha, s: balance) }
+      var certificate = self.certificate(bias: b + rho * balance)
+      // Once the gap is small the active bounds are likely known: try to finish exactly — where the solve
+      // (|F|³ for the eigendecomposition) costs no more than a few passes, and on problems of over a million
+      // feature entries (where a failed attempt costs seconds) until it has failed thrice.
+      let entries = m * samples.featureCount
+      let maxFree = min(2000, 2 * (samples.featureCount + 1) + 64, Int(pow(Double(4 * entries), 1 / 3)))
+      if certificate.relativeGap > tolerance, certificate.relativeGap < 1e-2, polishFailures < 3 || entries < 1 << 20 {
+        let polished = Polish.candidates(
+          alpha: alpha, y: y, C: C, rows: rows, samples: samples, squaredNorms: squaredNorms, maxFree: maxFree
+        ).map { self.certificate(feasible: scaled($0, zip(y, $0).reduce(0) { $0 + $1.0 * $1.1 }), bias: b + rho * balance) }
+        if let exact = polished.min(by: { $0.relativeGap < $1.relativeGap }),
+          exact.relativeGap < certificate.relativeGap / 10
+        {
+          certificate = exact
+        } else {
+          polishFailures += 1
+        }
+      }
+      if best.map({ certificate.relativeGap < $0.relativeGap }) ?? true { best = certificate }
+      history.append((passes, best!.relativeGap))
+      progress(.init(passes: passes, gap: best!.relativeGap, passesLeft: Self.passesLeft(history, tolerance)))
+      if best!.relativeGap <= tolerance {
+        return best!.result(passes: passes, steps: steps)
       }
       if passes >= Double(maxPasses) {
-        throw SVMError.notConverged(gap: certificate.relativeGap, tolerance: tolerance, passes: maxPasses)
+        throw SVMError.notConverged(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
       }
-      // The multiplier's step: b ← b + ρ s.
-      b += rho * balance
+      b = search.next(
+        bias: b, balance: balance, epsilon: epsilon, multiplierStep: rho * balance,
+        primalBias: certificate.solution.intercept)
       epsilon = max(epsilon / 4, 1e-12)
     }
   }
@@ -265,16 +298,36 @@ private struct Solver {
     }
   }
 
-  /// The duality gap at the feasible α′ and the primal point (w(α′), b̂).
+  /// The better of two certificates: from the current α made feasible by
+  /// scaling, and — once both signs of s have been seen — from the convex
+  /// combination λ α₊ + (1 − λ) α₋ of the last α with s > 0 and the last with
+  /// s < 0 that has Σ y_i α_i = 0. The combination is feasible, and by the
+  /// concavity of D its value is at least λ D(α₊) + (1 − λ) D(α₋) evaluated
+  /// as Lagrangians, which stays tight when s(b) jumps at the optimal bias
+  /// (as it does where p < m and the inner solution is not unique).
   func certificate(bias: Double) -> Certificate {
-    let s = balance
-    // Scale down the α of the class whose Σ α is larger, so that Σ y_i α′_i = 0.
-    var positive = 0.0
-    var negative = 0.0
-    for i in 0..<m { if y[i] > 0 { positive += alpha[i] } else { negative += alpha[i] } }
-    let scaled: Double = s > 0 ? 1 : -1
-    let ratio = s == 0 ? 1 : (s > 0 ? negative / positive : positive / negative)
-    let feasible = (0..<m).map { y[$0] == scaled ? alpha[$0] * ratio : alpha[$0] }
+    var candidates = [scaled(alpha, balance)]
+    if let (positive, negative) = (sides[1], sides[-1]) as? (Side, Side) {
+      let lambda = -negative.s / (positive.s - negative.s)
+      let mixed = (0..<m).map { min(lambda * positive.alpha[$0] + (1 - lambda) * negative.alpha[$0], C) }
+      candidates.append(scaled(mixed, zip(y, mixed).reduce(0) { $0 + $1.0 * $1.1 }))
+    }
+    return candidates.map { certificate(feasible: $0, bias: bias) }.min { $0.relativeGap < $1.relativeGap }!
+  }
+
+  /// α with the α of the class whose Σ α is larger scaled down so that Σ y_i α′_i = 0.
+  func scaled(_ alpha: [Double], _ s: Double) -> [Double] {
+    guard s != 0 else { return alpha }
+    let larger: Double = s > 0 ? 1 : -1
+    var sums = [1.0: 0.0, -1.0: 0.0]
+    for i in 0..<m { sums[y[i], default: 0] += alpha[i] }
+    // (s and the two sums round differently: never scale up.)
+    let ratio = min(sums[-larger]! / sums[larger]!, 1)
+    return (0..<m).map { y[$0] == larger ? alpha[$0] * ratio : alpha[$0] }
+  }
+
+  /// The gap between D(α′) for a feasible α′ and P(w(α′), b̂).
+  func certificate(feasible: [Double], bias: Double) -> Certificate {
     var weights = [Double](repeating: 0, count: samples.featureCount)
     var margins = [Double](repeating: 0, count: m)
     weights.withUnsafeMutableBufferPointer { wp in
@@ -286,7 +339,8 @@ private struct Solver {
     let primal = halfNorm + C * loss
     let dual = feasible.reduce(0, +) - halfNorm
     return Certificate(
-      alpha: feasible, y: y, weights: weights, intercept: bestBias, objectives: SVMObjectives(primal: primal, dual: dual))
+      alpha: feasible, y: y, weights: weights, intercept: bestBias, objectives: SVMObjectives(primal: primal, dual: dual),
+      margins: margins.indices.map { margins[$0] + y[$0] * bestBias })
   }
 
   /// The b minimising Σ_i max(0, 1 − y_i s_i − y_i b) for margins y_i s_i, and
@@ -353,6 +407,8 @@ private struct Certificate {
   var weights: [Double]
   var intercept: Double
   var objectives: SVMObjectives
+  /// y_i (w·g_i + b).
+  var margins: [Double]
   var relativeGap: Double { objectives.relativeGap }
 
   var solution: SVMSolution {
@@ -367,6 +423,73 @@ private struct Certificate {
   func result(passes: Double, steps: Int) -> DualCoordinateDescent.Result {
     .init(
       solution: solution, weights: weights, objectives: objectives, passes: passes, biasSearchSteps: steps)
+  }
+}
+
+/// The multiplier b is a root of s(b), the Σ y_i α_i of the inner problem's
+/// solution: that problem is strongly convex in s, so s(b) is single valued,
+/// continuous and non-increasing (the derivative of a concave dual function),
+/// and s = 0 exactly where the penalty vanishes and the inner problem is the
+/// original one. The search keeps the largest b with s > 0 and the smallest
+/// with s < 0 and steps, in order of preference, to
+/// - the primal's own best bias b̂ for the current w (exact, from the kinks of
+///   the hinge loss; it tends to the optimal bias as w does), when it lies
+///   strictly between them and the last such step halved the bracket;
+/// - the regula falsi point in its Illinois form (Dowell & Jarratt, BIT 11,
+///   1971) once a root is bracketed;
+/// - otherwise the method of multipliers' step ρ s, doubled while s keeps its
+///   sign (where the features are tiny and the bias does the work, ρ s is tiny too).
+struct BiasSearch {
+  struct End {
+    var b: Double
+    /// s(b), halved by Illinois while the other end moves.
+    var s: Double
+    /// The inner solve's ε when s was found: s is only as exact as its solve.
+    var epsilon: Double
+  }
+  /// The largest b with s > 0 and the smallest with s < 0 so far.
+  var low: End? = nil
+  var high: End? = nil
+  /// The end the last step replaced: +1 low, −1 high.
+  var lastEnd = 0
+  var lastStep = 0.0
+  /// The bracket's width before the last step to b̂, while that step is being judged.
+  var widthBeforePrimalStep: Double? = nil
+
+  var width: Double { (high?.b ?? .infinity) - (low?.b ?? -.infinity) }
+
+  mutating func next(
+    bias b: Double, balance s: Double, epsilon: Double, multiplierStep: Double, primalBias: Double
+  ) -> Double {
+    guard s != 0 else { return b }
+    let end = s > 0 ? 1 : -1
+    let found = End(b: b, s: s, epsilon: epsilon)
+    if end == 1 { low = found } else { high = found }
+    if end == lastEnd {  // the other end kept twice: halve its s
+      if end == 1 { high?.s /= 2 } else { low?.s /= 2 }
+    }
+    lastEnd = end
+    // A bracket closed to rounding around an end found by a looser solve may be that solve's error:
+    // forget the looser end and search again from here.
+    if let l = low, let h = high, h.b - l.b <= 4 * max(l.b.ulp, h.b.ulp) {
+      if l.epsilon > h.epsilon { low = nil } else if h.epsilon > l.epsilon { high = nil }
+      widthBeforePrimalStep = nil
+      lastStep = 0
+    }
+    let primalHelped = widthBeforePrimalStep.map { width <= $0 / 2 } ?? true
+    widthBeforePrimalStep = nil
+    let next: Double
+    if primalHelped, primalBias > (low?.b ?? -.infinity), primalBias < (high?.b ?? .infinity) {
+      widthBeforePrimalStep = width
+      next = primalBias
+    } else if let l = low, let h = high {
+      next = (l.b * h.s - h.b * l.s) / (h.s - l.s)
+    } else {
+      let doubled = lastStep * Double(end) > 0 ? 2 * lastStep : 0
+      next = b + (abs(doubled) > abs(multiplierStep) ? doubled : multiplierStep)
+    }
+    lastStep = next - b
+    return next
   }
 }
 

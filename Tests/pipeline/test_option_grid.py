@@ -7,7 +7,7 @@
 the pipeline run through `make` gives bench/reference.py's (numpy + scikit-learn)
 results.csv, text for text, and at every step scikit-learn's SVM: the same support
 vectors, weights, intercept and dual coefficients to 1e-9 — or both refuse the data.
-Dense features also train through libsvm's linear kernel (`--kernel-memory-gib 0`) to
+Dense features also train through libsvm's linear kernel (`--solver=libsvm --kernel-memory-gib=0`) to
 the same solution, and one slow cell takes the row-block kernel path (m above the
 stored kernel's 256 MiB).
 
@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 from ntk_testing import Run, make, run_stage
@@ -100,7 +101,7 @@ def test_linear_kernel_path_gives_the_same_solution(cell, tmp_path):
     for step in cell.value("LAYERS").split():
         output = tmp_path / f"{step}-svm.h5"
         result = run_stage("train", f"--features={cell.artifact(step, 'features')}", f"--C={cell.value('C')}",
-                           "--kernel-memory-gib=0", "--quiet", f"--output={output}")
+                           "--solver=libsvm", "--kernel-memory-gib=0", "--quiet", f"--output={output}")
         assert result.returncode == 0, result.stderr
         assert solved_from(output) == "the feature rows, with libsvm's linear kernel"
         assert_svm_matches(output, cell.reference_svms[step])
@@ -131,3 +132,99 @@ def test_row_block_kernel_path_gives_the_same_solution(storage, tmp_path):
     with h5py.File(svm, "r") as f:
         assert "kernel" not in f  # not stored: it was handed over in blocks of rows
     assert_svm_matches(svm, reference_svms["W1"])
+
+
+# --- the linear-time solver (ntk-train --solver=linear) on every cell's features ----------
+
+# A gap far below the default's, so that the objectives can be compared to 1e-6.
+TIGHT_GAP = 1e-9
+
+
+def training_rows(features: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(G, y): the training features of a features file as dense rows, and the labels."""
+    with h5py.File(features, "r") as f:
+        y = f["labels/train"][()]
+        if f.attrs["storage"] == "dense":
+            return f["features/train"][()], y
+        blocks = [f"factors/train/{name}" for name in f.attrs["block_layers"]]
+        return np.hstack([np.einsum("si,sj->sij", f[b + "/delta"][()], f[b + "/input"][()]).reshape(len(y), -1)
+                          for b in blocks]), y
+
+
+def primal(g, y, w, b, C) -> float:
+    """½‖w‖² + C Σ max(0, 1 − y (g·w + b))."""
+    return 0.5 * w @ w + C * np.maximum(0, 1 - y * (g @ w + b)).sum()
+
+
+def bias_interval(g, y, w) -> tuple[float, float]:
+    """The b minimising Σ max(0, 1 − y (g·w + b)): an interval between two of the loss's
+    kinks (a point where a free support vector fixes it)."""
+    outputs = g @ w
+    kinks = np.concatenate([1 - outputs[y > 0], -1 - outputs[y < 0]])
+    loss = np.maximum(0, 1 - y[None, :] * (outputs[None, :] + kinks[:, None])).sum(axis=1)
+    at_minimum = kinks[loss <= loss.min() * (1 + 1e-12) + 1e-12]
+    return float(at_minimum.min()), float(at_minimum.max())
+
+
+def csv_errors(text: str, step: str, model: str = "classifier") -> tuple[str, str]:
+    for line in text.splitlines()[1:]:
+        row = line.split(",")
+        if row[:2] == [step, model]:
+            return row[2], row[3]
+    raise AssertionError(f"no row {step},{model}")
+
+
+def test_linear_solver_is_scikit_learns_problem(cell, tmp_path):
+    """On each step's features: the primal objective within 1e-6 of scikit-learn's SVC or lower,
+    the bias within what the gaps imply, the recorded gap recomputed from the stored solution
+    (a feasible α, w = Σ dual_coef g), and the test error to 0.2 % of m_test (through ntk-evaluate)."""
+    C = float(cell.value("C"))
+    for step in cell.value("LAYERS").split():
+        features, svm = cell.artifact(step, "features"), tmp_path / f"{step}-svm.h5"
+        result = run_stage("train", f"--features={features}", f"--C={C}", "--solver=linear",
+                           f"--gap-tolerance={TIGHT_GAP}", "--quiet", f"--output={svm}")
+        assert result.returncode == 0, result.stderr
+        assert solved_from(svm).endswith("by the linear solver (time linear in m)")
+        g, y = training_rows(features)
+        reference = cell.reference_svms[step]
+        with h5py.File(svm, "r") as f:
+            w, b, dual, support = f["weights"][()], f["intercept"][()], f["dual_coef"][()], f["support"][()]
+            recorded = {name: f.attrs[name] for name in ("primal_objective", "dual_objective", "duality_gap")}
+            assert f.attrs["gap_tolerance"] == TIGHT_GAP and f.attrs["passes"] > 0
+        # The certificate, recomputed: P from (w, b), D from the stored α, which must be feasible.
+        alpha = np.abs(dual)
+        assert alpha.max() <= C and abs(dual.sum()) <= 1e-12 * max(alpha.sum(), 1), (alpha.max() - C, dual.sum())
+        assert np.all(np.sign(dual) == y[support])
+        w_alpha = dual @ g[support]
+        assert np.abs(w - w_alpha).max() <= 1e-12 * (np.abs(dual) @ np.abs(g[support])).max()
+        p, d = primal(g, y, w, b, C), alpha.sum() - 0.5 * w_alpha @ w_alpha
+        assert np.isclose(recorded["primal_objective"], p, rtol=1e-10)
+        assert np.isclose(recorded["dual_objective"], d, rtol=1e-10, atol=1e-12 * p)
+        assert np.isclose(recorded["duality_gap"], (p - d) / p, rtol=1e-6, atol=1e-14)
+        assert (p - d) / p <= TIGHT_GAP
+        # Against scikit-learn's solution of the same problem.
+        coef, intercept = np.asarray(reference["coef"]), float(reference["intercept"][0])
+        p_sklearn = primal(g, y, coef, intercept, C)
+        assert p <= p_sklearn * (1 + 1e-6), (p, p_sklearn)
+        # ‖w − w*‖ ≤ √(2(P − P*)) for either solution, P* ≥ D; each kink of the hinge loss in b,
+        # and so the interval of its minimisers, moves by at most ‖Δw‖ max_i ‖g_i‖. Both biases
+        # must lie in the interval of minimisers at scikit-learn's w, widened by that much.
+        reach = (np.sqrt(2 * max(p - d, 0)) + np.sqrt(2 * max(p_sklearn - d, 0))) * np.linalg.norm(g, axis=1).max()
+        low, high = bias_interval(g, y, coef)
+        slack = reach + 1e-12 * max(1, abs(intercept))
+        assert low - slack <= intercept <= high + slack
+        assert low - slack <= b <= high + slack, (b, intercept, (low, high), reach)
+        # The test error through ntk-evaluate, where the reference reports one.
+        expected = csv_errors(cell.reference_csv, step)[1]
+        if not expected:
+            continue
+        evaluation = tmp_path / f"{step}-eval.h5"
+        result = run_stage("evaluate", f"--truth={cell.truth}", f"--network={cell.artifact(step, 'network')}",
+                           f"--features={features}", f"--svm={svm}", "--quiet", f"--output={evaluation}")
+        assert result.returncode == 0, result.stderr
+        with h5py.File(evaluation, "r") as f:
+            models = [m.decode() if isinstance(m, bytes) else m for m in f["errors/model"][()]]
+            test_error = f["errors/test_error"][models.index("classifier")]
+        # 0.2 % of m_test, or one sample: where no free support vector fixes the bias, every b
+        # in an interval is optimal, and a test point in that band may fall either way.
+        assert abs(test_error - float(expected)) <= max(0.002, 1 / cell.m_test + 1e-12), (step, test_error, expected)

@@ -84,8 +84,7 @@ def test_a_change_to_the_report_stage_reruns_only_the_report(repo):
 
 
 def test_a_change_to_the_train_stage_reruns_train_and_what_follows(repo):
-    edit(repo, "Sources/Stages/Train/TrainSVM.swift", '"layer \\(features.layer): training on',
-         '"layer \\(features.layer): training an SVM on')
+    edit(repo, "Sources/Stages/Train/TrainSVM.swift", '"\\(label): training on', '"\\(label): training an SVM on')
     downstream = {("init", f"{s}/network.h5") for s in STEPS[1:]} | {("features", f"{s}/features.h5") for s in STEPS[1:]}
     downstream |= {("train", f"{s}/svm.h5") for s in STEPS} | {("evaluate", f"{s}/eval.h5") for s in STEPS}
     assert reruns(repo) == downstream | {("report", "results.csv")}
