@@ -64,7 +64,9 @@ add_x(x) = strstrt(seen_xs, sprintf('|%.15g|', x)) > 0 ? 0 : \
 linear_from = NaN
 libsvm_linear_from = NaN
 earliest(old, x) = old == old && old <= x ? old : x
-solvers(x) = (has_word(strcol('solver'), 'linear') ? (linear_from = earliest(linear_from, x)) : 0, \
+# (A summary from before the column: no marks.)
+has_solver = strstrt(system(sprintf("head -n 1 '%s'", summary)), 'solver') > 0
+solvers(x) = !has_solver ? 0 : (has_word(strcol('solver'), 'linear') ? (linear_from = earliest(linear_from, x)) : 0, \
   has_word(strcol('solver'), 'libsvm-linear') ? (libsvm_linear_from = earliest(libsvm_linear_from, x)) : 0, 0)
 std(name) = strcol(name) eq '' ? 0 : column(name)
 top(y) = (ytop = y > ytop ? y : ytop, 0)
