@@ -91,8 +91,8 @@ draw = gnuplot -c $1 $< $(@D)/.$(@F).tmp $2 || { rm -f $(@D)/.$(@F).tmp; exit 1;
 include pipelines/$(PIPELINE).mk
 
 # --- sweeps: many runs and a report over them (pipelines/sweep.mk) --------
-.PHONY: learning-curve width-sweep
-include pipelines/learning-curve.mk pipelines/width-sweep.mk
+.PHONY: learning-curve learning-curve-large width-sweep
+include pipelines/learning-curve.mk pipelines/learning-curve-large.mk pipelines/width-sweep.mk
 
 # --- the finite tangent kernel against the infinite-width limit -----------
 include pipelines/kernel-convergence.mk

@@ -16,7 +16,7 @@
 # STORAGE (auto, dense or factored features), TEST_FEATURES (1: store the test features too; by
 # default evaluate computes the classifier's test decisions from the network), BASELINES (models
 # beside the finite features': infinite, trained), GD_STEPS, GD_RATE, SOLVER (the SVM's solver: auto, libsvm
-# or linear).
+# or linear), SVM_KERNEL_MEMORY_GIB (the kernel memory of SOLVER=auto; empty: ntk-train's 8 GiB).
 # DATA: a data set to import (pipelines/import.mk) instead of drawing a teacher; the student's d then comes from it.
 DATA ?=
 ifneq ($(DATA),)
@@ -34,6 +34,10 @@ C ?= 1
 # The SVM's solver: libsvm (the m × m kernel), linear (dual coordinate descent, linear in m), or auto:
 # libsvm where its copy of the kernel fits 8 GiB (m ≤ 23,170), linear above.
 SOLVER ?= auto
+# GiB for libsvm's copy of the kernel (ntk-train --kernel-memory-gib): where SOLVER=auto switches to the
+# linear solver (16·m² bytes). Empty: ntk-train's default, 8.
+SVM_KERNEL_MEMORY_GIB ?=
+kernel_memory_flag := $(addprefix --kernel-memory-gib=,$(SVM_KERNEL_MEMORY_GIB))
 LAYERS ?= W V u
 WIDTHS ?= $(D),$(D)
 TEACHER_WIDTHS ?= $(D),$(D)
@@ -55,6 +59,7 @@ TEST_FEATURES ?=
 test_features_flag := $(if $(filter 1 yes true,$(TEST_FEATURES)),--test-features)
 
 comma := ,
+space := $(subst ,, )
 step_list := $(strip $(LAYERS))
 seed_list := $(strip $(subst $(comma), ,$(INIT_SEEDS)))
 ifneq ($(words $(step_list)),$(words $(seed_list)))
@@ -67,7 +72,7 @@ params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
-params.train = $(C) $(SOLVER)
+params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
@@ -101,7 +106,7 @@ $(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features)
 	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag) --output=$@
 
 $(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
-	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --solver=$(SOLVER) --output=$@
+	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --solver=$(SOLVER) $(kernel_memory_flag) --output=$@
 
 $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate) \
     $(call params,evaluate)

@@ -1,6 +1,10 @@
 # The figure of a sweep, from the report's summary.csv (ntk-sweep-report):
 # test error (mean ± std over teacher seeds) against one parameter, on a
-# log-2 axis; one panel per model, one line per step.
+# log-2 axis; one panel per model, one line per step. A dotted vertical line
+# marks where the SVMs (summary column `solver`) switch to the linear-time
+# solver ("linear solver →") or to libsvm's linear kernel; the infinite-width
+# baseline's Nyström rows (model ntk_infinite_nystrom) continue its dashed line
+# dotted, with open circles, and the legend names them approximate.
 #
 # Loaded by a plot script (test-error-vs-m.gp, …) that sets
 #   xcolumn   the summary column on the x axis ('m' or 'width')
@@ -22,8 +26,14 @@ models = 'classifier net_svm'
 # the infinite-width kernel beside the classifier, the trained network beside net θc.
 baselines = 'ntk_infinite net_trained'
 baseline_of(k) = word(baselines, k)
-is_baseline(m) = strstrt(' '.baselines.' ', ' '.m.' ') > 0
+# Each panel's approximate continuation of its baseline ('-': none): the infinite-width SVM by Nyström
+# above the exact kernel's limit.
+approximations = 'ntk_infinite_nystrom -'
+approximation_of(k) = word(approximations, k)
+has_word(list, w) = strstrt(' '.list.' ', ' '.w.' ') > 0
+is_baseline(m) = has_word(baselines, m) || (m ne '-' && has_word(approximations, m))
 has_baseline = 0
+has_approximation = 0
 model_title(m) = m eq 'classifier' ? 'SVM on the tangent features (classifier)' : \
   m eq 'net_svm' ? 'network with the layer set to θ_c (net θ_c)' : m
 step_title(s) = s eq 'all' ? 'all layers at once' : 'layer '.s
@@ -47,7 +57,17 @@ shared(name, value) = value
 drawn(m) = strstrt(' '.models.' ', ' '.m.' ') > 0
 add_line(l, s) = strstrt(seen_lines, '|'.l.':'.s.'|') > 0 ? 0 : \
   (lines = lines + 1, line_layers[lines] = l, line_step[lines] = s, seen_lines = seen_lines.l.':'.s.'|', 0)
-add_x(x) = strstrt(seen_xs, sprintf('|%g|', x)) > 0 ? 0 : (xs = xs + 1, x_values[xs] = x, seen_xs = seen_xs.sprintf('%g|', x), 0)
+add_x(x) = strstrt(seen_xs, sprintf('|%.15g|', x)) > 0 ? 0 : \
+  (xs = xs + 1, x_values[xs] = x, seen_xs = seen_xs.sprintf('%.15g|', x), 0)
+# The smallest x at which a drawn model's SVM was trained by the linear solver, or by libsvm's linear kernel
+# (the summary's solver column; NaN: never).
+linear_from = NaN
+libsvm_linear_from = NaN
+earliest(old, x) = old == old && old <= x ? old : x
+# (A summary from before the column: no marks.)
+has_solver = strstrt(system(sprintf("head -n 1 '%s'", summary)), 'solver') > 0
+solvers(x) = !has_solver ? 0 : (has_word(strcol('solver'), 'linear') ? (linear_from = earliest(linear_from, x)) : 0, \
+  has_word(strcol('solver'), 'libsvm-linear') ? (libsvm_linear_from = earliest(libsvm_linear_from, x)) : 0, 0)
 std(name) = strcol(name) eq '' ? 0 : column(name)
 top(y) = (ytop = y > ytop ? y : ytop, 0)
 # First value of a column, or '' once a row differs.
@@ -58,8 +78,9 @@ note(r) = (rows = rows + 1, \
   widths = keep(widths, strcol('widths')), m = keep(m, strcol('m')), m_test = keep(m_test, strcol('m_test')), \
   seeds = keep(seeds, strcol('n_seeds')), 0)
 scan(dummy) = (is_baseline(strcol('model')) ? (has_baseline = 1, top(column('test_error_mean'))) : 0, \
+  has_word(approximations, strcol('model')) ? (has_approximation = 1) : 0, \
   drawn(strcol('model'))) ? \
-  (note(0), add_line(strcol('layers'), strcol('step')), add_x(column(xcolumn)), \
+  (note(0), add_line(strcol('layers'), strcol('step')), add_x(column(xcolumn)), solvers(column(xcolumn)), \
    top(column('test_error_mean') + std('test_error_std')), 0) : 0
 stats summary using (scan(0)) nooutput
 if (lines == 0) {
@@ -103,14 +124,23 @@ if (m ne '' && xcolumn ne 'm') { shared_text = add_shared('M = '.m) }
 if (m_test ne '') { shared_text = add_shared('M_{test} = '.m_test) }
 shared_text = shared_text.(seeds eq '1' ? '; one teacher seed (no spread)' : \
   '; mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
-if (has_baseline) { shared_text = shared_text.'; dashed: K_∞ SVM (left), trained network (right)' }
+# How the baselines are drawn, in a third line of the title (the panels start lower to make room).
+style_text = !has_baseline ? '' : 'dashed: K_∞ SVM (left), trained network (right)'.(!has_approximation ? '' : \
+  '; dotted, open circles: K_∞ SVM by the Nyström approximation (approximate)')
+panels_top = has_baseline ? 0.75 : 0.80
 
 xmin = x_values[1]; xmax = x_values[1]
 do for [i=2:xs] { xmin = x_values[i] < xmin ? x_values[i] : xmin; xmax = x_values[i] > xmax ? x_values[i] : xmax }
 set logscale x 2
 set xrange [xmin / 2**0.3 : xmax * 2**0.3]
 set xtics () nomirror out
-do for [i=1:xs] { set xtics add (sprintf('%g', x_values[i]) x_values[i]) }
+# Tic labels: whole numbers; on an axis that reaches 100 000, in thousands (1k, 16k, 256k) and millions
+# (1M) where round — never 1e+06.
+thousands = xmax >= 1e5
+tic_label(x) = x != floor(x) ? sprintf('%g', x) : \
+  thousands && x >= 1e6 && x / 1e5 == floor(x / 1e5) ? sprintf('%gM', x / 1e6) : \
+  thousands && x >= 1e3 && x / 1e2 == floor(x / 1e2) ? sprintf('%gk', x / 1e3) : sprintf('%.0f', x)
+do for [i=1:xs] { set xtics add (tic_label(x_values[i]) x_values[i]) }
 set mxtics 1
 # The y axis from 0 to a round value above every error bar, at least 0.6 (guessing, 0.5, in view), at most 1.
 ymax = ceil((ytop > 0.5 ? ytop : 0.5) * 10 + 0.2) / 10.0
@@ -128,16 +158,70 @@ set errorbars small
 set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead ls 100 back
 set label 1 'random guessing' at graph 0.99, first 0.5 right offset 0, 0.55 textcolor rgb '#777777' font font(-2) back
 
+# Where the SVMs change solver: a dotted vertical line halfway (on the log axis) between the last x
+# trained otherwise and the first trained by that solver (at the axis' left end if every x was), labelled
+# at the top of the panel, on the side with room.
+x_left = xmin / 2**0.3
+x_right = xmax * 2**0.3
+do for [kind=1:2] {
+  solver_from = kind == 1 ? linear_from : libsvm_linear_from
+  if (solver_from == solver_from) {
+    below = 0
+    do for [i=1:xs] { if (x_values[i] < solver_from && x_values[i] > below) { below = x_values[i] } }
+    line_x = below > 0 ? sqrt(solver_from * below) : x_left
+    set arrow 1 + kind from first line_x, graph 0 to first line_x, graph 1 nohead lc rgb '#555555' dt 3 lw 1.2 back
+    solver_text = kind == 1 ? 'linear solver →' : 'libsvm, linear kernel →'
+    label_y = 0.965 - 0.07 * (kind - 1)
+    # Left of the line, ending at it, when it stands in the right part of the panel (where the line
+    # would cross 'random guessing': that label then goes to the left end).
+    if (log(line_x / x_left) / log(x_right / x_left) > 0.6) {
+      set label 1 + kind solver_text at first line_x, graph label_y right offset -0.4, 0 \
+        textcolor rgb '#555555' font font(-2) front
+      set label 1 at graph 0.01, first 0.5 left
+    } else {
+      set label 1 + kind solver_text at first line_x, graph label_y left offset 0.4, 0 \
+        textcolor rgb '#555555' font font(-2) front
+    }
+  }
+}
+
 # A small shift of each line along x (in octaves) keeps error bars apart.
 shift(i) = 2**((i - (lines + 1) / 2.0) * 0.07)
 on_line(i, model) = strcol('layers') eq line_layers[i] && strcol('step') eq line_step[i] && strcol('model') eq model
 
-set multiplot layout 1, words(models) title heading."\n{/*0.8 ".shared_text."}" margins 0.075, 0.985, 0.23, 0.80 spacing 0.07, 0
+# Where each line's baseline in panel k ends (its last exact point) and its approximation starts (its
+# first point): a dotted segment joins them, in whichever order the summary holds the two models.
+array exact_x[100]; array exact_y[100]; array approximate_x[100]; array approximate_y[100]
+ends(k) = sum [i=1:lines] ( \
+  on_line(i, baseline_of(k)) && !(exact_x[i] >= column(xcolumn)) ? \
+    (exact_x[i] = column(xcolumn), exact_y[i] = column('test_error_mean'), 0) : \
+  on_line(i, approximation_of(k)) && !(approximate_x[i] <= column(xcolumn)) ? \
+    (approximate_x[i] = column(xcolumn), approximate_y[i] = column('test_error_mean'), 0) : 0)
+
+# The panels side by side between 0.075 and 0.985 of the width, 0.07 apart, each placed in screen
+# coordinates (not by a multiplot layout, which would also confine the legend's strip to a panel's width).
+panel_width = (0.985 - 0.075 - 0.07 * (words(models) - 1)) / words(models)
+set multiplot title heading."\n{/*0.8 ".shared_text."}".(style_text eq '' ? '' : "\n{/*0.8 ".style_text."}")
+set bmargin at screen 0.23; set tmargin at screen panels_top
 do for [k=1:words(models)] {
   model = word(models, k)
+  set lmargin at screen 0.075 + (k - 1) * (panel_width + 0.07); set rmargin at screen 0.075 + k * panel_width + (k - 1) * 0.07
   set title model_title(model) enhanced
   # The guessing line's label once, in the first panel.
   if (k > 1) { unset ylabel; unset label 1 }
+  do for [i=1:lines] {
+    unset arrow 10 + i
+    exact_x[i] = NaN; exact_y[i] = NaN; approximate_x[i] = NaN; approximate_y[i] = NaN
+  }
+  if (has_approximation && approximation_of(k) ne '-') {
+    stats summary using (ends(k)) nooutput
+    do for [i=1:lines] {
+      if (exact_x[i] < approximate_x[i]) {
+        set arrow 10 + i from first exact_x[i] * shift(i), first exact_y[i] \
+          to first approximate_x[i] * shift(i), first approximate_y[i] nohead ls i dt 3 back
+      }
+    }
+  }
   plot for [i=1:lines] summary \
     using (on_line(i, model) ? column(xcolumn) * shift(i) : NaN):(on_line(i, model) ? column('test_error_mean') : NaN) \
           :(std('test_error_std')) \
@@ -145,15 +229,24 @@ do for [k=1:words(models)] {
     for [i=1:lines] summary \
     using (on_line(i, baseline_of(k)) ? column(xcolumn) * shift(i) : NaN) \
           :(on_line(i, baseline_of(k)) ? column('test_error_mean') : NaN) \
-    with lines ls i dt 2 notitle
+    with lines ls i dt 2 notitle, \
+    for [i=1:lines] summary \
+    using (on_line(i, approximation_of(k)) ? column(xcolumn) * shift(i) : NaN) \
+          :(on_line(i, approximation_of(k)) ? column('test_error_mean') : NaN) \
+    with linespoints ls i dt 3 pt 6 ps 1.6 notitle
 }
 
 # One legend for both panels, in a row below them: an empty plot across the figure.
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid; unset label; unset arrow; unset logscale
-set key center center horizontal maxrows 1 reverse Left samplen 2.5 width 2 noenhanced nobox
-set margins 0, 0, 0, 0
-set origin 0, 0
-set size 1, 0.09
+# gnuplot sizes every column for the longest title plus about 6 characters (4 and the sample) and wraps
+# the row when they do not fit, about 95 such characters across the figure (PNG and SVG alike): a
+# negative width (at most 5 characters) takes the slack back where the row would not fit.
+longest = 0
+do for [i=1:lines] { longest = strlen(step_title(line_step[i])) > longest ? strlen(step_title(line_step[i])) : longest }
+key_width = floor(95.0 / lines) - longest - 6
+key_width = key_width > 1 ? 1 : (key_width < -5 ? -5 : key_width)
+set key center center horizontal maxrows 1 reverse Left samplen 2 width key_width noenhanced nobox
+set lmargin at screen 0; set rmargin at screen 1; set bmargin at screen 0; set tmargin at screen 0.09
 set xrange [0:1]; set yrange [0:1]
 plot for [i=1:lines] NaN with linespoints ls i title step_title(line_step[i])
 unset multiplot

@@ -24,11 +24,17 @@ public struct SVMArtifact: Artifact {
   public let intercept: Double
   public let layer: String
   public let blocks: LayerBlocks
+  /// The solver, spelled out (attribute `solver`); nil in a file written before it was recorded.
+  public let solver: String?
+  /// The training path taken (attribute `solved_from`); nil in a file written before it was recorded.
+  public let solvedFrom: String?
 
   public init(path: String) throws {
     file = try HDF5File.open(path)
     try file.expectArtifact(Self.kind)
     layer = try file.string("layer")
+    solver = file.hasAttribute("solver") ? try file.string("solver") : nil
+    solvedFrom = file.hasAttribute("solved_from") ? try file.string("solved_from") : nil
     blocks = try LayerBlocks.read(from: file)
     let w = try file.dataset("/weights", rank: 1)
     try w.expect(shape: [blocks.featureCount], "one weight per feature of \(blocks)")

@@ -146,7 +146,46 @@ import Testing
     #expect(lines.count == 2)
     #expect(lines[0] == Substring(SweepReport.summaryColumns.joined(separator: ",")))
     // One reported test error: no deviation (empty, as NaN in the run's table).
-    #expect(lines[1] == "W V u,0 1 2,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,2,1 2")
+    #expect(lines[1] == "W V u,0 1 2,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,2,1 2,none")
+  }
+
+  /// The column `solver`: short names of the SVMs' `solved_from` (Sources/Stages/Train's texts).
+  @Test func solverNamesFromTheTrainingPaths() {
+    #expect(SweepReport.solverName("the precomputed tangent kernel K = G Gᵀ") == "libsvm-kernel")
+    #expect(
+      SweepReport.solverName(
+        "the precomputed tangent kernel K = G Gᵀ, computed in blocks of rows (above 256 MiB: not stored)")
+        == "libsvm-kernel")
+    #expect(SweepReport.solverName("the feature rows, with libsvm's linear kernel") == "libsvm-linear")
+    #expect(SweepReport.solverName("the dense feature rows, by the linear solver (time linear in m)") == "linear")
+    #expect(SweepReport.solverName("the factored feature rows, by the linear solver (time linear in m)") == "linear")
+    // The infinite-width baseline records its solver only.
+    #expect(
+      SweepReport.solverName("libsvm 3.25 C-SVC on the precomputed kernel, as scikit-learn SVC(kernel='precomputed')")
+        == "libsvm-kernel")
+    #expect(SweepReport.solverName(nil) == "unknown" && SweepReport.solverName("something else") == "unknown")
+  }
+
+  /// A group whose seeds were trained differently names each solver once; the Markdown table has a
+  /// solver column only when the sweep used more than one.
+  @Test func solversOfAGroupAndTheMarkdownColumn() throws {
+    func row(_ seed: Int, _ model: Model, _ solver: String, m: Int = 400) -> SweepRow {
+      SweepRow(
+        parameters: Self.parameters(m: m), teacherSeed: seed, step: "W",
+        result: ModelResult(model: model, trainError: 0, testError: 0.25), solver: solver)
+    }
+    let mixed = try SweepReport.summarize([row(1, .classifier, "libsvm-kernel"), row(2, .classifier, "linear")])
+    #expect(mixed.map(\.solvers) == [["libsvm-kernel", "linear"]])
+    #expect(SweepReport.summaryCSV(mixed).hasSuffix(",1 2,libsvm-kernel linear\n"))
+    let one = try SweepReport.summarize([row(1, .classifier, "libsvm-kernel"), row(1, .netInit, "none")])
+    #expect(!SweepReport.markdown(one, title: "t").contains("| solver |"))
+    let two = try SweepReport.summarize([
+      row(1, .classifier, "libsvm-kernel"), row(1, .netInit, "none"), row(1, .classifier, "linear", m: 800),
+    ])
+    let text = SweepReport.markdown(two, title: "t")
+    #expect(text.contains("| M | step | model | n | train error | test error | solver |"))
+    #expect(text.contains("| 800 | W | classifier | 1 | 0.0 | 0.25 | linear |"))
+    #expect(text.contains("| 400 | W | net θ0 | 1 | 0.0 | 0.25 |  |"))
   }
 
   // MARK: A point folder on disk
@@ -160,7 +199,9 @@ import Testing
 
   /// A run folder as the pipeline writes it: truth.h5, and for each step
   /// network.h5 and eval.h5, written by the artifacts' own writers.
-  static func writePoint(_ directory: String, steps: [String], seed: Int, m: Int) throws -> [String] {
+  static func writePoint(
+    _ directory: String, steps: [String], seed: Int, m: Int, solvedFrom: String? = nil
+  ) throws -> [String] {
     let network = ReLUNetwork(layers: [
       Matrix(rows: 2, columns: 3, repeating: 0.5), Matrix(rows: 2, columns: 2, repeating: 0.5),
       Matrix(rows: 1, columns: 2, repeating: 1),
@@ -185,7 +226,7 @@ import Testing
       let path = "\(directory)/\(step)/eval.h5"
       try EvaluationArtifact.write(
         to: path, provenance: Provenance(program: "ntk-evaluate"), layer: step, layerLabel: step, results: results,
-        carried: network)
+        carried: network, classifierSolver: solvedFrom.map { _ in "a solver" }, classifierSolvedFrom: solvedFrom)
       return path
     }
   }
@@ -209,6 +250,21 @@ import Testing
     #expect(rows[Model.allCases.count + 2].result.trainError == 0.2 + 0.007)
     let reversed = try SweepReport.readPoint(files: evaluations.reversed()).rows
     #expect(reversed[0].parameters.layers == ["u", "V", "W"])
+  }
+
+  /// The evaluation's classifier_solved_from names the solver of the classifier and of the θc
+  /// candidates; net_init and net_trained have none.
+  @Test func rowsCarryTheirSVMsSolver() throws {
+    let root = Self.folder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let solvedFrom = "the factored feature rows, by the linear solver (time linear in m)"
+    let evaluations = try Self.writePoint(root + "/p", steps: ["W"], seed: 1, m: 10, solvedFrom: solvedFrom)
+    #expect(try EvaluationArtifact(path: evaluations[0]).classifierSolvedFrom == solvedFrom)
+    let rows = try SweepReport.readPoint(files: evaluations).rows
+    let solvers = Dictionary(uniqueKeysWithValues: rows.map { ($0.result.model, $0.solver) })
+    #expect(solvers[.classifier] == "linear" && solvers[.netSVM] == "linear")
+    #expect(solvers[.netNegInitTimesSVM] == "linear")
+    #expect(solvers[.netInit] == "none" && solvers[.netTrained] == "none")
   }
 
   @Test func aMissingStepIsAnError() throws {
@@ -240,7 +296,9 @@ import Testing
     let csv = try String(contentsOfFile: root + "/report/results.csv", encoding: .utf8).split(separator: "\n")
     #expect(csv.count == 1 + 4 * 2 * Model.allCases.count)
     #expect(csv[0] == Substring(SweepReport.resultsColumns.joined(separator: ",")))
-    #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05)")
+    // The test points' evaluations record no solver (as files written before it was recorded).
+    #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05),unknown")
+    #expect(csv[2] == "W u,0 1,3,2 2,32,1000,3,2 2,W,classifier,0.003,\(0.003 + 0.05),unknown")
     let markdown = try String(contentsOfFile: root + "/report/results.md", encoding: .utf8)
     #expect(markdown.hasPrefix("# test\n"))
     #expect(FileManager.default.fileExists(atPath: root + "/report/summary.csv"))

@@ -8,6 +8,12 @@ point's own results.csv; summary.csv and measures.csv against numpy's mean
 and sample standard deviation (ddof 1, as the report documents) over the
 seeds, computed here from the points' files; and every plot the sweep draws
 is a valid SVG with plotted lines and a complete PNG.
+
+The learning curve runs with a kernel memory so small (SVM_KERNEL_MEMORY_GIB)
+that SOLVER=auto trains its larger M with the linear solver: the report's
+column `solver` names each row's solver, from the points' own svm.h5, and the
+plot marks the switch. learning-curve-large's points are checked from make's
+own list, without running them.
 """
 from __future__ import annotations
 
@@ -26,6 +32,12 @@ from reference import MODELS as NOTEBOOK_MODELS
 
 SEEDS = [1, 2]
 GD_STEPS = 20
+# The learning curve's M, and a kernel memory (GiB) between their kernels' (16·m² bytes): libsvm trains
+# the smaller on its kernel, the linear solver the larger.
+MS = [40, 80]
+KERNEL_MEMORY_GIB = 5e-5
+assert 16 * MS[0] ** 2 <= KERNEL_MEMORY_GIB * 2**30 < 16 * MS[1] ** 2
+SOLVER_OF_M = {40: "libsvm-kernel", 80: "linear"}
 # The models of every step: the notebook's six and the sweeps' default baselines (README).
 MODELS = [*NOTEBOOK_MODELS, "ntk_infinite", "net_trained"]
 STEP_TITLES = {"W": "layer W", "V": "layer V", "u": "layer u", "all": "all layers at once"}
@@ -58,11 +70,10 @@ def run_sweep(root: Path, goal: str, variables: dict[str, object]):
 @pytest.fixture(scope="module")
 def learning_curve(tmp_path_factory) -> Sweep:
     root = tmp_path_factory.mktemp("sweeps")
-    ms = [40, 80]
-    run_sweep(root, "learning-curve", {"SWEEP_SEEDS": " ".join(map(str, SEEDS)), "SWEEP_M": " ".join(map(str, ms)),
-                                       "M_TEST": 500})
+    run_sweep(root, "learning-curve", {"SWEEP_SEEDS": " ".join(map(str, SEEDS)), "SWEEP_M": " ".join(map(str, MS)),
+                                       "M_TEST": 500, "SVM_KERNEL_MEMORY_GIB": KERNEL_MEMORY_GIB})
     points = {f"layers-{'-'.join(layers)}_M-{m}_seed-{seed}": (layers, m, 25, seed)
-              for layers in (["W", "V", "u"], ["all"]) for m in ms for seed in SEEDS}
+              for layers in (["W", "V", "u"], ["all"]) for m in MS for seed in SEEDS}
     return Sweep("learning-curve", root, points, ["test-error-vs-m"], d=25, teacher_widths="25 25")
 
 
@@ -169,6 +180,47 @@ def test_the_measures_are_numpys_over_the_trained_baselines(sweep):
         assert r["n_seeds"] == str(len(SEEDS))
 
 
+# The report's column solver: the short name of an svm.h5's solved_from (README, "Sweeps").
+def solver_name(solved_from: str) -> str:
+    for words, name in [("linear solver", "linear"), ("linear kernel", "libsvm-linear"),
+                        ("precomputed", "libsvm-kernel")]:
+        if words in solved_from:
+            return name
+    raise AssertionError(f"a training path the report does not name: {solved_from!r}")
+
+
+# The models no SVM gives (the others are an SVM or put its θc in the layer).
+NO_SOLVER = {"net_init", "net_trained"}
+
+
+def test_each_row_names_its_svms_solver(sweep):
+    """results.csv's solver: for the classifier and the θc networks, the short name of the step's
+    svm.h5 solved_from, which eval.h5 copies (classifier_solved_from, classifier_solver); libsvm on the
+    kernel for ntk_infinite; none for net_init and net_trained. Under SOLVER=auto the learning curve's
+    small kernel memory trains its larger M with the linear solver; the width sweep's M, libsvm."""
+    rows = read_csv(sweep.report / "results.csv")
+    for folder, (layers, m, width, seed) in sweep.points.items():
+        report = [r for r in rows if (r["layers"], r["m"], r["widths"], r["teacher_seed"])
+                  == (" ".join(layers), str(m), f"{width} {width}", str(seed))]
+        for step in layers:
+            with h5py.File(sweep.point(folder) / step / "svm.h5", "r") as f:
+                solver, solved_from = f.attrs["solver"], f.attrs["solved_from"]
+            with h5py.File(sweep.point(folder) / step / "eval.h5", "r") as f:
+                assert f.attrs["classifier_solved_from"] == solved_from, folder
+                assert f.attrs["classifier_solver"] == solver, folder
+                assert "solved_from" in f.attrs["classifier_solver_note"]
+            expected = SOLVER_OF_M[m] if sweep.name == "learning-curve" else "libsvm-kernel"
+            assert solver_name(solved_from) == expected, f"{folder}/{step}: {solved_from}"
+            found = {r["model"]: r["solver"] for r in report if r["step"] == step}
+            assert found == {model: "none" if model in NO_SOLVER else
+                             "libsvm-kernel" if model == "ntk_infinite" else expected for model in MODELS}, \
+                f"{folder}/{step}: {found}"
+    # The summary: one solver per group, its rows'.
+    solvers = {(r["layers"], r["m"], r["widths"], r["step"], r["model"]): r["solver"] for r in rows}
+    for row in read_csv(sweep.report / "summary.csv"):
+        assert row["solver"] == solvers[(row["layers"], row["m"], row["widths"], row["step"], row["model"])], row
+
+
 def test_every_plot_is_valid_and_draws_every_step(sweep):
     steps = sorted({step for layers, *_ in sweep.points.values() for step in layers})
     drawn = sorted(p.name for p in sweep.report.iterdir() if p.suffix in (".svg", ".png"))
@@ -182,6 +234,12 @@ def test_every_plot_is_valid_and_draws_every_step(sweep):
             # which a log axis cannot draw, so u has one panel there.
             panels = 1 if plot == "lazy-regime-vs-width" and step == "u" else 2
             assert lines.get(STEP_TITLES[step], 0) >= panels, f"{svg}: {STEP_TITLES[step]}: {lines}"
+    # The switch to the linear solver is marked in the learning curve (both panels), nowhere else.
+    if "test-error-vs-m" in sweep.plots:
+        assert (sweep.report / "test-error-vs-m.svg").read_text().count("linear solver →") == 2
+    for plot in sweep.plots:
+        if plot != "test-error-vs-m":
+            assert "linear solver" not in (sweep.report / f"{plot}.svg").read_text()
     assert temporaries(sweep.report) == [] and temporaries(sweep.root) == []
 
 
@@ -206,3 +264,42 @@ def test_the_plot_checks_can_fail(tmp_path, width_sweep):
     assert svg_problems(tmp_path / "empty.svg")
     (tmp_path / "html.svg").write_text("<html><body/></html>")
     assert svg_problems(tmp_path / "html.svg")
+
+
+# learning-curve-large (README, "Sweeps"): its points from make itself, never run here.
+LARGE_MS = [1000, 4000, 16000, 64000, 256000, 1000000]
+LARGE_SEEDS = [124, 125, 126]
+
+
+def large_points(root: Path, m: list[int], seeds: list[int]) -> list[str]:
+    return sorted(f"{root}/learning-curve-large/layers-W-V-u_M-{mm}_seed-{s}" for mm in m for s in seeds)
+
+
+def make_output(root: Path, arguments: list[str], variables: dict[str, object] | None = None) -> str:
+    command = ["make", "-s", *make_arguments({"SWEEP_ROOT": root, **(variables or {})}), *arguments]
+    result = run_command(command, timeout=120)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
+    return result.stdout
+
+
+def test_learning_curve_large_lists_its_points_apart_from_the_learning_curve(tmp_path):
+    """6 M × 3 teacher seeds × one layer set (W V u), in its own folder; each point's sub-make (make -n)
+    with M_TEST 10000, both baselines and the learning curve's nested inputs; SWEEP_M and SWEEP_SEEDS
+    shrink it. Nothing runs."""
+    points = make_output(tmp_path, ["print-sweep.points.learning-curve-large"]).split()
+    assert sorted(points) == large_points(tmp_path, LARGE_MS, LARGE_SEEDS)
+    assert not set(points) & set(make_output(tmp_path, ["print-sweep.points.learning-curve"]).split())
+    plan = make_output(tmp_path, ["-n", "learning-curve-large"])
+    submakes = [line for line in plan.splitlines() if "SWEEP_POINT=" in line]
+    assert len(submakes) == len(LARGE_MS) * len(LARGE_SEEDS), plan
+    for m in LARGE_MS:
+        for seed in LARGE_SEEDS:
+            run = f"RUN={tmp_path}/learning-curve-large/layers-W-V-u_M-{m}_seed-{seed} "
+            line = next(x for x in submakes if run in x)
+            for assignment in [f"M={m}", "M_TEST=10000", f"TEACHER_SEED={seed}", f"INPUT_SEEDS=1{seed},2{seed}",
+                               'LAYERS="W V u"', 'INIT_SEEDS="0 1 2"', 'BASELINES="infinite trained"']:
+                assert f" {assignment} " in line, f"{assignment} missing: {line}"
+    assert not (tmp_path / "learning-curve-large").exists(), "make -n made something"
+    shrunk = make_output(tmp_path, ["print-sweep.points.learning-curve-large"],
+                         {"SWEEP_M": "1000 4000", "SWEEP_SEEDS": 124}).split()
+    assert sorted(shrunk) == large_points(tmp_path, [1000, 4000], [124])

@@ -103,7 +103,7 @@ public struct EvaluateNetwork: Sendable {
         + "network with θc \(carriedResult.trainError), \(carriedResult.testError)")
     try EvaluationArtifact.write(
       to: output, provenance: provenance, layer: features.layer, layerLabel: features.layerLabel, results: results,
-      carried: candidates[.netSVM]!)
+      carried: candidates[.netSVM]!, classifierSolver: svm.solver, classifierSolvedFrom: svm.solvedFrom)
   }
 
   /// The SVM's 0-1 error on the stored feature rows of each split in `splits`.

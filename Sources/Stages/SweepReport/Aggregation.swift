@@ -40,6 +40,9 @@ public struct SweepSummaryRow: Equatable, Sendable {
   public var teacherSeeds: [Int]
   public var train: MeanAndDeviation
   public var test: MeanAndDeviation
+  /// The solvers of the group's rows (SweepRow.solver), each once, in order of appearance: one,
+  /// unless the seeds' points were trained differently.
+  public var solvers: [String] = [SweepReport.noSolver]
 }
 
 extension SweepReport {
@@ -93,7 +96,10 @@ extension SweepReport {
       return SweepSummaryRow(
         parameters: key.parameters, step: key.step, model: key.model, leaked: key.leaked,
         teacherSeeds: group.map(\.teacherSeed),
-        train: MeanAndDeviation(group.map(\.result.trainError)), test: MeanAndDeviation(group.map(\.result.testError)))
+        train: MeanAndDeviation(group.map(\.result.trainError)), test: MeanAndDeviation(group.map(\.result.testError)),
+        solvers: group.map(\.solver).reduce(into: []) { seen, solver in
+          if !seen.contains(solver) { seen.append(solver) }
+        })
     }
   }
 }

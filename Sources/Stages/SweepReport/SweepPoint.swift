@@ -13,6 +13,19 @@ extension SweepReport {
     URL(fileURLWithPath: path).deletingLastPathComponent().relativePath
   }
 
+  /// The artifact kind of a result file (StepResults checked it).
+  static func kind(of file: StepResults) -> String? { try? file.file.string("artifact") }
+
+  /// What a result file says about the SVM it holds: the evaluation's `classifier_solved_from`; a
+  /// baseline's `solved_from`, else its `solver` (the infinite-width SVM names libsvm on the
+  /// precomputed kernel there); nil where it says nothing.
+  static func solverText(of file: StepResults) -> String? {
+    let f = file.file
+    if kind(of: file) == EvaluationArtifact.kind { return EvaluationArtifact.classifierSolvedFrom(of: f) }
+    for name in ["solved_from", "solver"] where f.hasAttribute(name) { return try? f.string(name) }
+    return nil
+  }
+
   /// The rows of one point, from its steps' result files (`eval.h5` and the
   /// baselines' files, `<point>/<step>/<file>.h5`), the steps in the order the
   /// pipeline chained them (as Make lists LAYERS): its parameters from the
@@ -45,8 +58,14 @@ extension SweepReport {
       testSamples: truth.sampleCounts[.test]!, widths: widths ?? [])
     let teacherSeed = try truth.seed()
     let rows = steps.flatMap { step in
-      step.files.flatMap(\.results).map {
-        SweepRow(parameters: parameters, teacherSeed: teacherSeed, step: step.label, result: $0)
+      step.files.flatMap { file in
+        let solvedFrom = solverText(of: file)
+        return file.results.map {
+          SweepRow(
+            parameters: parameters, teacherSeed: teacherSeed, step: step.label, result: $0,
+            solver: comesFromSVM($0.model) && kind(of: file) != TrainedNetworkArtifact.kind
+              ? solverName(solvedFrom) : noSolver)
+        }
       }
     }
     let measures = steps.flatMap { step in

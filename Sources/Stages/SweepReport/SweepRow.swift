@@ -39,13 +39,43 @@ public struct SweepRow: Equatable, Sendable {
   public var teacherSeed: Int
   public var step: String
   public var result: ModelResult
+  /// The solver of the SVM the model is or takes its layer from (SweepReport.solverName).
+  public var solver: String
 
-  public init(parameters: SweepParameters, teacherSeed: Int, step: String, result: ModelResult) {
+  public init(
+    parameters: SweepParameters, teacherSeed: Int, step: String, result: ModelResult,
+    solver: String = SweepReport.noSolver
+  ) {
     self.parameters = parameters
     self.teacherSeed = teacherSeed
     self.step = step
     self.result = result
+    self.solver = solver
   }
+}
+
+extension SweepReport {
+  /// The column `solver` of a model that no SVM gave: net_init (θ0) and net_trained (gradient descent).
+  public static let noSolver = "none"
+  /// The column `solver` where the result file does not say (written before it was recorded) or says
+  /// something unknown here.
+  public static let unknownSolver = "unknown"
+
+  /// The short name of an SVM's training path, from its `solved_from` (or, for a baseline that does not
+  /// record one, its `solver`): `libsvm-kernel` (libsvm on the precomputed kernel), `libsvm-linear`
+  /// (libsvm's linear kernel on the feature rows), `linear` (the linear-time dual coordinate descent),
+  /// `unknown` (nil, or none of these).
+  public static func solverName(_ solvedFrom: String?) -> String {
+    guard let text = solvedFrom?.lowercased() else { return unknownSolver }
+    if text.contains("linear solver") || text.contains("dual coordinate descent") { return "linear" }
+    if text.contains("linear kernel") { return "libsvm-linear" }
+    if text.contains("precomputed") { return "libsvm-kernel" }
+    return unknownSolver
+  }
+
+  /// Whether a model's errors come from an SVM (or from θc, its weights): every model but net_init
+  /// and net_trained.
+  static func comesFromSVM(_ model: Model) -> Bool { model != .netInit && model != .netTrained }
 }
 
 /// A number other than an error that a step of a sweep point measured (the

@@ -10,14 +10,17 @@ extension SweepSummaryRow {
 }
 
 extension SweepReport {
+  /// `solver`: the SVM's training path that gave the model (solverName: libsvm-kernel, libsvm-linear,
+  /// linear; none for net_init and net_trained), appended after the original columns.
   public static let resultsColumns = [
     "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "teacher_seed", "widths", "step", "model",
-    "train_error", "test_error",
+    "train_error", "test_error", "solver",
   ]
-  /// The counts last: gnuplot skips a CSV row whose last field is empty (a std of one seed).
+  /// The counts and the solver (never empty) last: gnuplot skips a CSV row whose last field is empty
+  /// (a std of one seed). `solver`: the group's solvers, space-separated (one, unless its points differ).
   public static let summaryColumns = [
     "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "model",
-    "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "n_seeds", "teacher_seeds",
+    "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "n_seeds", "teacher_seeds", "solver",
   ]
 
   /// The measures' summary (read by plots/lazy-regime-vs-width.gp).
@@ -47,7 +50,7 @@ extension SweepReport {
       csv.append([
         p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
         "\(p.trainSamples)", "\(p.testSamples)", "\(row.teacherSeed)", list(p.widths, " "), row.step,
-        row.result.csvName, format(row.result.trainError), format(row.result.testError),
+        row.result.csvName, format(row.result.trainError), format(row.result.testError), row.solver,
       ])
     }
     return csv.text
@@ -62,6 +65,7 @@ extension SweepReport {
         "\(p.trainSamples)", "\(p.testSamples)", list(p.widths, " "), p.widths.max().map { "\($0)" } ?? "", row.step,
         row.csvName, format(row.train.mean), format(row.train.standardDeviation), format(row.test.mean),
         format(row.test.standardDeviation), "\(row.teacherSeeds.count)", list(row.teacherSeeds, " "),
+        row.solvers.joined(separator: " "),
       ])
     }
     return csv.text
@@ -89,12 +93,18 @@ extension SweepReport {
     if let first = summary.first, !fixed.isEmpty {
       text += "Shared by every row: " + fixed.map { "\($0.header) \($0.value(first))" }.joined(separator: "; ") + ".\n"
     }
-    var table = MarkdownTable(headers: varying.map(\.header) + ["step", "model", "n", "train error", "test error"])
+    // The solver, where the SVMs of the sweep were not all trained the same way (e.g. libsvm up to the
+    // kernel memory, the linear solver above it).
+    let solvers = Set(summary.flatMap(\.solvers)).subtracting([noSolver])
+    let solverColumn: [Column] =
+      solvers.count > 1 ? [("solver", { $0.solvers.map { $0 == noSolver ? "" : $0 }.joined(separator: " ") })] : []
+    var table = MarkdownTable(
+      headers: varying.map(\.header) + ["step", "model", "n", "train error", "test error"] + solverColumn.map(\.header))
     for row in summary {
       table.append(
         varying.map { $0.value(row) } + [
           row.step, row.label, "\(row.test.count)", display(row.train), display(row.test),
-        ])
+        ] + solverColumn.map { $0.value(row) })
     }
     return text + "\n" + table.text
   }
