@@ -22,7 +22,9 @@ let stages = [
   Stage(name: "Train", command: "train", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
   Stage(name: "Evaluate", command: "evaluate", dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "GradientDescent", command: "gradient-descent", dependencies: ["Artifacts", "NTKMath", "Tables"]),
-  Stage(name: "InfiniteKernel", command: "infinite-kernel", dependencies: ["Artifacts", "LinearSVM", "NTKMath"]),
+  Stage(
+    name: "InfiniteKernel", command: "infinite-kernel",
+    dependencies: ["Artifacts", "LegacyRandom", "LinearSVM", "NTKMath"]),
   Stage(
     name: "Import", command: "import",
     dependencies: ["Artifacts", "CLibCSV", "CLibZip", "COpenSSL", "HDF5IO", "LegacyRandom", "NTKMath"]),

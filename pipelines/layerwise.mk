@@ -48,6 +48,11 @@ BASELINES ?=
 baseline.file.infinite := infinite.h5
 baseline.file.trained := trained.h5
 $(if $(filter-out infinite trained,$(BASELINES)),$(error BASELINES takes infinite and trained, got "$(BASELINES)"))
+# The infinite-width baseline beyond the exact kernel (SOLVER=linear, or auto above libsvm's limit): the
+# Nyström approximation from INFINITE_LANDMARKS training samples, the first of numpy's
+# RandomState(INFINITE_LANDMARK_SEED).permutation(M).
+INFINITE_LANDMARKS ?= 500
+INFINITE_LANDMARK_SEED ?= 0
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
@@ -73,6 +78,7 @@ params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEE
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
+params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
@@ -115,9 +121,9 @@ $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN
 
 # The SVM on the infinite-width tangent kernel of the step's layer: the
 # network's architecture only, the training set, the same C.
-$(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,train)
+$(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,infinite-kernel)
 	$(LAUNCH) $(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --C=$(C) --output=$@
+	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) --output=$@
 
 # The step's layer of the step's starting network trained by gradient descent:
 # a comparison beside θc, not the network carried to the next step.
@@ -152,5 +158,5 @@ FORCE:
 # has no .NOTINTERMEDIATE.) Never made itself.
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
-  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,truth features evaluate train gradient-descent \
-  $(addprefix init-,$(step_list)))
+  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,truth features evaluate train infinite-kernel \
+  gradient-descent $(addprefix init-,$(step_list)))

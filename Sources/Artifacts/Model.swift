@@ -83,11 +83,15 @@ public struct ModelResult: Equatable, Sendable {
   public var testError: Double
   /// The test error was computed from features that carry the test labels (meaningless).
   public var leaked: Bool
+  /// The model is an approximation of the one named (the only one so far:
+  /// ntk_infinite by the Nyström method, beyond the exact kernel's memory).
+  public var approximate: Bool
 
-  public init(model: Model, trainError: Double, testError: Double, leaked: Bool = false) {
+  public init(model: Model, trainError: Double, testError: Double, leaked: Bool = false, approximate: Bool = false) {
     self.model = model
     self.trainError = trainError
     self.testError = testError
     self.leaked = leaked
+    self.approximate = approximate
   }
 }

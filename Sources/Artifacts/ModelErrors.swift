@@ -7,7 +7,10 @@ import HDF5IO
 ///     /errors/test_error    n_models   0-1 error on the test set (NaN where not reported)
 ///
 /// The attribute `leaked_test_errors` of /errors lists the models whose test
-/// error was computed from features that carry the test labels (meaningless).
+/// error was computed from features that carry the test labels (meaningless);
+/// `approximate_models` those that are an approximation of the model named
+/// (ntk_infinite by the Nyström method). A file without the latter (written
+/// before it existed) has none.
 enum ModelErrors {
   static func write(_ results: [ModelResult], to file: HDF5File) throws {
     try file.write(results.map(\.model.rawValue), to: "/errors/model")
@@ -20,6 +23,8 @@ enum ModelErrors {
     }
     let leaked = results.filter(\.leaked).map(\.model.rawValue)
     try file.setAttribute("leaked_test_errors", .strings(leaked), on: "/errors")
+    let approximate = results.filter(\.approximate).map(\.model.rawValue)
+    try file.setAttribute("approximate_models", .strings(approximate), on: "/errors")
   }
 
   static func read(from file: HDF5File) throws -> [ModelResult] {
@@ -34,6 +39,13 @@ enum ModelErrors {
     guard case .strings(let leaked) = try file.attribute("leaked_test_errors", of: "/errors") else {
       throw HDF5Error(file: file.path, object: "/errors", "attribute 'leaked_test_errors' is not a list of strings")
     }
+    var approximate: [String] = []
+    if file.hasAttribute("approximate_models", of: "/errors") {
+      guard case .strings(let names) = try file.attribute("approximate_models", of: "/errors") else {
+        throw HDF5Error(file: file.path, object: "/errors", "attribute 'approximate_models' is not a list of strings")
+      }
+      approximate = names
+    }
     guard trainErrors.count == models.count, testErrors.count == models.count else {
       throw HDF5Error(
         file: file.path, object: "/errors",
@@ -42,7 +54,7 @@ enum ModelErrors {
     return models.indices.map {
       ModelResult(
         model: models[$0], trainError: trainErrors[$0], testError: testErrors[$0],
-        leaked: leaked.contains(models[$0].rawValue))
+        leaked: leaked.contains(models[$0].rawValue), approximate: approximate.contains(models[$0].rawValue))
     }
   }
 }

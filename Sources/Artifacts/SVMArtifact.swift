@@ -59,6 +59,20 @@ public struct SVMArtifact: Artifact {
     public var attributes: [String: HDF5AttributeValue]
     public var seconds = 0.0
 
+    /// What an artifact records of the training: `solver`, `solved_from`,
+    /// `primal_objective`, `dual_objective`, `duality_gap`, `training_seconds`
+    /// and the solver's own attributes.
+    public var recordedAttributes: [String: HDF5AttributeValue] {
+      attributes.merging([
+        "solver": .string(solver),
+        "solved_from": .string(solvedFrom),
+        "primal_objective": .double(objectives.primal),
+        "dual_objective": .double(objectives.dual),
+        "duality_gap": .double(objectives.relativeGap),
+        "training_seconds": .double(seconds),
+      ]) { $1 }
+    }
+
     /// libsvm's solution.
     public static func libsvm(
       _ solution: SVMSolution, solvedFrom: String, parameters: SVMParameters, objectives: SVMObjectives
@@ -96,15 +110,7 @@ public struct SVMArtifact: Artifact {
         to: file, artifact: kind,
         description:
           "A linear C-SVC on tangent features: decision(g) = weights·g + intercept; positive means +1.")
-      let attributes = training.attributes.merging([
-          "layer": .string(layer),
-          "solver": .string(training.solver),
-          "solved_from": .string(training.solvedFrom),
-          "primal_objective": .double(training.objectives.primal),
-          "dual_objective": .double(training.objectives.dual),
-          "duality_gap": .double(training.objectives.relativeGap),
-          "training_seconds": .double(training.seconds),
-        ]) { $1 }
+      let attributes = training.recordedAttributes.merging(["layer": .string(layer)]) { $1 }
       for name in attributes.keys.sorted() { try file.setAttribute(name, attributes[name]!) }
       try blocks.write(to: file)
       try file.write(weights, shape: [weights.count], to: "/weights")

@@ -203,6 +203,7 @@ private struct Solver {
       if passes >= Double(maxPasses) {
         throw SVMError.notConverged(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
       }
+      if getenv("DCD_DEBUG") != nil { print("b", b, "s", balance, "gap", certificate.relativeGap, "best", best!.relativeGap, "eps", epsilon, "passes", passes, "bhat", certificate.solution.intercept, "rho", rho, "failures", polishFailures) }
       b = search.next(
         bias: b, balance: balance, epsilon: epsilon, multiplierStep: rho * balance,
         primalBias: certificate.solution.intercept)

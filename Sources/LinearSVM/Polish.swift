@@ -93,28 +93,31 @@ enum Polish {
 }
 
 /// The orthogonal projection onto {x : M x = r} for a symmetric M with r in
-/// its range: x ↦ x − M⁺(M x − r), M⁺ from M's eigendecomposition.
+/// its range: x ↦ x − M⁺(M x − r), M⁺ from M's eigendecomposition
+/// (eigenvalues below 10⁻¹² of the largest count as zero).
 struct AffineProjection {
   let matrix: Matrix
   let right: [Double]
-  let values: [Double]
+  /// 1/λ, or 0 for a λ counted as zero.
+  let inverses: [Double]
+  /// The eigenvectors, one per row.
   let vectors: Matrix
 
   init(_ matrix: Matrix, _ right: [Double], relativeCutoff: Double = 1e-12) {
     self.matrix = matrix
     self.right = right
-    let (lambda, v) = matrix.symmetricEigendecomposition()
+    let (lambda, vectors) = matrix.symmetricEigendecomposition()
     let cutoff = relativeCutoff * lambda.map(abs).max()!
-    values = lambda.map { abs($0) > cutoff ? 1 / $0 : 0 }
-    vectors = v
+    inverses = lambda.map { abs($0) > cutoff ? 1 / $0 : 0 }
+    self.vectors = vectors
   }
 
   func callAsFunction(_ x: [Double]) -> [Double] {
     var residual = BLAS.product(matrix, vector: x)
     for k in residual.indices { residual[k] -= right[k] }
-    var coordinates = BLAS.product(vectors, vector: residual, transposeA: true)
-    for k in coordinates.indices { coordinates[k] *= values[k] }
-    let correction = BLAS.product(vectors, vector: coordinates)
+    var coordinates = BLAS.product(vectors, vector: residual)
+    for k in coordinates.indices { coordinates[k] *= inverses[k] }
+    let correction = BLAS.product(vectors, vector: coordinates, transposeA: true)
     return zip(x, correction).map { $0 - $1 }
   }
 }

@@ -30,3 +30,36 @@ extension Matrix {
     return eigenvalues[0]
   }
 }
+
+extension Matrix {
+  /// Every eigenvalue and eigenvector of a symmetric matrix, by LAPACK's dsyevr
+  /// (MRRR; absolute tolerance the safe minimum, as LAPACK advises for accurate
+  /// eigenvectors): eigenvalues ascending, and the orthonormal eigenvectors as
+  /// the rows of `vectors` (row j belongs to eigenvalue j). Only the lower
+  /// triangle is read.
+  public func symmetricEigendecomposition() -> (values: [Double], vectors: Matrix) {
+    precondition(rows == columns && rows > 0, "the eigendecomposition of a \(rows) × \(columns) matrix")
+    // Row-major is column-major's transpose: LAPACK's lower triangle is our upper one, the same numbers.
+    var a = values
+    var n = Int32(rows), lda = Int32(rows), ldz = Int32(rows)
+    var index = Int32(1), lastIndex = Int32(rows), found = Int32(0), info = Int32(0)
+    var lower = 0.0, upper = 0.0
+    var tolerance = dlamch_("S", 1)
+    var eigenvalues = [Double](repeating: 0, count: rows)
+    // Column-major n × n: column j, eigenvector j, is row j of the row-major matrix read back.
+    var z = [Double](repeating: 0, count: rows * rows)
+    var support = [Int32](repeating: 0, count: 2 * rows)
+    var workSize = 0.0, integerWorkSize = Int32(0), query = Int32(-1), integerQuery = Int32(-1)
+    dsyevr_(
+      "V", "A", "L", &n, &a, &lda, &lower, &upper, &index, &lastIndex, &tolerance, &found, &eigenvalues, &z, &ldz,
+      &support, &workSize, &query, &integerWorkSize, &integerQuery, &info, 1, 1, 1)
+    var lwork = Int32(workSize), liwork = integerWorkSize
+    var work = [Double](repeating: 0, count: Int(lwork))
+    var iwork = [Int32](repeating: 0, count: Int(liwork))
+    dsyevr_(
+      "V", "A", "L", &n, &a, &lda, &lower, &upper, &index, &lastIndex, &tolerance, &found, &eigenvalues, &z, &ldz,
+      &support, &work, &lwork, &iwork, &liwork, &info, 1, 1, 1)
+    precondition(info == 0 && found == n, "dsyevr failed (info \(info), \(found) of \(n) eigenvalues)")
+    return (eigenvalues, Matrix(rows: rows, columns: rows, values: z))
+  }
+}

@@ -10,20 +10,34 @@ struct InfiniteKernelCommand: ParsableCommand {
     discussion: """
       K∞ is the limit of the layer's finite tangent kernel at random initialisation as every hidden width grows, \
       on the scale of the finite features (fan-in × Θ). Only the network's input dimension, hidden widths and the \
-      step's layer enter.
+      step's layer enter. --solver libsvm: the exact K∞ with libsvm (refused above --kernel-memory-gib); linear: \
+      the Nyström approximation from --landmarks training samples, a linear SVM on Φ = K∞(X, L)·K∞(L, L)^(−1/2) \
+      (time and memory linear in m); auto: exact where libsvm's copy of K∞ fits, Nyström above.
       """)
 
   @Option(help: "The ground-truth file (ntk-truth).") var truth: String
   @Option(help: "The step's student network (ntk-init): its architecture.") var network: String
   @Option(help: "The layer: W1 … WL, u (W, V name W1, W2), or all.") var layer: String
+  @Option(help: "Nyström: the landmark training samples k (at most m; Φ takes m·k·8 bytes).")
+  var landmarks = InfiniteKernelBaseline.defaultLandmarks
+  @Option(help: "Nyström: the landmarks are the first k of numpy's RandomState(seed).permutation(m).")
+  var landmarkSeed = 0
   @OptionGroup var svm: SVMOptions
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
 
+  func validate() throws {
+    guard landmarks > 0 else { throw ValidationError("--landmarks must be positive, got \(landmarks)") }
+    guard landmarkSeed >= 0, landmarkSeed <= Int(UInt32.max) else {
+      throw ValidationError("--landmark-seed must be between 0 and 2³² − 1, got \(landmarkSeed)")
+    }
+  }
+
   func run() throws {
     let stage = InfiniteKernelBaseline(
       truthPath: truth, networkPath: network, layer: layer, parameters: svm.parameters,
-      kernelMemory: svm.kernelMemory)
+      kernelMemory: svm.kernelMemory, solver: svm.solver, linearParameters: svm.linearParameters,
+      landmarks: landmarks, landmarkSeed: UInt32(landmarkSeed))
     try stage.run(output: output.output, log: logging.log(for: Self.self))
   }
 }

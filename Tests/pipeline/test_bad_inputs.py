@@ -421,6 +421,14 @@ def penalty(value):
     return build
 
 
+def train_option(option: str, value: str, *extra: str, upfront: bool = True, names: tuple = ()):
+    """ntk-train with --<option>=<value>: refused before any work, naming the option (or `names`)."""
+    def build(run, bad):
+        return Refusal("train", ["--features", paths(run)["W/features"], f"--{option}={value}", *extra],
+                       list(names) or [f"--{option}"], upfront)
+    return build
+
+
 def truth_dimension_zero(run, bad):
     return Refusal("truth", ["--dim", 0, "--train", 10, "--test", 10], ["--dim"])
 
@@ -519,6 +527,16 @@ CONTENTS = {
     "C-nan": penalty("nan"),
     "C-inf": penalty("inf"),
     "truth-dim-0": truth_dimension_zero,
+    # The linear solver: an unknown solver, a gap tolerance that is not a positive number, no passes,
+    # and a solve that runs out of passes (after its work: the line names the gap it reached).
+    "solver-unknown": train_option("solver", "sgd"),
+    "gap-tolerance-0": train_option("gap-tolerance", "0"),
+    "gap-tolerance-negative": train_option("gap-tolerance", "-1e-5"),
+    "gap-tolerance-nan": train_option("gap-tolerance", "nan"),
+    "gap-tolerance-inf": train_option("gap-tolerance", "inf"),
+    "max-passes-0": train_option("max-passes", "0"),
+    "out-of-passes": train_option("max-passes", "1", "--solver=linear", "--gap-tolerance=1e-15", upfront=False,
+                                  names=("W/features.h5", "1 passes", re.compile(r"relative duality gap of [0-9.e+-]+"))),
 }
 
 

@@ -21,14 +21,24 @@ public struct Report: Sendable {
         steps.append((file.layerLabel, file.results))
       }
     }
-    // A column per model that some step reports, in Model's order.
-    let models = Model.allCases.filter { model in steps.contains { $0.results.contains { $0.model == model } } }
-    var table = MarkdownTable(headers: ["step"] + models.map(\.label))
+    // A column per model that some step reports, in Model's order; an
+    // approximation of a model (ntk_infinite by Nyström) is a column of its own, after the exact one.
+    let models = Model.allCases.flatMap { model in
+      [false, true].filter { approximate in
+        steps.contains { $0.results.contains { $0.model == model && $0.approximate == approximate } }
+      }.map { (model: model, approximate: $0) }
+    }
+    let labels = models.map {
+      ModelResult(model: $0.model, trainError: .nan, testError: .nan, approximate: $0.approximate).label
+    }
+    var table = MarkdownTable(headers: ["step"] + labels)
     var csv = CSVTable(columns: ["step", "model", "train_error", "test_error"])
     for step in steps {
       var cells: [String] = []
       for model in models {
-        guard let result = step.results.first(where: { $0.model == model }) else {
+        guard
+          let result = step.results.first(where: { $0.model == model.model && $0.approximate == model.approximate })
+        else {
           cells.append("")
           continue
         }

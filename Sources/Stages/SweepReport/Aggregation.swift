@@ -37,6 +37,8 @@ public struct SweepSummaryRow: Equatable, Sendable {
   public var model: Model
   /// The test errors leaked (see ModelResult).
   public var leaked: Bool
+  /// An approximation of the model (see ModelResult): ntk_infinite by Nyström.
+  public var approximate = false
   public var teacherSeeds: [Int]
   public var train: MeanAndDeviation
   public var test: MeanAndDeviation
@@ -59,7 +61,7 @@ extension SweepReport {
       let p = row.parameters
       return [
         [layersRank[p.layers]!], [p.layers.firstIndex(of: row.step) ?? p.layers.count],
-        [Model.allCases.firstIndex(of: row.result.model)!, row.result.leaked ? 1 : 0],
+        [Model.allCases.firstIndex(of: row.result.model)!, row.result.approximate ? 1 : 0, row.result.leaked ? 1 : 0],
         [p.inputDimension], p.teacherWidths, p.initSeeds, [p.testSamples], p.widths, [p.trainSamples],
         [row.teacherSeed],
       ]
@@ -78,11 +80,14 @@ extension SweepReport {
       var step: String
       var model: Model
       var leaked: Bool
+      var approximate: Bool
     }
     var keys: [Key] = []
     var groups: [Key: [SweepRow]] = [:]
     for row in rows {
-      let key = Key(parameters: row.parameters, step: row.step, model: row.result.model, leaked: row.result.leaked)
+      let key = Key(
+        parameters: row.parameters, step: row.step, model: row.result.model, leaked: row.result.leaked,
+        approximate: row.result.approximate)
       if groups[key] == nil { keys.append(key) }
       if groups[key, default: []].contains(where: { $0.teacherSeed == row.teacherSeed }) {
         throw StageError(
@@ -95,7 +100,7 @@ extension SweepReport {
       let group = groups[key]!
       return SweepSummaryRow(
         parameters: key.parameters, step: key.step, model: key.model, leaked: key.leaked,
-        teacherSeeds: group.map(\.teacherSeed),
+        approximate: key.approximate, teacherSeeds: group.map(\.teacherSeed),
         train: MeanAndDeviation(group.map(\.result.trainError)), test: MeanAndDeviation(group.map(\.result.testError)),
         solvers: group.map(\.solver).reduce(into: []) { seen, solver in
           if !seen.contains(solver) { seen.append(solver) }

@@ -4,9 +4,12 @@ import Tables
 
 extension SweepSummaryRow {
   /// The model's name in CSV files (see ModelResult.csvName).
-  public var csvName: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).csvName }
+  public var csvName: String { result.csvName }
   /// The model's name in Markdown tables, as in the run's table.
-  public var label: String { ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked).label }
+  public var label: String { result.label }
+  private var result: ModelResult {
+    ModelResult(model: model, trainError: .nan, testError: .nan, leaked: leaked, approximate: approximate)
+  }
 }
 
 extension SweepReport {

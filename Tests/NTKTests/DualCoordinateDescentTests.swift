@@ -1,0 +1,86 @@
+import Foundation
+import LinearSVM
+import NTKMath
+import Testing
+
+/// A reproducible problem: m samples of p features, N(0, scale²) entries
+/// (Box–Muller on a linear congruential stream), labels from a noisy linear rule.
+private func problem(m: Int, p: Int, seed: UInt64, scale: Double = 1) -> (Matrix, [Double]) {
+  var state = seed
+  func uniform() -> Double {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return (Double(state >> 11) + 0.5) / Double(1 << 53)
+  }
+  func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) }
+  let x = Matrix(rows: m, columns: p, values: (0..<(m * p)).map { _ in scale * normal() })
+  let y = (0..<m).map { i in x[i, 0] - 0.5 * x[i, 1 % p] + 0.3 * scale + 0.8 * scale * normal() > 0 ? 1.0 : -1.0 }
+  return (x, y)
+}
+
+/// P(w, b) = ½‖w‖² + C Σ max(0, 1 − y (x·w + b)).
+private func primal(_ x: Matrix, _ y: [Double], _ w: [Double], _ b: Double, _ C: Double) -> Double {
+  let outputs = BLAS.product(x, vector: w, adding: b)
+  return 0.5 * w.reduce(0) { $0 + $1 * $1 } + C * zip(outputs, y).reduce(0) { $0 + max(0, 1 - $1.1 * $1.0) }
+}
+
+@Suite struct DualCoordinateDescentTests {
+  /// The same problem as libsvm's: an objective at least as low (libsvm stops on a KKT
+  /// tolerance, not at the optimum), and a certificate that holds when recomputed.
+  @Test(arguments: [(200, 5, 1.0, 1.0), (300, 40, 0.5, 1.0), (150, 3, 2.0, 0.01), (400, 12, 1.0, 3.0)])
+  func reachesLibSVMsObjectiveWithACertificate(m: Int, p: Int, C: Double, scale: Double) throws {
+    let (x, y) = problem(m: m, p: p, seed: UInt64(m * 31 + p), scale: scale)
+    let libsvm = try LinearSVM.train(features: x, labels: y, parameters: SVMParameters(C: C, tolerance: 1e-6))
+    let libsvmWeights = FeatureRows.dense(x).combination(
+      of: libsvm.supportIndices, coefficients: libsvm.dualCoefficients)
+    let result = try DualCoordinateDescent.solve(
+      rows: .dense(x), labels: y, parameters: .init(C: C, tolerance: 1e-9, maxPasses: 20_000))
+    let p = primal(x, y, result.weights, result.solution.intercept, C)
+    #expect(p <= primal(x, y, libsvmWeights, libsvm.intercept, C) * (1 + 1e-9))
+    // The certificate: P recomputed from (w, b), D from α, which is feasible and gives w.
+    let alpha = result.solution.dualCoefficients.map(abs)
+    #expect(alpha.allSatisfy { $0 > 0 && $0 <= C })
+    #expect(abs(result.solution.dualCoefficients.reduce(0, +)) <= 1e-12 * alpha.reduce(0, +))
+    let w = FeatureRows.dense(x).combination(
+      of: result.solution.supportIndices, coefficients: result.solution.dualCoefficients)
+    #expect(zip(w, result.weights).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) })
+    let d = alpha.reduce(0, +) - 0.5 * w.reduce(0) { $0 + $1 * $1 }
+    #expect(abs(result.objectives.primal - p) <= 1e-10 * p)
+    #expect(abs(result.objectives.dual - d) <= 1e-10 * p)
+    #expect((p - d) / p <= 1e-9)
+    #expect(result.solution.supportCounts == [
+      result.solution.supportIndices.filter { y[$0] < 0 }.count, result.solution.supportIndices.filter { y[$0] > 0 }.count,
+    ])
+  }
+
+  /// Factored rows (δ ⊗ z, never formed) give the problem of their expanded rows.
+  @Test func factoredRowsSolveTheExpandedProblem() throws {
+    let (delta, y) = problem(m: 250, p: 4, seed: 7)
+    let (input, _) = problem(m: 250, p: 6, seed: 8)
+    let factors = TangentFactors(delta: delta, input: input)
+    let parameters = DualCoordinateDescent.Parameters(C: 0.8, tolerance: 1e-10, maxPasses: 20_000)
+    let factored = try DualCoordinateDescent.solve(rows: .factored([factors]), labels: y, parameters: parameters)
+    let dense = try DualCoordinateDescent.solve(rows: .dense(factors.expanded()), labels: y, parameters: parameters)
+    #expect(abs(factored.objectives.primal - dense.objectives.primal) <= 1e-9 * dense.objectives.primal)
+    #expect(zip(factored.weights, dense.weights).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+  }
+
+  /// The pass limit before the certificate: an error naming the gap, not a solution.
+  @Test func stopsWithAnErrorAtThePassLimit() throws {
+    let (x, y) = problem(m: 300, p: 40, seed: 3)
+    #expect {
+      try DualCoordinateDescent.solve(rows: .dense(x), labels: y, parameters: .init(C: 1, tolerance: 1e-15, maxPasses: 1))
+    } throws: { error in
+      "\(error)".contains("stopped at its limit of 1 passes with a relative duality gap of")
+    }
+  }
+
+  @Test(arguments: [0.0, -1e-3, .nan, .infinity])
+  func refusesABadTolerance(tolerance: Double) {
+    let (x, y) = problem(m: 20, p: 2, seed: 1)
+    #expect {
+      try DualCoordinateDescent.solve(rows: .dense(x), labels: y, parameters: .init(C: 1, tolerance: tolerance))
+    } throws: { error in
+      "\(error)".contains("the duality-gap tolerance must be a positive number")
+    }
+  }
+}
