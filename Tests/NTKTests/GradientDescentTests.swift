@@ -53,6 +53,19 @@ import Testing
     }
   }
 
+  /// One worker or three give the same numbers, bit for bit: the chunks'
+  /// partial sums do not depend on who computes them.
+  @Test func workersDoNotChangeTheNumbers() {
+    let (network, x) = TangentFeaturesTests.problem(d: 4, widths: [5, 3], n: 50, seed: 9)
+    let y = (0..<50).map { $0 % 4 == 0 ? 1.0 : -1.0 }
+    let one = LogisticLossEvaluator(network: network, layers: 0..<3, samples: 50, blockRows: 4, threads: 1)
+    let three = LogisticLossEvaluator(network: network, layers: 0..<3, samples: 50, blockRows: 4, threads: 3)
+    one.evaluate(network, inputs: x, labels: y)
+    three.evaluate(network, inputs: x, labels: y)
+    #expect(three.threads == 3)
+    #expect(one.loss == three.loss && one.outputs == three.outputs && one.gradient == three.gradient)
+  }
+
   /// λ_max(K) by Gᵀ G and by Lanczos (on Gᵀ G for p ≤ m, on G Gᵀ for p > m)
   /// against dsyevr of K = G Gᵀ, K formed from the tangent factors.
   @Test(arguments: [(0..<1, 40), (1..<2, 40), (2..<3, 40), (0..<3, 40), (0..<1, 9), (0..<3, 9)])
