@@ -42,8 +42,9 @@ public struct LogisticLossGradient: Sendable {
 /// up to Δ_kᵀ diag(c) Z_k. The blocks form at most `chunkLimit` chunks of
 /// consecutive blocks, each summed on its own (loss and gradient) and then
 /// added in order, so that `threads` workers (OpenBLAS's thread count by
-/// default: one under make) take whole chunks, each with its own buffers and
-/// one-thread BLAS, and the numbers do not depend on the number of workers.
+/// default: one under make) take whole chunks as they come free, each with
+/// its own buffers and one-thread BLAS, and the numbers depend neither on
+/// the number of workers nor on which worker took which chunk.
 /// Memory beyond the inputs: O(threads · blockRows · width + chunks · p + m).
 public final class LogisticLossEvaluator: @unchecked Sendable {
   /// Rows per block: large enough for BLAS to run at speed, small enough to stay in cache.
@@ -116,8 +117,16 @@ public final class LogisticLossEvaluator: @unchecked Sendable {
       // Each worker calls BLAS on one thread, its own.
       let saved = openblas_get_num_threads()
       openblas_set_num_threads(1)
+      // Each worker takes the next chunk not yet taken: a worker slowed by another process takes fewer.
+      let lock = NSLock()
+      nonisolated(unsafe) var next = 0
       DispatchQueue.concurrentPerform(iterations: threads) { worker in
-        for c in stride(from: worker, to: chunks.count, by: threads) {
+        while true {
+          let c = lock.withLock {
+            defer { next += 1 }
+            return next
+          }
+          guard c < chunks.count else { return }
           evaluate(chunk: c, worker: worker, network, x, y)
         }
       }
