@@ -7,7 +7,7 @@ import Foundation
 /// (C. Lanczos, *An iteration method for the solution of the eigenvalue
 /// problem of linear differential and integral operators*, J. Res. Nat. Bur.
 /// Standards 45, 1950) with full reorthogonalisation (Golub & Van Loan,
-/// *Matrix Computations*, 4th ed., §10.1 and §10.2):
+/// *Matrix Computations*, 4th ed., §10.1, and §10.3 for the reorthogonalisation):
 ///
 ///     q_1 = r / ‖r‖ (r pseudo-random, fixed),
 ///     w = A q_j,  α_j = q_jᵀ w,  w ← w − α_j q_j − β_{j−1} q_{j−1},
@@ -18,8 +18,8 @@ import Foundation
 /// β_1 … β_{k−1} beside it. Its largest eigenvalue θ (the Ritz value, by
 /// LAPACK's dstevr; θ ≤ λ_max) with unit eigenvector s gives y = Q_k s with
 /// residual ‖A y − θ y‖ = β_k |s_k|, and A has an eigenvalue within that
-/// residual of θ (Golub & Van Loan §10.1.4; the error of θ itself is of
-/// order β_k² s_k² / gap).
+/// residual of θ (for any unit y and symmetric A; Golub & Van Loan §8.1 and
+/// §10.1; the error of θ itself is of order β_k² s_k² / gap).
 ///
 /// Stopping rule: after step k, stop when β_k |s_k| ≤ `tolerance` · θ
 /// (default 1e-13, so an eigenvalue of A lies within 1e-13 θ of θ: λ_max, as

@@ -21,7 +21,9 @@ public enum TangentEigenMethod: String, CaseIterable, Sendable {
 /// step of gradient descent.
 public struct TangentKernelEigenvalue: Sendable {
   /// `auto` forms Gᵀ G up to this many features: above it, m p² (Gᵀ G)
-  /// exceeds the few dozen passes of Lanczos, each about 4 m p.
+  /// exceeds the 10–40 passes of Lanczos, each about 4 m p (at m = 10⁵,
+  /// d = 25, widths 25,25, one thread: p = 625, Gᵀ G 0.9 s against Lanczos
+  /// 0.3–1.4 s in 13–34 iterations; p = 1275, 3.7 s against 0.7 s).
   public static let gramFeatureLimit = 512
   /// `gram` refuses more features: Gᵀ G would take 2 GiB.
   public static let gramFeatureMaximum = 16384
