@@ -26,6 +26,7 @@ CASES = [
 # Our stage with one OpenBLAS thread (as under make) and with two (both cores: its gradient-descent workers
 # take one each), against JAX with one thread and with XLA's default (every core).
 OURS_THREADS = {"one": "1", "default": "2"}
+LABEL = {"one": "one thread", "default": "default threads"}
 
 
 def jax(truth, network, eta, steps, env, compare=None):
@@ -75,7 +76,7 @@ def run(args):
                 if pairing == "one":
                     compile_s.append(result["compile_s"])
                     difference = result["theta_rel_diff"]
-                print(f"descent {name} rep {i + 1} ({pairing} threads): ours {wall:.2f} s, JAX {result['steps_s']:.2f} s "
+                print(f"descent {name} rep {i + 1} ({LABEL[pairing]}): ours {wall:.2f} s, JAX {result['steps_s']:.2f} s "
                       f"(+ compile {result['compile_s']:.2f} s)", file=sys.stderr)
         lines.append(f"{name}:")
         for pairing, threads in OURS_THREADS.items():
@@ -85,7 +86,7 @@ def run(args):
             peer_step = med([s / steps for s, _ in peer[pairing]])
             jax_threads = "one thread" if pairing == "one" else "XLA's default threads (every core)"
             lines += [
-                f"  {pairing} threads: ntk-gradient-descent with OPENBLAS_NUM_THREADS={threads} (process, reading, "
+                f"  {LABEL[pairing]}: ntk-gradient-descent with OPENBLAS_NUM_THREADS={threads} (process, reading, "
                 f"T steps, trajectory with test errors, kernel distance, writing): median {ours_wall:.2f} s, "
                 f"{ours_step * 1e3:.1f} ms a step (T steps less the T = 0 run: {med(fixed[pairing]):.2f} s), "
                 f"peak {max(p for _, p in ours[pairing]):.0f} MB",
