@@ -35,7 +35,7 @@ import NTKMath
 /// `eigenvalue_threshold` (τ: eigenvalues ≤ τ·λ_max dropped), `nystrom_rank`
 /// (eigenvalues kept), `nystrom_formula` and the linear solver's (as in
 /// SVMArtifact: `solver`, `solved_from`, `C`, `gap_tolerance`, `max_passes`,
-/// `passes`, `bias_search_steps`, `primal_objective`, `dual_objective`,
+/// `passes`, `method`, `steps`, `primal_objective`, `dual_objective`,
 /// `duality_gap`, `training_seconds`).
 ///
 /// It is read as a step's results (StepResults).

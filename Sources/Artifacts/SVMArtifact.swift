@@ -15,7 +15,7 @@ import NTKMath
 ///
 /// Attributes: `solver`, `solved_from` (the path taken), `C`, the solver's
 /// tolerance (`tolerance` for libsvm; `gap_tolerance`, `max_passes`, `passes`,
-/// `bias_search_steps` for the linear solver), `primal_objective` P(w, b),
+/// `method`, `steps` for the linear solver), `primal_objective` P(w, b),
 /// `dual_objective` D(α), `duality_gap` (P − D)/P and `training_seconds`.
 public struct SVMArtifact: Artifact {
   public static let kind = "linear SVM"
@@ -89,14 +89,17 @@ public struct SVMArtifact: Artifact {
     ) -> Training {
       Training(
         solution: result.solution,
-        solver: "dual coordinate descent with shrinking (Hsieh et al., ICML 2008) at a fixed bias, inside a "
-          + "one-dimensional search for the unpenalised bias; stopped on the relative duality gap",
+        solver: result.method == "Newton"
+          ? "Newton's method on the smoothed hinge with continuation (Chapelle 2007), in the primal's p + 1 "
+            + "unknowns; stopped on the relative duality gap"
+          : "dual coordinate descent with shrinking (Hsieh et al., ICML 2008) inside the method of multipliers "
+            + "for the unpenalised bias; stopped on the relative duality gap",
         solvedFrom: "the \(storage) feature rows, by the linear solver (time linear in m)",
         objectives: result.objectives,
         attributes: [
           "C": .double(parameters.C), "gap_tolerance": .double(parameters.tolerance),
           "max_passes": .integer(Int64(parameters.maxPasses)), "passes": .double(result.passes),
-          "bias_search_steps": .integer(Int64(result.biasSearchSteps)),
+          "method": .string(result.method), "steps": .integer(Int64(result.steps)),
         ])
     }
   }

@@ -48,6 +48,10 @@ public enum DualCoordinateDescent {
     public var tolerance: Double
     /// Passes (coordinates visited / m) before giving up.
     public var maxPasses: Int
+    /// Coordinate descent, Newton's method, or by the number of features (`newtonFeatureLimit`).
+    public var method: Method
+
+    public enum Method: Sendable { case automatic, coordinateDescent, newton }
 
     /// 1e-5: an objective within 10⁻⁵ of the optimum, closer than libsvm's at
     /// its default (scikit-learn's tol = 1e-3 left a gap of 2.3·10⁻⁴ on the
@@ -55,10 +59,13 @@ public enum DualCoordinateDescent {
     public static let defaultTolerance = 1e-5
     public static let defaultMaxPasses = 1000
 
-    public init(C: Double, tolerance: Double = defaultTolerance, maxPasses: Int = defaultMaxPasses) {
+    public init(
+      C: Double, tolerance: Double = defaultTolerance, maxPasses: Int = defaultMaxPasses, method: Method = .automatic
+    ) {
       self.C = C
       self.tolerance = tolerance
       self.maxPasses = maxPasses
+      self.method = method
     }
   }
 
@@ -81,8 +88,10 @@ public enum DualCoordinateDescent {
     public var objectives: SVMObjectives
     /// Coordinates visited, in passes over the m samples.
     public var passes: Double
-    /// Inner solves, one per value of the multiplier b.
-    public var biasSearchSteps: Int
+    /// Which method solved it: `coordinate descent` or `Newton` (few features: SmoothedNewton.swift).
+    public var method: String
+    /// Its steps: inner solves, one per value of the multiplier b, or Newton steps.
+    public var steps: Int
   }
 
   /// Solves the C-SVC on `rows` (labels ±1); `progress` is called after each pass.
@@ -96,7 +105,9 @@ public enum DualCoordinateDescent {
     precondition(rows.sampleCount == y.count)
     return try rows.withSampleAccess { samples in
       var solver = Solver(rows: rows, samples: samples, y: y, parameters: parameters)
-      return try solver.run(progress: progress)
+      let newton = parameters.method == .automatic
+        ? samples.featureCount <= newtonFeatureLimit : parameters.method == .newton
+      return try newton ? solver.newton(progress: progress) : solver.run(progress: progress)
     }
   }
 }
@@ -111,7 +122,7 @@ extension SVMError {
   }
 }
 
-private struct Solver {
+struct Solver {
   let rows: FeatureRows
   let samples: SampleAccess
   let y: [Double]
@@ -181,11 +192,12 @@ private struct Solver {
       steps += 1
       if balance != 0 { sides[balance > 0 ? 1 : -1] = Side(alpha: alpha, s: balance) }
       var certificate = self.certificate(bias: b + rho * balance)
-      if certificate.relativeGap > tolerance, certificate.relativeGap < 1e-2,
-        polishFailures < 3 || m * samples.featureCount < 1 << 20
-      {
-        if let exact = polished(bias: b + rho * balance), exact.relativeGap < certificate.relativeGap / 10 {
+      if certificate.relativeGap > tolerance, polishFailures < 3 || m * samples.featureCount < 1 << 20 {
+        if let exact = polished(alpha: alpha, bias: b + rho * balance),
+          exact.relativeGap < certificate.relativeGap / 10
+        {
           certificate = exact
+          polishFailures = 0
         } else {
           polishFailures += 1
         }
@@ -194,7 +206,7 @@ private struct Solver {
       history.append((passes, best!.relativeGap))
       progress(.init(passes: passes, gap: best!.relativeGap, passesLeft: Self.passesLeft(history, tolerance)))
       if best!.relativeGap <= tolerance {
-        return best!.result(passes: passes, steps: steps)
+        return best!.result(method: "coordinate descent", passes: passes, steps: steps)
       }
       if passes >= Double(maxPasses) {
         throw SVMError.notConverged(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
@@ -211,6 +223,8 @@ private struct Solver {
   /// those at a bound whose gradient points out of the box, until every
   /// projected gradient is within ε. Coordinate i's gradient is
   /// y_i (w·g_i + b + ρ s) − 1 and its curvature ‖g_i‖² + ρ.
+  static let innerPassLimit = 50
+
   mutating func innerSolve(bias b: Double, epsilon: Double, afterPass: (Double) -> Void) throws {
     var active = Array(0..<m)
     var activeCount = m
@@ -227,7 +241,10 @@ private struct Solver {
     }
     var balance = self.balance
     defer { self.balance = balance }
-    while visits < maxPasses * m {
+    // An inner solve stops after `innerPassLimit` passes too, so that certificates (and polishing) come
+    // regularly where coordinate descent creeps (nearly hard-margin problems, C‖g‖² in the hundreds).
+    let stop = min(maxPasses * m, visits + Self.innerPassLimit * m)
+    while visits < stop {
       var upper = -Double.infinity
       var lower = Double.infinity
       for s in stride(from: activeCount - 1, to: 0, by: -1) {
@@ -294,12 +311,12 @@ private struct Solver {
     }
   }
 
-  /// The best certificate of Polish's candidates from the current α, where the
-  /// free samples are few enough for its solve (|F|³ for an eigendecomposition)
-  /// to cost no more than a few passes.
-  func polished(bias: Double) -> Certificate? {
+  /// The best certificate of Polish's candidates from α, where the free
+  /// samples are few enough for its solve (|F|³ for an eigendecomposition) to
+  /// cost no more than a few passes, or under 256.
+  func polished(alpha: [Double], bias: Double) -> Certificate? {
     let p = samples.featureCount
-    let maxFree = min(2000, 2 * (p + 1) + 64, Int(pow(Double(4 * m * p), 1.0 / 3)))
+    let maxFree = min(2000, 2 * (p + 1) + 64, max(256, Int(pow(Double(4 * m * p), 1.0 / 3))))
     return Polish.candidates(
       alpha: alpha, y: y, C: C, rows: rows, samples: samples, squaredNorms: squaredNorms, maxFree: maxFree
     ).map { certificate(feasible: scaled($0, balance(of: $0)), bias: bias) }.min { $0.relativeGap < $1.relativeGap }
@@ -410,7 +427,7 @@ private struct Solver {
 }
 
 /// A feasible dual point, the primal point made from it and their gap.
-private struct Certificate {
+struct Certificate {
   var alpha: [Double]
   var y: [Double]
   var weights: [Double]
@@ -427,9 +444,9 @@ private struct Certificate {
       supportCounts: [negative.count, positive.count], intercept: intercept)
   }
 
-  func result(passes: Double, steps: Int) -> DualCoordinateDescent.Result {
+  func result(method: String, passes: Double, steps: Int) -> DualCoordinateDescent.Result {
     .init(
-      solution: solution, weights: weights, objectives: objectives, passes: passes, biasSearchSteps: steps)
+      solution: solution, weights: weights, objectives: objectives, passes: passes, method: method, steps: steps)
   }
 }
 

@@ -112,6 +112,9 @@ struct AffineProjection {
     self.vectors = vectors
   }
 
+  /// M⁺ r: the solution of least norm.
+  var leastNormSolution: [Double] { self([Double](repeating: 0, count: right.count)) }
+
   func callAsFunction(_ x: [Double]) -> [Double] {
     var residual = BLAS.product(matrix, vector: x)
     for k in residual.indices { residual[k] -= right[k] }

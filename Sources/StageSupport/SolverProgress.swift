@@ -17,8 +17,8 @@ extension DualCoordinateDescent {
           + " (tolerance \(parameters.tolerance))" + (left ?? ""))
     }
     progress.finish(
-      String(format: "%.1f passes, %d values of the bias, relative duality gap %.2e", result.passes,
-        result.biasSearchSteps, result.objectives.relativeGap))
+      String(format: "%@, %.1f passes, %d steps, relative duality gap %.2e", result.method, result.passes,
+        result.steps, result.objectives.relativeGap))
     return result
   }
 }
