@@ -38,8 +38,14 @@ def ours(features, out, flags, repeat, tag):
     walls, cpus, peaks = [], [], []
     for i in range(repeat):
         out.unlink(missing_ok=True)
-        wall, cpu_s, peak, _ = measure([str(BIN / "ntk-train"), f"--features={features}", "--C=1", *flags,
-                                        f"--output={out}"], stage_env())
+        try:
+            wall, cpu_s, peak, _ = measure([str(BIN / "ntk-train"), f"--features={features}", "--C=1", *flags,
+                                            f"--output={out}"], stage_env())
+        except SystemExit as e:  # e.g. the pass limit: say so, and go on with the others
+            msg = next((l for l in str(e.code).splitlines() if ": error: " in l), str(e.code)[-300:])
+            print(f"linear {tag}: ntk-train {' '.join(flags)} FAILED: {msg}", file=sys.stderr)
+            return {"failed": msg, "file": out, "wall": walls or [float("nan")], "cpu": cpus or [float("nan")],
+                    "peak": peaks or [float("nan")], "attrs": {}, "P": float("nan")}
         walls.append(wall), cpus.append(cpu_s), peaks.append(peak)
         print(f"linear {tag} rep {i + 1}/{repeat}: ntk-train {' '.join(flags)} {wall:.2f} s", file=sys.stderr)
     return {"wall": walls, "cpu": cpus, "peak": peaks, "attrs": attrs_of(out), "file": out}
@@ -63,14 +69,17 @@ def peer(features, out, model, repeat, tag):
 def objectives(features, entries):
     """P(w, b) of every entry's solution, with numpy (one process, the features read once)."""
     import subprocess
-    files = [str(e["file"]) for e in entries]
+    done = [e for e in entries if "failed" not in e]
+    files = [str(e["file"]) for e in done]
     out = subprocess.run([str(PEER_PY), PEER, str(features), "--C", "1", "--objective", *files], cwd=ROOT,
                          capture_output=True, text=True, check=True, env=peer_env()).stdout
-    for e, o in zip(entries, json.loads(out)):
+    for e, o in zip(done, json.loads(out)):
         e["P"] = o["primal"]
 
 
 def fmt_ours(name, e):
+    if "failed" in e:
+        return f"  {name:<44} FAILED after {e['wall'][-1]:.2f} s: {e['failed']}"
     a = e["attrs"]
     n = len(e["wall"])
     return (f"  {name:<44} {med(e['wall']):8.2f} s  (min {min(e['wall']):.2f}; CPU {med(e['cpu']):.2f} s; "
@@ -91,6 +100,8 @@ def fmt_peer(name, e):
 
 def comparison(entries, best_of):
     """Each entry's time ratio to the first and relative objective excess over the lowest."""
+    entries = [e for e in entries if "failed" not in e]
+    best_of = [(n, e) for n, e in best_of if "failed" not in e]
     lowest = min(e["P"] for e in entries)
     base = entries[0]
     t0 = med(base["wall"])

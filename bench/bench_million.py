@@ -4,6 +4,7 @@ No peer: scikit-learn's SVC (bench/reference.py) is quadratic in m, and dense fe
 of a million samples would take 5 GB a step; the figures are held against the aims."""
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,20 +41,31 @@ def whole_run(title, run, make_vars, time_aim, peak_aim_gb, keep):
     log.unlink(missing_ok=True)
     cmd = ["make", "-s", f"RUN={run}", *make_vars, *snapshot_make_args(), f"LAUNCH={launch}"]
     print(f"{title}: make {' '.join(cmd[2:len(make_vars) + 3])} ...", file=sys.stderr)
-    wall, cpu_s, peak, _ = measure(cmd, stage_env())
+    try:
+        wall, cpu_s, _, err = measure(cmd, stage_env())
+        failure = None
+    except SystemExit as e:  # a failed stage: report what ran, and the stage's error
+        wall, cpu_s = float("nan"), float("nan")
+        err = str(e.code)
+        failure = next((l for l in err.splitlines() if ": error: " in l), err[-400:])
     rows = timed_stages(log, run)
-    results = list(csv.DictReader(open(ROOT / run / "results.csv")))
+    results_csv = ROOT / run / "results.csv"
+    results = list(csv.DictReader(open(results_csv))) if results_csv.exists() else []
     attrs = subprocess.run([str(PEER_PY), "-c", SVM_ATTRS, *step_files(run, "svm.h5")], cwd=ROOT,
                            capture_output=True, text=True).stdout.splitlines()
     sizes = {p: (ROOT / p).stat().st_size for p in ["%s/truth.h5" % run] + step_files(run, "features.h5")}
     stage_sum = sum(r[2] for r in rows)
     top = max(rows, key=lambda r: r[5])
+    if failure:
+        wall = stage_sum  # make's own wall is lost with the failure; the stages' sum is within 1 s of it
     lines = head_lines(title, load0) + [
         f"command: make -s RUN={run} {' '.join(make_vars)} from a clean run folder, binaries built, "
         f"each stage under {how} via LAUNCH; one run (it takes minutes)",
         binaries_line(digests(BIN)),
         f"  {'stage':<17} {'step':<5} {'wall s':>8} {'user s':>8} {'sys s':>7} {'peak MB':>8}",
     ] + [f"  {r[0]:<17} {r[1]:<5} {r[2]:8.2f} {r[3]:8.2f} {r[4]:7.2f} {r[5]:8.0f}" for r in rows] + [
+    ] + ([f"  FAILED: {failure}", "  (the stages that ran are above; the figures below are up to the failure)"]
+         if failure else []) + [
         f"  whole make: {wall:.1f} s wall ({wall / 60:.2f} min), CPU {cpu_s:.1f} s; stages' sum {stage_sum:.1f} s"
         f"   (aim: < {time_aim / 60:.0f} min; {'met' if wall < time_aim else 'MISSED'})",
         f"  largest peak RSS: {top[5]:,.0f} MB ({top[0]} {top[1]})   (aim: every stage < {peak_aim_gb} GB; "
@@ -61,9 +73,11 @@ def whole_run(title, run, make_vars, time_aim, peak_aim_gb, keep):
         "  files: " + ", ".join(f"{p.removeprefix(run + '/')} {s / 1e6:,.0f} MB" for p, s in sizes.items()),
         "  SVM of each step:",
     ] + [f"    {a}" for a in attrs] + [
-        "  results.csv (errors):",
+        "  results.csv (errors):" + ("" if results else " none (no report: a stage failed)"),
     ] + [f"    {r['step']:<4} {r['model']:<24} train {r['train_error']:<10} test {r['test_error']}" for r in results]
-    if not keep:
+    lines += ["  ntk-evaluate's log (classifier: train error, test error; network with θc: the same):"] + [
+        f"    {l}" for l in err.splitlines() if re.match(r"ntk-evaluate: layer .*: classifier", l)]
+    if not keep and not failure:
         shutil.rmtree(ROOT / run, ignore_errors=True)
     log.unlink(missing_ok=True)
     return "\n".join(lines) + "\n"
