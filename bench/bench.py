@@ -15,10 +15,11 @@
   throughput  ntk-features at d = 25, m_test = 1,000,000 (W, dense, ~5 GB) against
               writing the same datasets with h5py and no computation
               (bench/peer_h5_write.py): bytes per second, and the fraction.
-  descent     ntk-gradient-descent training W2 (d = 25, widths 256,256, m = 4000, T = 1000;
-              and widths 1000,1000, m = 2000, T = 20) against JAX (jit, float64, CPU;
-              bench/peer_jax_descent.py in .venv-peers) doing the same steps from the
-              same weights with the same η.
+  descent     ntk-gradient-descent training W2 (d = 25: widths 25,25 and 256,256 at
+              m = 100,000; widths 256,256, m = 4000; widths 1000,1000, m = 2000) against
+              JAX (jit, float64, CPU; bench/peer_jax_descent.py in .venv-peers) doing the
+              same steps from the same weights with the same η, both on one thread and
+              both with their default threads; and η = auto's λ_max alone.
   kernel      ntk-infinite-kernel: K∞ of m = 20,000 training inputs (d = 25, widths 25,25,
               all) against neural-tangents' kernel_fn (batched, float64, CPU;
               bench/peer_nt_kernel.py in .venv-peers); the whole stage's time and peak.

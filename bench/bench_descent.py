@@ -13,10 +13,28 @@ PEERS_PY = ROOT / ".venv-peers" / "bin" / "python"
 # One thread, as each stage has (OPENBLAS_NUM_THREADS=1 under make): XLA's CPU backend otherwise
 # spreads its products over every core.
 ONE_THREAD = {**peer_env(), "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
-CASES = [  # (name, make variables, steps)
-    ("W2, d = 25, widths 256,256, m = 4000, T = 1000", ["D=25", "WIDTHS=256,256", "M=4000"], 1000),
-    ("W2, d = 25, widths 1000,1000, m = 2000, T = 20 (per step)", ["D=25", "WIDTHS=1000,1000", "M=2000"], 20),
+# (name, make variables, steps). m = 10^5 at the default widths 25,25: the size the issue is about (every
+# learner linear in m), where each step is many small products and elementwise passes over m x 25 matrices,
+# the part JAX's fusion is good at; at widths 256,256 the products dominate (T = 10: 0.5-1 s a step).
+# The m = 4000 case has T = 250 (it was T = 1000) to keep the whole benchmark near ten minutes.
+CASES = [
+    ("W2, d = 25, widths 25,25, m = 100,000, T = 200", ["D=25", "WIDTHS=25,25", "M=100000"], 200),
+    ("W2, d = 25, widths 256,256, m = 100,000, T = 10", ["D=25", "WIDTHS=256,256", "M=100000"], 10),
+    ("W2, d = 25, widths 256,256, m = 4000, T = 250", ["D=25", "WIDTHS=256,256", "M=4000"], 250),
+    ("W2, d = 25, widths 1000,1000, m = 2000, T = 20", ["D=25", "WIDTHS=1000,1000", "M=2000"], 20),
 ]
+# Our stage with one OpenBLAS thread (as under make) and with two (both cores: its gradient-descent workers
+# take one each), against JAX with one thread and with XLA's default (every core).
+OURS_THREADS = {"one": "1", "default": "2"}
+LABEL = {"one": "one thread", "default": "default threads"}
+
+
+def jax(truth, network, eta, steps, env, compare=None):
+    done = subprocess.run(
+        [str(PEERS_PY), "bench/peer_jax_descent.py", str(truth), str(network), "--layer", "1", "--rate",
+         repr(eta), "--steps", str(steps)] + (["--compare", str(compare)] if compare else []),
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
 def run(args):
@@ -25,50 +43,62 @@ def run(args):
         sys.exit(f"no {PEERS_PY}: run `make test-peers` (or `make .venv-peers/.installed`) first")
     lines = []
     for name, variables, steps in CASES:
-        run_dir = ROOT / "data" / "bench" / ("descent-" + variables[1].split("=")[1].replace(",", "-"))
+        run_dir = ROOT / "data" / "bench" / ("descent-" + "-".join(v.split("=")[1].replace(",", "-")
+                                                                     for v in variables[1:]))
         common = [f"RUN={run_dir.relative_to(ROOT)}", *variables, "M_TEST=1000", "LAYERS=W2", "INIT_SEEDS=0"]
         make_quiet(*common, f"{run_dir.relative_to(ROOT)}/truth.h5", f"{run_dir.relative_to(ROOT)}/W2/network.h5")
         truth, network = run_dir / "truth.h5", run_dir / "W2" / "network.h5"
         auto = run_dir / "W2" / "trained.auto.h5"
-        # η = auto once (timed: it adds K0 and λ_max), then both sides with that η.
-        wall_auto, _, peak_auto, _ = measure(
-            [str(BIN / "ntk-gradient-descent"), "--truth", str(truth), "--network", str(network), "--layer", "W2",
-             "--steps", "0", "-o", str(auto)], stage_env())
+        stage = [str(BIN / "ntk-gradient-descent"), "--truth", str(truth), "--network", str(network), "--layer", "W2"]
+        # η = auto once (timed: λ_max(K0) by --eigen-method auto, without K0), then both sides with that η.
+        wall_auto, _, peak_auto, _ = measure(stage + ["--steps", "0", "-o", str(auto)], stage_env())
         with h5py.File(auto) as f:
-            eta = float(f.attrs["learning_rate"])
-        ours, peer, peer_default, result = [], [], [], None
+            eta, how = float(f.attrs["learning_rate"]), f.attrs["lambda_max_method"]
+        ours = {k: [] for k in OURS_THREADS}
+        fixed = {k: [] for k in OURS_THREADS}
+        peer = {k: [] for k in OURS_THREADS}
+        compile_s, result = [], None
         out = run_dir / "W2" / "trained.bench.h5"
         for i in range(args.descent_repeat):
-            out.unlink(missing_ok=True)
-            wall, _, peak, _ = measure(
-                [str(BIN / "ntk-gradient-descent"), "--truth", str(truth), "--network", str(network), "--layer", "W2",
-                 "--steps", str(steps), "--rate", repr(eta), "--quiet", "-o", str(out)], stage_env())
-            ours.append((wall, peak))
-            done = subprocess.run(
-                [str(PEERS_PY), "bench/peer_jax_descent.py", str(truth), str(network), "--layer", "1", "--rate",
-                 repr(eta), "--steps", str(steps), "--compare", str(out)],
-                cwd=ROOT, env=ONE_THREAD, capture_output=True, text=True, check=True)
-            result = json.loads(done.stdout)
-            peer.append(result["steps_s"] + result["compile_s"])
-            # XLA's default: its products over every core.
-            default = subprocess.run(
-                [str(PEERS_PY), "bench/peer_jax_descent.py", str(truth), str(network), "--layer", "1", "--rate",
-                 repr(eta), "--steps", str(steps)], cwd=ROOT, env=peer_env(), capture_output=True, text=True, check=True)
-            default_result = json.loads(default.stdout)
-            peer_default.append(default_result["steps_s"] + default_result["compile_s"])
-            print(f"descent {name} rep {i + 1}: ours {wall:.2f} s, JAX {result['steps_s']:.2f} s "
-                  f"(+ compile {result['compile_s']:.2f} s)", file=sys.stderr)
-        ours_wall, peer_wall = med([w for w, _ in ours]), med(peer)
+            for pairing, threads in OURS_THREADS.items():
+                env = {**stage_env(), "OPENBLAS_NUM_THREADS": threads}
+                out.unlink(missing_ok=True)
+                # T = 0: the stage without the steps (reading, λ_max skipped, test errors, kernel distance, writing).
+                fixed[pairing].append(measure(stage + ["--steps", "0", "--rate", repr(eta), "--quiet", "-o", str(out)],
+                                              env)[0])
+                out.unlink(missing_ok=True)
+                wall, _, peak, _ = measure(
+                    stage + ["--steps", str(steps), "--rate", repr(eta), "--quiet", "-o", str(out)], env)
+                ours[pairing].append((wall, peak))
+                jax_env = ONE_THREAD if pairing == "one" else peer_env()
+                result = jax(truth, network, eta, steps, jax_env, compare=out if pairing == "one" else None)
+                peer[pairing].append((result["steps_s"], result["compile_s"]))
+                if pairing == "one":
+                    compile_s.append(result["compile_s"])
+                    difference = result["theta_rel_diff"]
+                print(f"descent {name} rep {i + 1} ({LABEL[pairing]}): ours {wall:.2f} s, JAX {result['steps_s']:.2f} s "
+                      f"(+ compile {result['compile_s']:.2f} s)", file=sys.stderr)
+        lines.append(f"{name}:")
+        for pairing, threads in OURS_THREADS.items():
+            ours_wall = med([w for w, _ in ours[pairing]])
+            ours_step = med([(w - f) / steps for (w, _), f in zip(ours[pairing], fixed[pairing])])
+            peer_whole = med([s + c for s, c in peer[pairing]])
+            peer_step = med([s / steps for s, _ in peer[pairing]])
+            jax_threads = "one thread" if pairing == "one" else "XLA's default threads (every core)"
+            lines += [
+                f"  {LABEL[pairing]}: ntk-gradient-descent with OPENBLAS_NUM_THREADS={threads} (process, reading, "
+                f"T steps, trajectory with test errors, kernel distance, writing): median {ours_wall:.2f} s, "
+                f"{ours_step * 1e3:.1f} ms a step (T steps less the T = 0 run: {med(fixed[pairing]):.2f} s), "
+                f"peak {max(p for _, p in ours[pairing]):.0f} MB",
+                f"    JAX jit (fori_loop, float64, CPU, {jax_threads}): T steps + compile median {peer_whole:.2f} s, "
+                f"{peer_step * 1e3:.1f} ms a step",
+                f"    ratio JAX / ours: whole {peer_whole / ours_wall:.2f}x, per step {peer_step / ours_step:.2f}x",
+            ]
         lines += [
-            f"{name}:",
-            f"  ntk-gradient-descent (process, reading, T steps, trajectory with test errors, writing): "
-            f"median {ours_wall:.2f} s ({ours_wall / steps * 1e3:.1f} ms a step), peak {max(p for _, p in ours):.0f} MB",
-            f"  JAX jit (fori_loop, float64, CPU, one thread), T steps + compile: median {peer_wall:.2f} s "
-            f"({peer_wall / steps * 1e3:.1f} ms a step; compile alone {result['compile_s']:.2f} s)",
-            f"  ratio JAX / ours: {peer_wall / ours_wall:.2f}x; θ_T max relative difference {result['theta_rel_diff']:.1e}",
-            f"  JAX with XLA's default threads (every core; ours keeps one): median {med(peer_default):.2f} s, "
-            f"ratio {med(peer_default) / ours_wall:.2f}x",
-            f"  η = auto (K0, then λ_max by dsyevr; T = 0): {wall_auto:.2f} s, peak {peak_auto:.0f} MB; η = {eta:.6g}",
+            f"  JAX compile alone (one thread): median {med(compile_s):.2f} s; θ_T max relative difference "
+            f"{difference:.1e}",
+            f"  η = auto (λ_max(K0), {how}; T = 0, one thread): {wall_auto:.2f} s, peak {peak_auto:.0f} MB; "
+            f"η = {eta:.6g}",
         ]
     return "\n".join(head_lines("descent (trained baseline) against JAX", load0) + lines
                      + [binaries_line(digests(BIN, ["gradient-descent"]))]) + "\n"

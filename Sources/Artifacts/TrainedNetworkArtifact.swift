@@ -14,7 +14,7 @@ import NTKMath
 ///     /errors/...                                   the model net_trained at T (see ModelErrors)
 ///
 /// Root attributes: `steps` (T), `learning_rate` (η), `learning_rate_rule`,
-/// `lambda_max` (of K0, when η is automatic), `kernel_distance` (between the
+/// `lambda_max` and `lambda_max_method` (of K0, when η is automatic), `kernel_distance` (between the
 /// training-set tangent kernels at θ0 and θ_T) and `kernel_distance_samples`.
 /// It is read as a step's results (StepResults).
 public enum TrainedNetworkArtifact {
@@ -39,15 +39,19 @@ public enum TrainedNetworkArtifact {
     public var lambdaMax: Double?
     public var kernelDistance: Double
     public var kernelDistanceSamples: Int
+    /// How λ_max was computed (Gᵀ G or Lanczos); nil when η was given.
+    public var lambdaMaxMethod: String?
 
     public init(
-      steps: Int, learningRate: Double, lambdaMax: Double?, kernelDistance: Double, kernelDistanceSamples: Int
+      steps: Int, learningRate: Double, lambdaMax: Double?, kernelDistance: Double, kernelDistanceSamples: Int,
+      lambdaMaxMethod: String? = nil
     ) {
       self.steps = steps
       self.learningRate = learningRate
       self.lambdaMax = lambdaMax
       self.kernelDistance = kernelDistance
       self.kernelDistanceSamples = kernelDistanceSamples
+      self.lambdaMaxMethod = lambdaMaxMethod
     }
   }
 
@@ -83,6 +87,7 @@ public enum TrainedNetworkArtifact {
             + "first kernel_distance_samples training samples"),
       ])
       if let lambdaMax = training.lambdaMax { try file.setAttribute("lambda_max", .double(lambdaMax)) }
+      if let method = training.lambdaMaxMethod { try file.setAttribute("lambda_max_method", .string(method)) }
       let series: [(String, [Double], String)] = [
         ("loss", trajectory.loss, "L(θ_t), the mean logistic loss on the training set"),
         ("train_error", trajectory.trainError, "0-1 error of sgn(f) on the training set"),

@@ -11,6 +11,12 @@ void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n
              double *w, double *z, const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork,
              const int *liwork, int *info, size_t jobz_length, size_t range_length, size_t uplo_length);
 
+/// Selected eigenvalues (and optionally eigenvectors) of a real symmetric tridiagonal matrix (MRRR).
+void dstevr_(const char *jobz, const char *range, const int *n, double *d, double *e, const double *vl,
+             const double *vu, const int *il, const int *iu, const double *abstol, int *m, double *w, double *z,
+             const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork, const int *liwork, int *info,
+             size_t jobz_length, size_t range_length);
+
 /// Machine parameters ("S": the safe minimum).
 double dlamch_(const char *cmach, size_t cmach_length);
 #endif

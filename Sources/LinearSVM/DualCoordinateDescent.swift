@@ -13,27 +13,29 @@ import NTKMath
 /// 0 ≤ α_i ≤ C with Σ y_i α_i = 0: the unpenalised bias's equality constraint.
 ///
 /// **The method of multipliers** (Hestenes 1969; Powell 1969; for the bias,
-/// the proximal point method on b, Rockafellar 1976) keeps that constraint
-/// exactly in the limit: for a multiplier b it minimises over the box alone
+/// the proximal point method on b, Rockafellar 1976) keeps that constraint:
+/// for a multiplier b it minimises over the box alone
 ///
 ///     ½‖w(α)‖² − Σ α_i + b·s + (ρ/2)·s²,   s = Σ y_i α_i,
 ///
-/// then sets b ← b + ρ s, so that s → 0 and b tends to the optimal bias. Each
-/// inner problem is LIBLINEAR's dual with the bias as an extra feature of
-/// value √ρ, which **dual coordinate descent with shrinking** solves (Hsieh,
-/// Chang, Lin, Keerthi & Sundararajan, "A dual coordinate descent method for
-/// large-scale linear SVM", ICML 2008, Algorithm 3; Fan et al., JMLR 2008):
-/// coordinate i has the gradient G_i = y_i (w·g_i + b + ρ s) − 1 and the step
+/// whose solution's s(b) is single valued and non-increasing, zero exactly at
+/// the optimal bias; BiasSearch finds that root. Each inner problem is
+/// LIBLINEAR's dual with the bias as an extra feature of value √ρ, which
+/// **dual coordinate descent with shrinking** solves (Hsieh, Chang, Lin,
+/// Keerthi & Sundararajan, "A dual coordinate descent method for large-scale
+/// linear SVM", ICML 2008, Algorithm 3; Fan et al., JMLR 2008): coordinate i
+/// has the gradient G_i = y_i (w·g_i + b + ρ s) − 1 and the step
 /// α_i ← clamp(α_i − G_i / (‖g_i‖² + ρ), 0, C), then w += Δα_i y_i g_i and
-/// s += y_i Δα_i: O(p) each. (A search on b around inner solves without the
-/// (ρ/2)s² term stalls: where p < m the inner solution is not unique and its s
-/// need not reach 0 at the optimal b.) Inner solves stop on LIBLINEAR's
-/// projected-gradient rule, at an ε that shrinks fourfold per multiplier step.
+/// s += y_i Δα_i: O(p) each. (Without the (ρ/2)s² term a search on b stalls:
+/// where p < m the inner solution is not unique and its s need not reach 0 at
+/// the optimal b.) Inner solves stop on LIBLINEAR's projected-gradient rule, at
+/// an ε that shrinks fourfold per step of b.
 ///
 /// It stops on a **certificate**, the relative duality gap
 /// (P − D)/P ≤ `tolerance`, with both bounds on the optimum P*:
-/// - D = D(α′), α′ the feasible point made from α by scaling the α of the
-///   class with the larger Σ α down until Σ y_i α′_i = 0;
+/// - D = D(α′) at a feasible α′: α with the larger class's α scaled down until
+///   Σ y_i α′_i = 0, or the convex combination of the last inner solutions on
+///   either side of the root that has Σ y_i α′_i = 0, or a polished α (Polish);
 /// - P = P(w(α′), b̂), b̂ the exact minimiser over b of the hinge loss at
 ///   w(α′) (found among the samples' kinks; among equal minimisers the one
 ///   nearest b + ρ s).
@@ -164,6 +166,8 @@ private struct Solver {
     var search = BiasSearch()
     // The best certificate so far: each is a consistent (α′, w(α′), b̂).
     var best: Certificate? = nil
+    // Once the gap is below 10⁻² the active bounds are likely known: polishing tries to finish exactly, and on
+    // problems of over a million feature entries (where a failed attempt costs seconds) until it failed thrice.
     var polishFailures = 0
     while true {
       let last = history.last
@@ -177,18 +181,10 @@ private struct Solver {
       steps += 1
       if balance != 0 { sides[balance > 0 ? 1 : -1] = Side(alpha: alpha, s: balance) }
       var certificate = self.certificate(bias: b + rho * balance)
-      // Once the gap is small the active bounds are likely known: try to finish exactly — where the solve
-      // (|F|³ for the eigendecomposition) costs no more than a few passes, and on problems of over a million
-      // feature entries (where a failed attempt costs seconds) until it has failed thrice.
-      let entries = m * samples.featureCount
-      let maxFree = min(2000, 2 * (samples.featureCount + 1) + 64, Int(pow(Double(4 * entries), 1 / 3)))
-      if certificate.relativeGap > tolerance, certificate.relativeGap < 1e-2, polishFailures < 3 || entries < 1 << 20 {
-        let polished = Polish.candidates(
-          alpha: alpha, y: y, C: C, rows: rows, samples: samples, squaredNorms: squaredNorms, maxFree: maxFree
-        ).map { self.certificate(feasible: scaled($0, zip(y, $0).reduce(0) { $0 + $1.0 * $1.1 }), bias: b + rho * balance) }
-        if let exact = polished.min(by: { $0.relativeGap < $1.relativeGap }),
-          exact.relativeGap < certificate.relativeGap / 10
-        {
+      if certificate.relativeGap > tolerance, certificate.relativeGap < 1e-2,
+        polishFailures < 3 || m * samples.featureCount < 1 << 20
+      {
+        if let exact = polished(bias: b + rho * balance), exact.relativeGap < certificate.relativeGap / 10 {
           certificate = exact
         } else {
           polishFailures += 1
@@ -203,7 +199,6 @@ private struct Solver {
       if passes >= Double(maxPasses) {
         throw SVMError.notConverged(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
       }
-      if getenv("DCD_DEBUG") != nil { print("b", b, "s", balance, "gap", certificate.relativeGap, "best", best!.relativeGap, "eps", epsilon, "passes", passes, "bhat", certificate.solution.intercept, "rho", rho, "failures", polishFailures) }
       b = search.next(
         bias: b, balance: balance, epsilon: epsilon, multiplierStep: rho * balance,
         primalBias: certificate.solution.intercept)
@@ -299,6 +294,20 @@ private struct Solver {
     }
   }
 
+  /// The best certificate of Polish's candidates from the current α, where the
+  /// free samples are few enough for its solve (|F|³ for an eigendecomposition)
+  /// to cost no more than a few passes.
+  func polished(bias: Double) -> Certificate? {
+    let p = samples.featureCount
+    let maxFree = min(2000, 2 * (p + 1) + 64, Int(pow(Double(4 * m * p), 1.0 / 3)))
+    return Polish.candidates(
+      alpha: alpha, y: y, C: C, rows: rows, samples: samples, squaredNorms: squaredNorms, maxFree: maxFree
+    ).map { certificate(feasible: scaled($0, balance(of: $0)), bias: bias) }.min { $0.relativeGap < $1.relativeGap }
+  }
+
+  /// Σ y_i α_i.
+  func balance(of alpha: [Double]) -> Double { zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } }
+
   /// The better of two certificates: from the current α made feasible by
   /// scaling, and — once both signs of s have been seen — from the convex
   /// combination λ α₊ + (1 − λ) α₋ of the last α with s > 0 and the last with
@@ -311,7 +320,7 @@ private struct Solver {
     if let (positive, negative) = (sides[1], sides[-1]) as? (Side, Side) {
       let lambda = -negative.s / (positive.s - negative.s)
       let mixed = (0..<m).map { min(lambda * positive.alpha[$0] + (1 - lambda) * negative.alpha[$0], C) }
-      candidates.append(scaled(mixed, zip(y, mixed).reduce(0) { $0 + $1.0 * $1.1 }))
+      candidates.append(scaled(mixed, balance(of: mixed)))
     }
     return candidates.map { certificate(feasible: $0, bias: bias) }.min { $0.relativeGap < $1.relativeGap }!
   }
@@ -340,8 +349,7 @@ private struct Solver {
     let primal = halfNorm + C * loss
     let dual = feasible.reduce(0, +) - halfNorm
     return Certificate(
-      alpha: feasible, y: y, weights: weights, intercept: bestBias, objectives: SVMObjectives(primal: primal, dual: dual),
-      margins: margins.indices.map { margins[$0] + y[$0] * bestBias })
+      alpha: feasible, y: y, weights: weights, intercept: bestBias, objectives: SVMObjectives(primal: primal, dual: dual))
   }
 
   /// The b minimising Σ_i max(0, 1 − y_i s_i − y_i b) for margins y_i s_i, and
@@ -408,8 +416,6 @@ private struct Certificate {
   var weights: [Double]
   var intercept: Double
   var objectives: SVMObjectives
-  /// y_i (w·g_i + b).
-  var margins: [Double]
   var relativeGap: Double { objectives.relativeGap }
 
   var solution: SVMSolution {

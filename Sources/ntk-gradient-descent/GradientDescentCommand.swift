@@ -1,5 +1,6 @@
 import ArgumentParser
 import GradientDescentStage
+import NTKMath
 import StageCLI
 
 /// η: a positive number, or "auto" (m / λ_max of the training-set tangent kernel at θ0).
@@ -19,6 +20,8 @@ struct LearningRate: ExpressibleByArgument {
   static var defaultValueDescription: String { "auto, or a positive number" }
 }
 
+extension TangentEigenMethod: ExpressibleByArgument {}
+
 struct GradientDescentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-gradient-descent",
@@ -34,6 +37,13 @@ struct GradientDescentCommand: ParsableCommand {
   @Option(help: "The number of steps T ≥ 0.") var steps = 1000
   @Option(help: "The learning rate η: auto (m / λ_max(K0)) or a positive number.") var rate = LearningRate(
     argument: "auto")!
+  @Option(
+    help: """
+      How λ_max(K0) is computed for --rate auto, without the m × m K0: gram (the largest eigenvalue of the p × p \
+      Gram matrix of the tangent features, by dsyevr), lanczos (the Lanczos process on products with the features, \
+      to 1e-13 relative) or auto (gram for p ≤ \(TangentKernelEigenvalue.gramFeatureLimit) features).
+      """)
+  var eigenMethod = TangentEigenMethod.auto
   @Option(help: "Also write the trajectory as CSV (step, loss, train_error, test_error, relative_weight_change).")
   var trajectoryCsv: String?
   @OptionGroup var output: OutputOptions
@@ -45,7 +55,8 @@ struct GradientDescentCommand: ParsableCommand {
 
   func run() throws {
     let stage = TrainByGradientDescent(
-      truthPath: truth, networkPath: network, layer: layer, steps: steps, learningRate: rate.value)
+      truthPath: truth, networkPath: network, layer: layer, steps: steps, learningRate: rate.value,
+      eigenMethod: eigenMethod)
     try stage.run(output: output.output, trajectoryCSV: trajectoryCsv, log: logging.log(for: Self.self))
   }
 }

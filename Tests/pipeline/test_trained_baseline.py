@@ -1,7 +1,7 @@
 """BASELINES=trained: the step's layer trained by full-batch gradient descent
 on the mean logistic loss (ntk-gradient-descent), against numpy: the
-automatic learning rate m / λ_max(K0) (eigvalsh), the trajectory, T = 0, a
-diverging rate and bad options. (JAX's autodiff checks the trajectory in
+automatic learning rate m / λ_max(K0) (eigvalsh) by each --eigen-method,
+also beyond m = 2000, the trajectory, T = 0, a diverging rate and bad options. (JAX's autodiff checks the trajectory in
 `make test-peers`.)"""
 from __future__ import annotations
 
@@ -68,6 +68,56 @@ def test_automatic_rate_is_m_over_the_largest_eigenvalue(run):
             assert f.attrs["artifact"] == "trained network"
             assert abs(f.attrs["lambda_max"] - lambda_max) <= 1e-12 * lambda_max
             assert abs(f.attrs["learning_rate"] - len(y) / lambda_max) <= 1e-12 * len(y) / lambda_max
+
+
+def largest_eigenvalue(run_path, tmp_path, layer, *options):
+    """λ_max(K0) and how it was found, by the stage on W1's starting network (T = 0)."""
+    output = tmp_path / f"{layer}{'-'.join(options)}.h5"
+    result = run_stage("gradient-descent", "--truth", run_path / "truth.h5", "--network", run_path / "W1" / "network.h5",
+                       "--layer", layer, "--steps", "0", *options, "--quiet", "-o", output)
+    assert result.returncode == 0, result.stderr
+    with h5py.File(output) as f:
+        return f.attrs["lambda_max"], f.attrs["lambda_max_method"], f.attrs["learning_rate"]
+
+
+@pytest.mark.parametrize("method", ["gram", "lanczos"])
+@pytest.mark.parametrize("layer", ["W1", "u", "all"])
+def test_each_eigenvalue_method_is_numpys(chained, tmp_path, method, layer):
+    """λ_max(K0) without K0: by Gᵀ G (p × p) or by Lanczos on products with
+    G and Gᵀ (here on Gᵀ G for W1 and u, p ≤ m; on G Gᵀ for all, p = 58 > m
+    = 50), against numpy's eigvalsh of G Gᵀ, to 1e-10."""
+    x, y, _, _ = sets(chained)
+    layers = read_network(chained / "W1" / "network.h5")
+    g = np.hstack([tangent_features(layers, x, l) for l in INDEX[layer]])
+    expected = np.linalg.eigvalsh(g @ g.T)[-1]
+    lambda_max, how, eta = largest_eigenvalue(chained, tmp_path, layer, "--eigen-method", method)
+    assert how.startswith(method + ":"), how
+    assert abs(lambda_max - expected) <= 1e-10 * expected
+    assert abs(eta - len(y) / expected) <= 1e-10 * len(y) / expected
+
+
+def test_automatic_rate_beyond_the_kernel_distance_subset(tmp_path):
+    """m = 3000 > 2000: η = auto still works (λ_max without the 3000 × 3000
+    K0, by each method), the kernel distance stays on the first 2000
+    samples, and λ_max is numpy's eigvalsh to 1e-10 — of Gᵀ G, whose largest
+    eigenvalue is G Gᵀ's (eigvalsh of the 3000 × 3000 G Gᵀ takes 5–12 s here)."""
+    path = tmp_path / "run"
+    make(path, {**PARAMS, "M": 3000, "LAYERS": "W1", "INIT_SEEDS": "1"}, [f"{path}/truth.h5", f"{path}/W1/network.h5"])
+    x, y, _, _ = sets(path)
+    layers = read_network(path / "W1" / "network.h5")
+    for layer in ("W1", "all"):
+        g = np.hstack([tangent_features(layers, x, l) for l in INDEX[layer]])
+        expected = np.linalg.eigvalsh(g.T @ g)[-1]
+        for method in ("auto", "gram", "lanczos"):
+            output = tmp_path / f"{layer}-{method}.h5"
+            result = run_stage("gradient-descent", "--truth", path / "truth.h5", "--network", path / "W1" / "network.h5",
+                               "--layer", layer, "--steps", "3", "--eigen-method", method, "--quiet", "-o", output)
+            assert result.returncode == 0, result.stderr
+            with h5py.File(output) as f:
+                assert abs(f.attrs["lambda_max"] - expected) <= 1e-10 * expected, (layer, method)
+                assert abs(f.attrs["learning_rate"] - 3000 / expected) <= 1e-10 * 3000 / expected
+                assert f.attrs["kernel_distance_samples"] == 2000
+                assert np.all(np.isfinite(f["trajectory/loss"][()]))
 
 
 def test_trajectory_is_numpys(run):
@@ -139,7 +189,8 @@ def test_a_huge_rate_never_writes_a_non_finite_number(chained, tmp_path):
 
 
 @pytest.mark.parametrize("options", [["--steps", "-1"], ["--steps", "x"], ["--rate", "nan"], ["--rate", "-0.5"],
-                                     ["--rate", "0"], ["--rate", "fast"], ["--rate", "inf"]])
+                                     ["--rate", "0"], ["--rate", "fast"], ["--rate", "inf"],
+                                     ["--eigen-method", "dense"]])
 def test_bad_options_are_refused(chained, tmp_path, options):
     line = refused(chained, tmp_path, *options)
     assert options[0] in line

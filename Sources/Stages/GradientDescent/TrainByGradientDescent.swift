@@ -11,10 +11,12 @@ import Tables
 ///     L(θ) = (1/m) Σ_i log(1 + exp(−y_i f(x_i; θ))),   θ_{t+1} = θ_t − η ∇L(θ_t),   t = 0 … T−1,
 ///
 /// in float64, without momentum, weight decay or minibatches (see
-/// LogisticLossGradient). η = auto is m / λ_max(K0), K0 the training-set
-/// tangent kernel of the trained layer(s) at θ0: 1/8 of the stability limit
-/// of the linearised model under the logistic loss (whose curvature is at
-/// most 1/4), so one default works at every width.
+/// LogisticLossEvaluator, in blocks of rows). η = auto is m / λ_max(K0), K0
+/// the training-set tangent kernel of the trained layer(s) at θ0: 1/8 of the
+/// stability limit of the linearised model under the logistic loss (whose
+/// curvature is at most 1/4), so one default works at every width. λ_max is
+/// found without forming K0 (m × m): from Gᵀ G (p × p) or by the Lanczos
+/// process (TangentKernelEigenvalue, `eigenMethod`), in time and memory linear in m.
 ///
 /// It records the loss, the 0-1 errors and the relative weight change at
 /// steps 0, 1, 2, 4, 8, … and T, and at T the kernel distance
@@ -28,16 +30,22 @@ public struct TrainByGradientDescent: Sendable {
   public var steps: Int
   /// η; nil for m / λ_max(K0).
   public var learningRate: Double?
+  /// How λ_max(K0) is computed for η = auto.
+  public var eigenMethod: TangentEigenMethod
 
   /// The kernel distance is computed on at most this many training samples.
   public static let kernelDistanceSamples = 2000
 
-  public init(truthPath: String, networkPath: String, layer: String, steps: Int, learningRate: Double?) {
+  public init(
+    truthPath: String, networkPath: String, layer: String, steps: Int, learningRate: Double?,
+    eigenMethod: TangentEigenMethod = .auto
+  ) {
     self.truthPath = truthPath
     self.networkPath = networkPath
     self.layer = layer
     self.steps = steps
     self.learningRate = learningRate
+    self.eigenMethod = eigenMethod
   }
 
   /// Trains, and writes the artifact to `output` and, where asked, the
@@ -56,17 +64,17 @@ public struct TrainByGradientDescent: Sendable {
     let provenance = try Provenance(program: "ntk-gradient-descent", inputFiles: [truthPath, networkPath])
 
     let subset = 0..<min(x.rows, Self.kernelDistanceSamples)
-    // K0 on the whole training set: for η = auto, and for the kernel distance when it is not too large.
-    let k0 = learningRate == nil || subset.count == x.rows ? Self.tangentKernel(initial, selection, x) : nil
-    let lambdaMax = learningRate == nil ? k0!.largestSymmetricEigenvalue() : nil
+    let eigen = try learningRate == nil ? largestEigenvalue(initial, selection, x, name: name, log: log) : nil
+    let lambdaMax = eigen?.value
     let eta = learningRate ?? Double(x.rows) / lambdaMax!
     log("layer \(name): \(steps) steps of gradient descent on \(x.rows) samples, η = \(eta)")
 
     var network = initial
     var trajectory = TrainedNetworkArtifact.Trajectory()
     let progress = Progress(log, "layer \(name): gradient descent", total: steps, unit: "steps")
+    let step = LogisticLossEvaluator(network: initial, layers: selection, samples: x.rows)
     for t in 0...steps {
-      let step = LogisticLossGradient(network: network, layers: selection, inputs: x, labels: y)
+      step.evaluate(network, inputs: x, labels: y)
       guard step.loss.isFinite, step.gradient.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
         throw StageError(
           "\(networkPath): layer \(name): the loss became non-finite at step \(t) of \(steps) (η = \(eta)): "
@@ -92,9 +100,8 @@ public struct TrainByGradientDescent: Sendable {
     }
     progress.finish()
 
-    let kT = Self.tangentKernel(network, selection, x.rows(subset))
     let kernelDistance = Self.kernelDistance(
-      subset.count == x.rows ? k0! : Self.tangentKernel(initial, selection, x.rows(subset)), kT)
+      Self.tangentKernel(initial, selection, x.rows(subset)), Self.tangentKernel(network, selection, x.rows(subset)))
     log(
       "layer \(name): trained network \(trajectory.trainError.last!), \(trajectory.testError.last!); "
         + "kernel distance \(kernelDistance)")
@@ -111,9 +118,40 @@ public struct TrainByGradientDescent: Sendable {
         to: output, provenance: provenance, layer: name, layerLabel: layer, network: network,
         training: .init(
           steps: steps, learningRate: eta, lambdaMax: lambdaMax, kernelDistance: kernelDistance,
-          kernelDistanceSamples: subset.count),
+          kernelDistanceSamples: subset.count, lambdaMaxMethod: eigen.map(Self.describe)),
         trajectory: trajectory)
     }
+  }
+
+  /// λ_max(K0) at θ0 by `eigenMethod`, refusing Gᵀ G too large to form and a
+  /// Lanczos process that did not converge.
+  func largestEigenvalue(
+    _ initial: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix, name: String, log: StageLog
+  ) throws -> TangentKernelEigenvalue {
+    let p = selection.reduce(0) { $0 + initial.layers[$1].values.count }
+    let method = TangentKernelEigenvalue.resolve(eigenMethod, featureCount: p)
+    if method == .gram && p > TangentKernelEigenvalue.gramFeatureMaximum {
+      throw StageError(
+        "\(networkPath): layer \(name): --eigen-method gram: Gᵀ G of \(p) features would take "
+          + "\(p * p * 8 >> 30) GiB (at most \(TangentKernelEigenvalue.gramFeatureMaximum) features); use lanczos or auto"
+      )
+    }
+    let eigen = TangentKernelEigenvalue.largest(network: initial, layers: selection, inputs: x, method: method)
+    if let lanczos = eigen.lanczos, !lanczos.converged {
+      throw StageError(
+        "\(networkPath): layer \(name): λ_max(K0) did not converge in \(lanczos.iterations) Lanczos iterations "
+          + "(residual \(lanczos.residual) of \(lanczos.value)); use --eigen-method gram or a given --rate")
+    }
+    log("layer \(name): λ_max(K0) = \(eigen.value) (\(Self.describe(eigen)), p = \(p), m = \(x.rows))")
+    return eigen
+  }
+
+  /// How λ_max was computed, for the artifact and the log.
+  static func describe(_ eigen: TangentKernelEigenvalue) -> String {
+    if let lanczos = eigen.lanczos {
+      return "lanczos: \(lanczos.iterations) iterations on products with G and Gᵀ, residual \(lanczos.residual)"
+    }
+    return "gram: dsyevr of Gᵀ G (p × p)"
   }
 
   /// The tangent kernel K = Σ_l (Δ_l Δ_lᵀ) ⊙ (Z_l Z_lᵀ) of the selected layers on the rows of `x`.
