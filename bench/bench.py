@@ -24,7 +24,19 @@
               all) against neural-tangents' kernel_fn (batched, float64, CPU;
               bench/peer_nt_kernel.py in .venv-peers); the whole stage's time and peak.
 
-Pick with --only (default all). Each report goes to stdout and is appended to
+Large m (opt-in: in --only, not in the default set; together about half an hour):
+  linear      ntk-train --solver=linear on dense W features, d = 25, C = 1: at m = 200,000
+              (default gap tolerance and 1e-7) against scikit-learn LinearSVC(loss='hinge')
+              and SGDClassifier(loss='hinge', alpha = 1/(m C)) (bench/peer_linear_fit.py, one
+              thread); at m = 20,000 against ntk-train --solver=libsvm and SVC(kernel='linear');
+              the u step (p = 25) at m = 200,000. Times, and every solution's primal objective
+              P(w, b) of the unpenalised-bias problem computed with numpy from the features.
+  million     the whole pipeline, d = 25, m = 1,000,000, m_test = 100,000, steps W V u, from a
+              clean run folder: total time, each stage's time and peak RSS, the test errors.
+  baselines-100k  the same at m = 100,000, m_test = 10,000 with BASELINES="infinite trained"
+              (--large-baselines to change the list).
+
+Pick with --only (default: every benchmark above the large-m ones). Each report goes to stdout and is appended to
 data/bench/latest.txt as its benchmark ends, with the load average at its start and
 end (the machine is shared).
 """
@@ -35,19 +47,27 @@ import bench_big
 import bench_default
 import bench_descent
 import bench_kernel
+import bench_linear
+import bench_million
 import bench_throughput
 import bench_train
 import bench_wide
 from harness import run_all, wrap
 
 BENCHMARKS = {"default": bench_default.run, "big": bench_big.run, "train": bench_train.run, "wide": bench_wide.run,
-              "throughput": bench_throughput.run, "descent": bench_descent.run, "kernel": bench_kernel.run}
+              "throughput": bench_throughput.run, "descent": bench_descent.run, "kernel": bench_kernel.run,
+              "linear": bench_linear.run, "million": bench_million.run_million,
+              "baselines-100k": bench_million.run_baselines}
+# Minutes to half an hour each: run only when named in --only.
+OPT_IN = ("linear", "million", "baselines-100k")
+DEFAULT = [b for b in BENCHMARKS if b not in OPT_IN]
 
 
 def arguments():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default=",".join(BENCHMARKS),
-                    help=f"comma-separated benchmarks to run, of {','.join(BENCHMARKS)} (default: all)")
+    ap.add_argument("--only", default=",".join(DEFAULT),
+                    help=f"comma-separated benchmarks to run, of {','.join(BENCHMARKS)} "
+                         f"(default: {','.join(DEFAULT)}; the large-m ones, {','.join(OPT_IN)}, only when named)")
     ap.add_argument("--repeat", type=int, default=5, help="default: interleaved repetitions (default 5)")
     ap.add_argument("--big-repeat", type=int, default=5,
                     help="big: interleaved repetitions (default 5; the peer takes 5 min or more a run)")
@@ -56,13 +76,22 @@ def arguments():
     ap.add_argument("--throughput-repeat", type=int, default=3, help="throughput: interleaved repetitions (default 3)")
     ap.add_argument("--descent-repeat", type=int, default=3, help="descent: interleaved repetitions (default 3)")
     ap.add_argument("--kernel-repeat", type=int, default=1, help="kernel: interleaved repetitions (default 1)")
+    ap.add_argument("--linear-repeat", type=int, default=3,
+                    help="linear: repetitions of each ntk-train --solver=linear run (default 3; the peers and "
+                         "the libsvm path run --linear-peer-repeat times)")
+    ap.add_argument("--linear-peer-repeat", type=int, default=1,
+                    help="linear: repetitions of the peers and of ntk-train --solver=libsvm (default 1: minutes each)")
+    ap.add_argument("--large-baselines", default="infinite trained",
+                    help='baselines-100k: the BASELINES list (default "infinite trained")')
+    ap.add_argument("--keep-runs", action="store_true",
+                    help="million, baselines-100k: keep the run folder (default: removed after the report)")
     args = ap.parse_args()
     chosen = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BENCHMARKS]
     if unknown or not chosen:
         ap.error(f"--only: unknown benchmark(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BENCHMARKS)}")
     if min(args.repeat, args.big_repeat, args.train_repeat, args.wide_repeat, args.throughput_repeat,
-           args.descent_repeat, args.kernel_repeat) < 1:
+           args.descent_repeat, args.kernel_repeat, args.linear_repeat, args.linear_peer_repeat) < 1:
         ap.error("repetitions must be >= 1")
     return args, chosen
 

@@ -77,10 +77,10 @@ def timed_stages(log, run):
     """Rows (stage, step, wall, user, sys, peak MB) of a GNU time / --wrap log."""
     rows = []
     for line in log.read_text().splitlines():
-        m = re.match(r"([\d.]+) ([\d.]+) ([\d.]+) (\d+) \S*ntk-(\w+)(.*)", line)
+        m = re.match(r"([\d.]+) ([\d.]+) ([\d.]+) (\d+) \S*ntk-([\w-]+)(.*)", line)
         if not m:
             continue  # e.g. GNU time's "Command exited with non-zero status"
-        out = re.search(r" -o (\S+)", m[6])
+        out = re.search(r" (?:-o |--output[= ])(\S+)", m[6])
         step = "all" if not out else Path(out[1]).parent.name if Path(out[1]).parent != Path(run) else "-"
         rows.append((m[5], step, float(m[1]), float(m[2]), float(m[3]), int(m[4]) / 1024))
     return rows
