@@ -2,7 +2,7 @@
 
 The same pipeline run twice, in two run folders, gives artifacts with the
 same datasets (every dataset equal element for element, bit for bit), the
-same content digest and the same attributes — except created_utc, and
+same content digest and the same attributes — except created_utc and training_seconds, and
 command_line and input_files, which name the run folder (equal once the
 folder's name is replaced). The attributes that differ are printed.
 """
@@ -18,7 +18,7 @@ from faults_testing import note, verified_run
 from ntk_testing import final_files
 
 # Expected to differ between two runs of the same pipeline.
-TIME_ATTRIBUTES = {"created_utc"}
+TIME_ATTRIBUTES = {"created_utc", "training_seconds"}
 FOLDER_ATTRIBUTES = {"command_line", "input_files"}
 
 VARIANTS = {
