@@ -53,21 +53,46 @@ SWIFT_FLAGS := -c release --static-swift-stdlib
 $(BINARIES) &: $(SWIFT_INPUTS) | system-deps
 	swift build $(SWIFT_FLAGS)
 	touch $(BINARIES)
+	@$(foreach b,$(BINARIES),$(call digest,$b);)
 
-# Artifacts depend on a digest of the binary that makes them, so a rebuild
-# that does not change a stage's code reruns nothing. The digest is taken
-# once per build (the .checked mark records when), not on every make: a
-# statically linked stage is 75 MB.
+# Artifacts depend on a digest of the binary that makes them (BINARY.sha256,
+# rewritten only when it changes), so a rebuild that does not change a
+# stage's code reruns nothing. The build takes the digests and marks them
+# checked (BINARY.checked). Only while a build is pending (a source newer
+# than the marks) or a binary is newer than its mark (built by hand) are the
+# digests chained to the binaries; otherwise a digest is a plain file, so
+# that `make -n` lists exactly the stages a real make runs (under -n a rule
+# that might rewrite a digest counts as a change).
 # Inside a sweep's point the sweep brought the digests up to date before it
 # started the point, so the point leaves them alone (pipelines/sweep.mk).
+digest = new=$1.sha256.$$$$.new; sha256sum $1 > $$new; \
+  if cmp -s $$new $1.sha256; then rm $$new; else mv -f $$new $1.sha256; fi; touch $1.checked
 ifndef SWEEP_POINT
+digest.pending := $(shell for b in $(BINARIES); do [ $$b.checked -nt $$b ] || { echo $$b; exit; }; done; \
+  find $(SWIFT_INPUTS) -newer $(firstword $(BINARIES)).checked -print -quit)
+ifneq ($(digest.pending),)
 $(BINARIES:=.checked): %.checked: %
-	@stamp=$*.sha256; new=$$stamp.$$$$.new; sha256sum $< > $$new; \
-	  if cmp -s $$new $$stamp; then rm $$new; else mv -f $$new $$stamp; fi; touch $@
-# (A missing mark, as in a build folder from before the marks, is made once
-# the binary is newer than its digest.)
+	@$(call digest,$*)
 $(foreach b,$(BINARIES),$(eval $b.sha256: $b.checked ;))
+else
+$(BINARIES:=.sha256): %.sha256: | %
+	@$(call digest,$*)
 endif
+endif
+
+# A stage's parameters live in a file rewritten only when they change: `make
+# C=0.5` on an existing run redoes what C affects and nothing else. Make
+# compares the texts while it reads the makefiles and gives only the changed
+# files a recipe to run (FORCE), so that `make -n` lists exactly what a real
+# make reruns (a recipe that might rewrite a file counts under -n as a change).
+# $(call params.changed,FOLDER,NAMES,PREFIX): each FOLDER/NAME whose text is not $(PREFIX.NAME).
+same.text = $(and $(findstring x$1,x$2),$(findstring x$2,x$1))
+params.changed = $(foreach n,$2,$(if $(wildcard $1/$n),$(if $(call same.text,$(file <$1/$n),$($3.$n)),,$1/$n)))
+# The recipe that writes a parameter file: $(call params.write,TEXT).
+params.write = @mkdir -p $(@D); new=$@.$$$$.new; echo '$1' > $$new; mv -f $$new $@
+
+.PHONY: FORCE
+FORCE:
 
 # Python only at the edges: h5py for interoperability tests, numpy and
 # scikit-learn as the benchmark peer and test oracle.
@@ -98,16 +123,31 @@ include pipelines/learning-curve.mk pipelines/learning-curve-large.mk pipelines/
 include pipelines/kernel-convergence.mk
 
 # --- tests and benchmarks ------------------------------------------------
-test: test-swift test-pipeline
+# `make test`: the Swift unit tests and the pipeline tests but the slow ones (a
+# check of every kind of claim in a few minutes). Each suite runs whatever the
+# other did; make test fails if either failed. `make test-slow`: the slow
+# pipeline tests (repetitions, large cells, a rebuild from scratch); CI runs
+# them too (.ci/run). docs/testing.md says what each target covers.
+.PHONY: test-slow
+test:
+	@$(MAKE) --no-print-directory --keep-going test-swift test-pipeline
 
+SWIFT_TEST := swift test -c release --scratch-path .build/tests
 test-swift: | system-deps
-	swift test -c release --scratch-path .build/tests
+	$(SWIFT_TEST)
 
-# PYTEST_ARGS: e.g. -m "not slow" for a quick subset, -k grid for one file's tests.
+# PYTEST_ARGS: e.g. -k grid for one file's tests. PYTEST_JOBS: pytest-xdist
+# workers (each test's runs are in its own temporary folder).
 PYTEST_ARGS ?=
+PYTEST_JOBS ?= 2
+pytest = $(VENV)/bin/pytest -q $(if $(filter-out 0 1,$(PYTEST_JOBS)),-n $(PYTEST_JOBS))
 test-pipeline: $(BINARIES) $(VENV)/.installed
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS) Tests/pipeline
+	$(pytest) -m "not slow" $(PYTEST_ARGS) Tests/pipeline
 
+test-slow: $(BINARIES) $(VENV)/.installed
+	$(pytest) -m slow $(PYTEST_ARGS) Tests/pipeline
+
+# The fault tests time kills and disk-full writes: one at a time.
 test-faults: $(BINARIES) $(VENV)/.installed
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS) Tests/faults
 

@@ -27,7 +27,7 @@ convergence.empty :=
 convergence.space := $(convergence.empty) $(convergence.empty)
 convergence.list = $(subst $(convergence.space),$(sweep.comma),$(strip $1))
 convergence.plots := $(addprefix $(CONVERGENCE_ROOT)/kernel-distance-vs-width.,svg png)
-# Each stage's parameters, in a file rewritten only when they change (as in layerwise.mk).
+# Each stage's parameters, in a file rewritten only when they change (Makefile, params.changed).
 convergence.params.truth = $(convergence.d) $(CONVERGENCE_SAMPLES) $(convergence.teacher_seed)
 convergence.params.distances = $(CONVERGENCE_SAMPLES) $(CONVERGENCE_DEPTH) $(CONVERGENCE_WIDTHS) / $(CONVERGENCE_SEEDS)
 
@@ -53,7 +53,6 @@ $(CONVERGENCE_ROOT)/kernel-distance-vs-width.%: $(CONVERGENCE_ROOT)/distances.cs
 	gnuplot -c plots/kernel-distance-vs-width.gp $< $(@D)/.$(@F).tmp $* || { rm -f $(@D)/.$(@F).tmp; exit 1; }; \
 	  mv -f $(@D)/.$(@F).tmp $@
 
-$(addprefix $(CONVERGENCE_ROOT)/.params/,truth distances): sweep.always
-	@mkdir -p $(@D)
-	@new=$@.$$$$.new; echo '$(convergence.params.$(@F))' > $$new; \
-	  if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi
+$(call params.changed,$(CONVERGENCE_ROOT)/.params,truth distances,convergence.params): FORCE
+$(CONVERGENCE_ROOT)/.params/%:
+	$(call params.write,$(convergence.params.$*))

@@ -71,8 +71,7 @@ ifneq ($(words $(step_list)),$(words $(seed_list)))
 $(error INIT_SEEDS needs one seed per step: LAYERS = "$(step_list)", INIT_SEEDS = "$(seed_list)")
 endif
 stamp = $(BIN)/ntk-$1.sha256
-# A stage's parameters, in a file rewritten only when they change, so that
-# `make C=0.5` on an existing run redoes what C affects and nothing else.
+# A stage's parameters, in a file rewritten only when they change (Makefile, params.changed).
 params = $(RUN)/.params/$1
 params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
@@ -143,14 +142,12 @@ $(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
 $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
-# Unchanged parameters (make reads the file itself) run no command at all.
-same.text = $(and $(findstring x$1,x$2),$(findstring x$2,x$1))
-$(RUN)/.params/%: FORCE
-	$(if $(and $(wildcard $@),$(call same.text,$(file <$@),$(params.$*))),,@mkdir -p $(@D); new=$@.$$$$.new; echo '$(params.$*)' > $$new; \
-	  if cmp -s $$new $@; then rm $$new; else mv -f $$new $@; fi)
-
-.PHONY: FORCE
-FORCE:
+# The parameter files (Makefile, params.changed).
+params.names := $(if $(DATA),import,truth) features evaluate train infinite-kernel gradient-descent \
+  $(addprefix init-,$(step_list))
+$(call params.changed,$(RUN)/.params,$(params.names),params): FORCE
+$(RUN)/.params/%:
+	$(call params.write,$(params.$*))
 
 # Every file a run can make, named as a prerequisite so that none is an intermediate file:
 # make keeps each (a cached result) and remakes a deleted one (V/features.h5, say) when a
@@ -158,5 +155,4 @@ FORCE:
 # has no .NOTINTERMEDIATE.) Never made itself.
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
-  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,truth features evaluate train infinite-kernel \
-  gradient-descent $(addprefix init-,$(step_list)))
+  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,$(params.names))

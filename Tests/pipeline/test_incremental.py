@@ -6,7 +6,8 @@ files must be those of a fresh run of the same final parameters in another
 folder: the same files, every artifact's datasets equal bit for bit, the same
 results.csv and results.md. And `make` must have rerun exactly the stages that
 the change reaches through the dependencies the README describes (a model of
-the pipeline's graph below, not make's own), each once.
+the pipeline's graph below, not make's own), each once. And `make -n` before
+each `make` must list exactly the stages that `make` then runs.
 """
 from __future__ import annotations
 
@@ -94,7 +95,8 @@ def remade(stdout: str, run) -> list[str]:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
-    """The run folder after each step of SEQUENCE (a copy), with its parameters and what `make` remade."""
+    """The run folder after each step of SEQUENCE (a copy), with its parameters, what `make` remade
+    and what `make -n` listed just before."""
     root = tmp_path_factory.mktemp("incremental")
     run, params, states = root / "run", BASE, {}
     for step in SEQUENCE:
@@ -102,10 +104,11 @@ def history(tmp_path_factory):
         for rel in step.delete:
             (run / rel).unlink(missing_ok=True)
         goals = [goal if goal == "run" else str(run / goal) for goal in step.goals]
+        listed = remade(make(run, params, ["-n", *goals], silent=False).stdout, run) if run.exists() else None
         result = make(run, params, goals, silent=False)
         snapshot = root / "after" / re.sub(r"[^\w.-]+", "-", step.name)
         shutil.copytree(run, snapshot)
-        states[step.name] = (snapshot, params, remade(result.stdout, run))
+        states[step.name] = (snapshot, params, remade(result.stdout, run), listed)
     return states
 
 
@@ -125,7 +128,7 @@ def fresh(tmp_path_factory):
 
 @pytest.mark.parametrize("step", steps())
 def test_the_run_equals_a_fresh_run(history, fresh, step):
-    folder, params, _ = history[step]
+    folder, params, *_ = history[step]
     reference = fresh(params)
     files, expected = final_files(folder), final_files(reference)
     assert files == expected, f"after {step}: files {files}, a fresh run has {expected}"
@@ -143,10 +146,18 @@ def test_the_run_equals_a_fresh_run(history, fresh, step):
 @pytest.mark.parametrize("step", steps(1))
 def test_make_remade_what_the_change_reaches(history, step):
     changed = next(s.direct for s in SEQUENCE if s.name == step)
-    _, _, outputs = history[step]
+    _, _, outputs, _ = history[step]
     assert len(outputs) == len(set(outputs)), f"after {step}: a stage ran twice: {outputs}"
     assert set(outputs) == reached(changed), (
         f"after {step}: make remade {sorted(outputs)}; the change reaches {sorted(reached(changed))}")
+
+
+@pytest.mark.parametrize("step", steps(1))
+def test_make_n_lists_what_make_runs(history, step):
+    """`make -n` is how a Make user asks what a change will rerun: no parameter file or binary
+    digest that make would merely check may count as changed."""
+    _, _, outputs, listed = history[step]
+    assert sorted(listed) == sorted(outputs), f"after {step}: make -n listed {sorted(listed)}, make ran {sorted(outputs)}"
 
 
 def test_the_model_of_the_graph():
