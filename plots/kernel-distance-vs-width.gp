@@ -99,7 +99,7 @@ rows = ceil((lines + 1) / 2.0)
 set key at screen 0.5, screen 0.015 center bottom vertical maxrows rows reverse Left samplen 2.5 width 1 \
   noenhanced nobox
 set bmargin at screen 0.16 + 0.04 * rows
-set lmargin at screen 0.12; set rmargin at screen 0.96
+set lmargin at screen 0.14; set rmargin at screen 0.96
 set errorbars small
 
 # A small shift of each line along x (in octaves) keeps error bars apart.
