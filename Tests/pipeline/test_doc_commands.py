@@ -237,3 +237,32 @@ def test_the_content_digest_recipe_runs(tmp_path):
     with h5py.File(run / "u/svm.h5", "r+") as f:
         f["intercept"][()] = f["intercept"][()] + 1
     assert namespace["content_digest"](run / "u/svm.h5") is False
+
+
+# Pages written in parallel with this one; a link to them may precede them.
+PENDING = {REPO / "docs" / "theory.md"}
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_between_the_pages_resolves():
+    problems = []
+    for document in DOCUMENTS:
+        text = re.sub(r"```.*?```", "", document.read_text(), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+://", target):
+                continue
+            path, _, fragment = target.partition("#")
+            file = (document.parent / path).resolve() if path else document
+            if not file.exists():
+                if file not in PENDING:
+                    problems.append(f"{document.relative_to(REPO)}: {target}: no such file")
+                continue
+            if fragment and file.suffix == ".md":
+                anchors = {anchor(line.lstrip("#")) for line in file.read_text().splitlines() if line.startswith("#")}
+                if fragment not in anchors:
+                    problems.append(f"{document.relative_to(REPO)}: {target}: no heading #{fragment}")
+    assert not problems, "\n".join(problems)
