@@ -7,7 +7,7 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules --no-builtin-variables
 
 # One OpenBLAS thread per stage: `make -j` runs stages side by side, and a
-# second BLAS thread measured slower on this 2-core machine (README, "Threads").
+# second BLAS thread measured slower on this 2-core machine (docs/performance.md, "Threads").
 export OPENBLAS_NUM_THREADS ?= 1
 # Debian's OpenBLAS 0.3.21 does not recognise some virtualised CPUs and falls
 # back to its slowest kernel (Prescott); name the core from the CPU's flags,

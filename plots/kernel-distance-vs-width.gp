@@ -82,7 +82,7 @@ do for [i=1:xs] { set xtics add (sprintf('%g', x_values[i]) x_values[i]) }
 set mxtics 1
 set logscale y 10
 # Room above the lines for the key.
-set yrange [ymin / 1.5 : ymax * 4]
+set yrange [ymin / 1.5 : ymax * 1.5]
 set ytics nomirror out
 set format y '10^{%L}'
 set mytics 10
@@ -92,7 +92,14 @@ set xlabel 'hidden width n (hidden widths '.(depth eq '1' ? 'n' : depth eq '2' ?
 set ylabel '‖K_n − K_∞‖_F / ‖K_∞‖_F'
 set title "The finite tangent kernel against its infinite-width limit\n{/*0.8 ".\
   sprintf('d = %s, N = %s inputs, depth %s; mean ± std over %s seeds', d, samples, depth, seeds).'}' enhanced
-set key top right reverse Left samplen 2.5 spacing 1.2 noenhanced box lc rgb '#cccccc'
+# The legend below the axes, in two columns of `rows` (the lines and the reference): inside the axes
+# it would cover lines and error bars. Each row takes 0.04 of the height; the axes end above the rows
+# and the x label.
+rows = ceil((lines + 1) / 2.0)
+set key at screen 0.5, screen 0.015 center bottom vertical maxrows rows reverse Left samplen 2.5 width 1 \
+  noenhanced nobox
+set bmargin at screen 0.16 + 0.04 * rows
+set lmargin at screen 0.14; set rmargin at screen 0.96
 set errorbars small
 
 # A small shift of each line along x (in octaves) keeps error bars apart.

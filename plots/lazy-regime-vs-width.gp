@@ -17,13 +17,30 @@ array line_step[50]
 lines = 0
 seen = '|'
 add_step(s) = strstrt(seen, '|'.s.'|') > 0 ? 0 : (lines = lines + 1, line_step[lines] = s, seen = seen.s.'|', 0)
-# u's tangent kernel Z Zᵀ does not depend on u: its distance is 0 (to rounding) and is not drawn.
 positive(v) = v > 1e-12 ? v : NaN
-stats measures using (add_step(strcol('step'))) nooutput
+# Error bars of ± one standard deviation over the seeds, the lower end kept above a tenth of the mean
+# (a log axis has no room for 0); none where the mean is not drawn, so that autoscaling ignores it.
+std(dummy) = strcol('std') eq '' ? 0 : column('std')
+low(dummy) = column('mean') - std(0) > column('mean') / 10 ? column('mean') - std(0) : column('mean') / 10
+# Whether a panel has anything to draw: u's kernel distance is 0, so a sweep of u alone has none.
+drawable_change = 0; drawable_distance = 0
+note(dummy) = (strcol('measure') eq 'relative_weight_change' && column('mean') > 1e-12 ? drawable_change = 1 : 0, \
+  strcol('measure') eq 'kernel_distance' && column('mean') > 1e-12 ? drawable_distance = 1 : 0, \
+  add_step(strcol('step')))
+stats measures using (note(0)) nooutput
 if (lines == 0) {
   print sprintf("%s: no measures (is the trained baseline in BASELINES?)", measures)
   exit status 1
 }
+# The widths, each a tic (a log axis' own tics can all fall outside a narrow sweep).
+array widths[100]
+seen_widths = '|'
+width_count = 0
+add_width(w) = strstrt(seen_widths, sprintf('|%g|', w)) > 0 ? 0 : \
+  (width_count = width_count + 1, widths[width_count] = w, seen_widths = seen_widths.sprintf('%g|', w), 0)
+stats measures using (add_width(column('width'))) nooutput
+stats measures using 'width' nooutput
+width_min = STATS_min; width_max = STATS_max
 
 fontsize = format eq 'svg' ? 14 : 28
 if (format eq 'svg') {
@@ -34,19 +51,45 @@ if (format eq 'svg') {
 set output output
 array colours[8] = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#000000', '#F0E442']
 do for [i=1:lines] { set style line i lc rgb colours[(i - 1) % 8 + 1] pt 7 ps 1.2 lw 1.5 }
+set errorbars small
 set logscale xy
+set xrange [width_min / 2**0.3 : width_max * 2**0.3]
 set border 3
-set xtics nomirror out
+set xtics () nomirror out
+do for [i=1:width_count] { set xtics add (sprintf('%g', widths[i]) widths[i]) }
+set mxtics 1
 set ytics nomirror out
 set grid lc rgb '#e6e6e6'
 set xlabel 'student hidden width w (widths w,w)'
-set key top right noenhanced
+# (The panels' lines keep their titles, for the SVG's groups, with the key hidden.)
+unset key
 on(i, name) = strcol('step') eq line_step[i] && strcol('measure') eq name
-set multiplot layout 1, 2 title "How far gradient descent moved the trained layer (mean over teacher seeds)\n{/*0.8 a distance of 0 (u's kernel does not depend on u) is not drawn}"
-set title 'relative weight change ‖θ_T − θ_0‖_F / ‖θ_0‖_F' noenhanced
-plot for [i=1:lines] measures using (on(i, 'relative_weight_change') ? column('width') : NaN) \
-  :(on(i, 'relative_weight_change') ? positive(column('mean')) : NaN) with linespoints ls i title 'layer '.line_step[i]
-set title 'kernel distance 1 − ⟨K_0, K_T⟩ / (‖K_0‖ ‖K_T‖)' noenhanced
-plot for [i=1:lines] measures using (on(i, 'kernel_distance') ? column('width') : NaN) \
-  :(on(i, 'kernel_distance') ? positive(column('mean')) : NaN) with linespoints ls i title 'layer '.line_step[i]
+# Two panels and, below them, one legend for both (as the sweeps' test-error plots): placed in screen
+# coordinates, so that neither the legend nor the title can reach the data or each other.
+set multiplot title "How far gradient descent moved the trained layer (mean ± std over teacher seeds)\n{/*0.8 a distance of 0 (u's kernel does not depend on u) is not drawn}"
+set bmargin at screen 0.23; set tmargin at screen 0.74
+do for [k=1:2] {
+  name = k == 1 ? 'relative_weight_change' : 'kernel_distance'
+  set lmargin at screen 0.085 + (k - 1) * 0.485; set rmargin at screen 0.085 + (k - 1) * 0.485 + 0.415
+  set title (k == 1 ? 'relative weight change ‖θ_T − θ_0‖_F / ‖θ_0‖_F' : \
+    'kernel distance 1 − ⟨K_0, K_T⟩ / (‖K_0‖ ‖K_T‖)') enhanced
+  if ((k == 1 && drawable_change) || (k == 2 && drawable_distance)) {
+    set yrange [*:*]
+    unset label 1
+    plot for [i=1:lines] measures using (on(i, name) ? column('width') : NaN) \
+      :(on(i, name) ? positive(column('mean')) : NaN):(positive(low(0))):(positive(column('mean')) + std(0)) \
+      with yerrorlines ls i title 'layer '.line_step[i]
+  } else {
+    # Nothing above 0 to draw on a log axis: an empty panel that says so.
+    set yrange [0.01:1]
+    set label 1 '0 at every width' at graph 0.5, graph 0.5 center textcolor rgb '#777777'
+    plot NaN notitle
+  }
+}
+unset label 1
+unset title; unset xlabel; unset border; unset tics; unset grid; unset logscale
+set key center center horizontal maxrows 1 reverse Left samplen 2 noenhanced nobox
+set lmargin at screen 0; set rmargin at screen 1; set bmargin at screen 0; set tmargin at screen 0.09
+set xrange [0:1]; set yrange [0:1]
+plot for [i=1:lines] NaN with linespoints ls i title 'layer '.line_step[i]
 unset multiplot

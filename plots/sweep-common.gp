@@ -124,10 +124,37 @@ if (m ne '' && xcolumn ne 'm') { shared_text = add_shared('M = '.m) }
 if (m_test ne '') { shared_text = add_shared('M_{test} = '.m_test) }
 shared_text = shared_text.(seeds eq '1' ? '; one teacher seed (no spread)' : \
   '; mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
-# How the baselines are drawn, in a third line of the title (the panels start lower to make room).
+# How the baselines are drawn, in a further line of the title.
 style_text = !has_baseline ? '' : 'dashed: K_∞ SVM (left), trained network (right)'.(!has_approximation ? '' : \
   '; dotted, open circles: K_∞ SVM by the Nyström approximation (approximate)')
-panels_top = has_baseline ? 0.75 : 0.80
+
+# The title's smaller lines wrap at a budget of characters, so that no line runs past the canvas:
+# at 0.8 of the font an average character takes 1/134 of the width (DejaVu Sans, which both the PNG
+# and most SVG viewers use for Helvetica, in the PNG's larger rendering); 110 leaves a margin. A line
+# breaks after the last '; ' within the budget, else the last ', ' (strlen counts characters: UTF-8).
+set encoding utf8
+budget = 110
+array title_lines[20]
+title_count = 0
+# The last separator `sep` that ends within the first n characters of s (0: none).
+last_break(s, n, sep) = (b = 0, sum [j=1:(n < strlen(s) - 1 ? n : strlen(s) - 1)] (s[j:j + 1] eq sep ? (b = j, 0) : 0), b)
+do for [part=1:2] {
+  rest = part == 1 ? shared_text : style_text
+  while (rest ne '') {
+    cut = strlen(rest) <= budget ? 0 : last_break(rest, budget, '; ')
+    cut = strlen(rest) > budget && cut == 0 ? last_break(rest, budget, ', ') : cut
+    cut = strlen(rest) > budget && cut == 0 ? budget : cut
+    title_count = title_count + 1
+    title_lines[title_count] = cut == 0 ? rest : rest[1:cut]
+    rest = cut == 0 ? '' : rest[cut + 1:]
+    # (the separator's space opens the next line: drop it)
+    rest = rest[1:1] eq ' ' ? rest[2:] : rest
+  }
+}
+title_text = heading
+do for [i=1:title_count] { title_text = title_text."\n{/*0.8 ".title_lines[i]."}" }
+# The panels start below the title: each line of it (at 0.8 of the font) takes 0.047 of the height.
+panels_top = 0.78 - 0.047 * (title_count > 1 ? title_count - 1 : 0)
 
 xmin = x_values[1]; xmax = x_values[1]
 do for [i=2:xs] { xmin = x_values[i] < xmin ? x_values[i] : xmin; xmax = x_values[i] > xmax ? x_values[i] : xmax }
@@ -145,6 +172,10 @@ set mxtics 1
 # The y axis from 0 to a round value above every error bar, at least 0.6 (guessing, 0.5, in view), at most 1.
 ymax = ceil((ytop > 0.5 ? ytop : 0.5) * 10 + 0.2) / 10.0
 ymax = ymax > 1 ? 1 : ymax
+# Where a solver mark is labelled at the panel's top (0.965 and 0.895 of its height), the guessing line
+# and its label stay below 0.75 of it, apart from the marks' labels.
+marked = linear_from == linear_from || libsvm_linear_from == libsvm_linear_from
+ymax = marked && ymax < 0.7 ? 0.7 : ymax
 set yrange [0:ymax]
 set ytics 0.1 nomirror out
 set mytics 2
@@ -198,14 +229,14 @@ ends(k) = sum [i=1:lines] ( \
   on_line(i, approximation_of(k)) && !(approximate_x[i] <= column(xcolumn)) ? \
     (approximate_x[i] = column(xcolumn), approximate_y[i] = column('test_error_mean'), 0) : 0)
 
-# The panels side by side between 0.075 and 0.985 of the width, 0.07 apart, each placed in screen
+# The panels side by side between 0.085 (room for the y label) and 0.985 of the width, 0.07 apart, each placed in screen
 # coordinates (not by a multiplot layout, which would also confine the legend's strip to a panel's width).
-panel_width = (0.985 - 0.075 - 0.07 * (words(models) - 1)) / words(models)
-set multiplot title heading."\n{/*0.8 ".shared_text."}".(style_text eq '' ? '' : "\n{/*0.8 ".style_text."}")
+panel_width = (0.985 - 0.085 - 0.07 * (words(models) - 1)) / words(models)
+set multiplot title title_text
 set bmargin at screen 0.23; set tmargin at screen panels_top
 do for [k=1:words(models)] {
   model = word(models, k)
-  set lmargin at screen 0.075 + (k - 1) * (panel_width + 0.07); set rmargin at screen 0.075 + k * panel_width + (k - 1) * 0.07
+  set lmargin at screen 0.085 + (k - 1) * (panel_width + 0.07); set rmargin at screen 0.085 + k * panel_width + (k - 1) * 0.07
   set title model_title(model) enhanced
   # The guessing line's label once, in the first panel.
   if (k > 1) { unset ylabel; unset label 1 }

@@ -1,0 +1,213 @@
+"""Every plot's text fits its canvas, at the extremes a sweep can produce.
+
+Each gnuplot script (plots/*.gp) draws synthetic inputs at the extremes: one
+line and five, the longest subtitle (deep, wide networks, M_test = 10⁶, every
+baseline, the Nyström approximation, both solver marks), a width sweep of u
+alone (no kernel distance to draw), seven kernel-convergence lines, a
+trajectory with a long path. Checked on the PNG (the tighter rendering: its
+fonts are a third larger against the canvas than the SVG's):
+
+- the outermost pixels on every side are background: text running past an
+  edge would leave ink there;
+- in the plots with a legend strip, the strip is apart from the x labels above
+  it: a band of background rows separates them.
+
+These checks catch text off the canvas and the legend on the x label; the
+layout itself was looked at, case by case, when the scripts were changed.
+"""
+from __future__ import annotations
+
+import csv
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ntk_testing import REPO, clean_env
+
+PLOTS = REPO / "plots"
+SUMMARY = ("layers,init_seeds,d,teacher_widths,m,m_test,widths,width,step,model,train_error_mean,train_error_std,"
+           "test_error_mean,test_error_std,n_seeds,teacher_seeds,solver").split(",")
+MEASURES = "layers,init_seeds,d,teacher_widths,m,m_test,widths,width,step,measure,mean,std,n_seeds,teacher_seeds".split(",")
+LARGE_M = [1000, 4000, 16000, 64000, 256000, 1000000]
+WIDTHS = [25, 50, 100, 200, 400, 800]
+
+
+# --- PNG pixels ------------------------------------------------------------------------
+
+
+def png_pixels(path: Path) -> np.ndarray:
+    """The image as rows × columns × RGB (8-bit, not interlaced: what pngcairo writes)."""
+    data = path.read_bytes()
+    position, compressed, header = 8, b"", None
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            compressed += body
+        position += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and interlace == 0 and colour in (0, 2, 4, 6), header
+    bpp = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+    stride = width * bpp
+    raw = zlib.decompress(compressed)
+    previous = bytearray(stride)
+    rows = []
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if kind == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif kind == 2:
+            line = bytearray((np.frombuffer(line, np.uint8) + np.frombuffer(previous, np.uint8)).astype(np.uint8))
+        elif kind == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 255
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = previous[i]
+                c = previous[i - bpp] if i >= bpp else 0
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        previous = line
+    image = np.frombuffer(b"".join(rows), np.uint8).reshape(height, width, bpp)
+    return np.repeat(image[:, :, :1], 3, axis=2) if bpp < 3 else image[:, :, :3]
+
+
+def ink(image: np.ndarray) -> np.ndarray:
+    """Where the image is not (near) white background."""
+    return (image < 235).any(axis=2)
+
+
+# --- synthetic inputs ----------------------------------------------------------------------
+
+
+def sweep_report(folder: Path, line_sets: list[str], xs: list[int], x_column: str, *, d="25", widths="25 25",
+                 m_test="20000", seeds="5", nystrom_from=None, linear_from=None, libsvm_linear_from=None,
+                 baselines=True) -> Path:
+    """A report's summary.csv and measures.csv, each line a smooth curve."""
+    folder.mkdir(parents=True)
+    summary, measures = [], []
+    for layers in line_sets:
+        steps = layers.split()
+        for k, step in enumerate(steps):
+            models = ["classifier", "net_svm", "net_init"] + (["net_trained", "ntk_infinite"] if baselines else [])
+            for model in models:
+                for x in xs:
+                    m, width = (x, int(widths.split()[0])) if x_column == "m" else (400, x)
+                    student = widths if x_column == "m" else " ".join([str(x)] * len(widths.split()))
+                    name = "ntk_infinite_nystrom" if model == "ntk_infinite" and nystrom_from and x >= nystrom_from \
+                        else model
+                    solver = ("none" if model in ("net_init", "net_trained") else
+                              "linear" if linear_from and x >= linear_from else
+                              "libsvm-linear" if libsvm_linear_from and x >= libsvm_linear_from else "libsvm-kernel")
+                    error = 0.5 * x ** -0.2 + 0.02 * k
+                    summary.append([layers, " ".join(map(str, range(len(steps)))), d, widths, m, m_test, student,
+                                    width, step, name, 0.1, 0.01, error, 0.03, seeds,
+                                    " ".join(str(124 + i) for i in range(int(seeds))), solver])
+            for measure in ("relative_weight_change", "kernel_distance"):
+                for x in xs:
+                    value = 0.0 if measure == "kernel_distance" and step == "u" else (1 + k) * x ** -0.5
+                    measures.append([layers, "0 1 2", d, widths, 400, m_test, " ".join([str(x)] * 2), x, step,
+                                     measure, value, value / 10, seeds, "124 125"])
+    for name, header, rows in (("summary.csv", SUMMARY, summary), ("measures.csv", MEASURES, measures)):
+        with open(folder / name, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return folder / "summary.csv"
+
+
+def distances(folder: Path, depth: int) -> Path:
+    folder.mkdir(parents=True)
+    layers = [f"W{i}" for i in range(1, depth + 1)] + ["u", "all"]
+    with open(folder / "distances.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["layer", "width", "depth", "d", "samples", "n_seeds", "relative_distance_mean",
+                         "relative_distance_std", "fitted_slope"])
+        for k, layer in enumerate(layers):
+            for width in [25, 50, 100, 200, 400, 800, 1600, 3200]:
+                mean = (1 + 0.1 * k) * (width / 25) ** -0.5
+                writer.writerow([layer, width, depth, 25, 200, 20, mean, mean / 5, -0.5])
+    return folder / "distances.csv"
+
+
+def trajectory(folder: Path) -> Path:
+    path = folder / ("learning-curve-large" + "/layers-W-V-u_M-1000000_seed-124" * 3) / "W" / "trajectory.csv"
+    path.parent.mkdir(parents=True)
+    with open(path, "w") as f:
+        f.write("step,loss,train_error,test_error,relative_weight_change\n")
+        for t in [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000]:
+            f.write(f"{t},{0.69 / (1 + t / 50)},{0.4 / (1 + t / 100)},{0.45 / (1 + t / 200)},{0.01 * t ** 0.5}\n")
+    return path
+
+
+def case(name: str, root: Path) -> tuple[str, Path, bool]:
+    """(plot script, its input, whether it has a legend strip at the bottom)."""
+    folder = root / name
+    if name == "learning-curve, 1 line, 1 seed, no baselines":
+        return "test-error-vs-m", sweep_report(folder, ["W"], [50, 100, 200], "m", seeds="1", baselines=False), True
+    if name == "learning-curve, 5 lines, the longest subtitle":
+        return "test-error-vs-m", sweep_report(
+            folder, ["W1 W2 W3 W4 u"], LARGE_M, "m", d="10000", widths="10000 10000 10000 10000 10000", m_test="1000000",
+            seeds="12", nystrom_from=64000, linear_from=64000), True
+    if name == "learning-curve, two layer sets, both solver marks":
+        return "test-error-vs-m", sweep_report(folder, ["W1 W2 W3 u", "all"], LARGE_M, "m", nystrom_from=256000,
+                                               libsvm_linear_from=16000, linear_from=256000), True
+    if name == "width sweep, 5 lines":
+        return "test-error-vs-width", sweep_report(folder, ["W1 W2 W3 W4 u"], WIDTHS, "width", d="1000",
+                                                   widths="1000 1000 1000 1000", m_test="1000000"), True
+    if name == "lazy regime, u alone":
+        return "lazy-regime-vs-width", sweep_report(folder, ["u"], WIDTHS, "width", seeds="1"), True
+    if name == "lazy regime, 5 lines":
+        return "lazy-regime-vs-width", sweep_report(folder, ["W1 W2 W3 W4 u"], WIDTHS, "width"), True
+    if name == "kernel convergence, depth 5":
+        return "kernel-distance-vs-width", distances(folder, 5), False
+    if name == "training curve, a long path":
+        return "training-curve", trajectory(folder), False
+    raise ValueError(name)
+
+
+FAST = ["learning-curve, 5 lines, the longest subtitle"]
+SLOW = ["learning-curve, 1 line, 1 seed, no baselines", "learning-curve, two layer sets, both solver marks",
+        "width sweep, 5 lines", "lazy regime, u alone", "lazy regime, 5 lines", "kernel convergence, depth 5",
+        "training curve, a long path"]
+
+
+@pytest.mark.parametrize("name", FAST + [pytest.param(n, marks=pytest.mark.slow) for n in SLOW])
+def test_the_plot_fits_its_canvas(name, tmp_path):
+    script, source, strip = case(name, tmp_path)
+    for fmt in ("svg", "png"):
+        output = tmp_path / f"plot.{fmt}"
+        result = subprocess.run(["gnuplot", "-c", PLOTS / f"{script}.gp", source, output, fmt], capture_output=True,
+                                text=True, env=clean_env(), timeout=60)
+        assert result.returncode == 0 and output.stat().st_size > 0, f"{script} ({name}): {result.stderr}"
+    drawn = ink(png_pixels(tmp_path / "plot.png"))
+    height, width = drawn.shape
+    edge = 4
+    for side, band in (("top", drawn[:edge]), ("bottom", drawn[-edge:]), ("left", drawn[:, :edge]),
+                       ("right", drawn[:, -edge:])):
+        assert not band.any(), f"{script} ({name}): ink at the {side} edge: text runs past the canvas"
+    if strip:
+        # The legend strip is the screen's bottom 0.09: its ink is the lowest run of rows with ink, and it
+        # must lie within the strip, apart from the axes' labels above it (a merged run would reach higher).
+        rows = drawn.any(axis=1)
+        bottom = height - 1
+        while bottom > 0 and not rows[bottom]:
+            bottom -= 1
+        top = bottom
+        while top > 0 and rows[top - 1]:
+            top -= 1
+        gap = top - 1
+        while gap > 0 and not rows[gap]:
+            gap -= 1
+        assert top >= height * (1 - 0.09), f"{script} ({name}): the legend reaches above its strip (row {top})"
+        assert top - gap > height * 0.01, f"{script} ({name}): the legend strip touches the x labels"
