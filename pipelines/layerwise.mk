@@ -53,6 +53,9 @@ $(if $(filter-out infinite trained,$(BASELINES)),$(error BASELINES takes infinit
 # RandomState(INFINITE_LANDMARK_SEED).permutation(M).
 INFINITE_LANDMARKS ?= 500
 INFINITE_LANDMARK_SEED ?= 0
+# Kernel ridge regression with K∞ beside its SVM (model krr_infinite): the ridge λ = KRR_RIDGE·tr(K∞)/M
+# (docs/theory.md: why 1e-3).
+KRR_RIDGE ?= 1e-3
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
@@ -78,7 +81,7 @@ params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEE
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
-params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED)
+params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED) $(KRR_RIDGE)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
@@ -120,10 +123,11 @@ $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN
 	  --features=$(RUN)/$*/features.h5 --svm=$(RUN)/$*/svm.h5 $(leak_flag) --output=$@
 
 # The SVM on the infinite-width tangent kernel of the step's layer: the
-# network's architecture only, the training set, the same C.
+# network's architecture only, the training set, the same C; and kernel ridge regression with it.
 $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,infinite-kernel)
 	$(LAUNCH) $(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) --output=$@
+	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) \
+	  --krr-ridge=$(KRR_RIDGE) --output=$@
 
 # The step's layer of the step's starting network trained by gradient descent:
 # a comparison beside θc, not the network carried to the next step.

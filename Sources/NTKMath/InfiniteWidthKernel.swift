@@ -139,6 +139,22 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     }
   }
 
+  /// The diagonal K(x_i, x_i) of the rows of `x`, in closed form (θ = 0 at every
+  /// layer: Σ̇ = 1/2, Σˡ(x,x) = |x|²/d·2^{1−l}), as the symmetric kernel's diagonal:
+  /// |x|²/d · (Σ_l c_l 2^{l−L} + c_L) in the units of `coefficients`.
+  public func diagonal(of x: Matrix, layers: Range<Int>, scaledByFanIn: Bool = true) -> [Double] {
+    precondition(x.columns == inputDimension, "inputs of width \(x.columns) for a kernel on \(inputDimension)")
+    let c = coefficients(layers: layers, scaledByFanIn: scaledByFanIn)
+    var t = 0.0
+    for l in 0..<hiddenWidths.count { t = (t + c[l]) * 0.5 }
+    let factor = t + c[hiddenWidths.count]
+    return (0..<x.rows).map { i in
+      var squared = 0.0
+      for j in 0..<inputDimension { squared += x[i, j] * x[i, j] }
+      return squared / Double(inputDimension) * factor
+    }
+  }
+
   /// The Gram matrix into `output`, then the recursion in place. Row r of `a`
   /// is the same sample as row r + diagonal of `b` when `diagonal` is given.
   private func fill(
