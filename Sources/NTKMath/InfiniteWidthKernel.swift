@@ -155,6 +155,13 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     }
   }
 
+  /// K∞ of the selection, spelled with its fan-ins, for the artifact.
+  public static func formula(_ name: String, fanIns: [Int], selection: Range<Int>, layerNames: [String]) -> String {
+    let terms = selection.map { "\(fanIns[$0])·Θ_\(layerNames[$0])" }.joined(separator: " + ")
+    return "K∞ = \(terms): the arc-cosine recursion Σ¹ = x·x′/d, Σˡ⁺¹ = q/(2π)(sin θ + (π − θ) cos θ), "
+      + "Σ̇ˡ = (π − θ)/(2π); Θ_{W_l} = Σˡ Π_{k≥l} Σ̇ᵏ, Θ_u = Σᴸ⁺¹ (layer \(name))"
+  }
+
   /// The Gram matrix into `output`, then the recursion in place. Row r of `a`
   /// is the same sample as row r + diagonal of `b` when `diagonal` is given.
   private func fill(

@@ -15,6 +15,11 @@ import CLAPACK
 /// The solve is a Cholesky factorisation (LAPACK dpotrf, dpotrs): K + λI is
 /// symmetric positive definite for λ > 0; with λ = 0 a singular K fails.
 public enum KernelRidgeRegression {
+  /// r = 10⁻³: near the ridgeless limit (the network trained to convergence),
+  /// with K + λI's condition number at most m·max K(x,x)/(r·mean K(x,x)), so
+  /// that the Cholesky solve keeps about 9 digits at m = 5792 (docs/theory.md).
+  public static let defaultRelativeRidge = 1e-3
+
   /// λ = r·tr(K)/m.
   public static func ridge(relative r: Double, trace: Double, samples m: Int) -> Double {
     r * trace / Double(m)

@@ -56,10 +56,7 @@ public struct InfiniteKernelBaseline: Sendable {
   /// r: the ridge of krr_infinite is λ = r·tr(K∞)/m.
   public var krrRidge: Double
 
-  /// r = 10⁻³: nearly the ridgeless limit (the network trained to convergence),
-  /// with K∞ + λI's condition number at most about m·max K(x,x)/(r·mean K(x,x)),
-  /// so that the Cholesky solve keeps about 9 digits at m = 5792 (docs/theory.md).
-  public static let defaultKRRRidge = 1e-3
+  public static let defaultKRRRidge = KernelRidgeRegression.defaultRelativeRidge
 
   /// 500 landmarks: see the README's measurement at m = 20,000 (within a few
   /// tenths of a percent of the exact test error) and Φ's memory, 4 GB at m = 10⁶.
@@ -379,8 +376,6 @@ public struct InfiniteKernelBaseline: Sendable {
 
   /// K∞ of the selection, spelled with its fan-ins, for the artifact.
   static func formula(_ name: String, fanIns: [Int], selection: Range<Int>, layerNames: [String]) -> String {
-    let terms = selection.map { "\(fanIns[$0])·Θ_\(layerNames[$0])" }.joined(separator: " + ")
-    return "K∞ = \(terms): the arc-cosine recursion Σ¹ = x·x′/d, Σˡ⁺¹ = q/(2π)(sin θ + (π − θ) cos θ), "
-      + "Σ̇ˡ = (π − θ)/(2π); Θ_{W_l} = Σˡ Π_{k≥l} Σ̇ᵏ, Θ_u = Σᴸ⁺¹ (layer \(name))"
+    InfiniteWidthNTK.formula(name, fanIns: fanIns, selection: selection, layerNames: layerNames)
   }
 }
