@@ -32,7 +32,7 @@ let stages = [
     name: "TheoryCurve", command: "theory-curve",
     dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
-  Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
+  Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),

@@ -8,6 +8,7 @@
 #   RUN/<step>/infinite.h5             ntk-infinite-kernel   (BASELINES=infinite) the SVM on the infinite-width kernel
 #   RUN/<step>/trained.h5              ntk-gradient-descent  (BASELINES=trained) the layer trained by gradient descent
 #   RUN/<step>/training-curve.{svg,png}  gnuplot       (make training-curves) loss and test error against the step
+#   RUN/<step>/theory.h5               ntk-theory-curve  (make theory-curves) krr_infinite's predicted test MSE against m
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
@@ -56,6 +57,12 @@ INFINITE_LANDMARK_SEED ?= 0
 # Kernel ridge regression with K∞ beside its SVM (model krr_infinite): the ridge λ = KRR_RIDGE·tr(K∞)/M
 # (docs/theory.md: why 1e-3).
 KRR_RIDGE ?= 1e-3
+# The theory curve of krr_infinite (`make theory-curves`, and the learning curve's): the spectrum of K∞ on
+# the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST).
+THEORY_SAMPLES ?= 4000
+ifneq ($(filter theory-curves,$(MAKECMDGOALS)),)
+$(if $(filter infinite,$(BASELINES)),,$(error the theory curve is drawn over krr_infinite: it needs BASELINES=infinite, got BASELINES="$(BASELINES)"))
+endif
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
@@ -83,6 +90,7 @@ params.evaluate = $(leak_flag)
 params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
 params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED) $(KRR_RIDGE)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
+params.theory-curve = $(THEORY_SAMPLES) $(KRR_RIDGE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
 step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $(step_list))))
@@ -129,6 +137,15 @@ $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-
 	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) \
 	  --krr-ridge=$(KRR_RIDGE) --output=$@
 
+# `make theory-curves`: the predicted test MSE of krr_infinite against m, per step (RUN/<step>/theory.h5).
+# $(call theory-curve,TRUTH,NETWORK,LAYER): the command (also the learning curve's, once per layer and seed).
+theory-curve = $(LAUNCH) $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
+  --krr-ridge=$(KRR_RIDGE) --output=$@
+.PHONY: theory-curves
+theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
+$(RUN)/%/theory.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,theory-curve) $(call params,theory-curve)
+	$(call theory-curve,$(RUN)/truth.h5,$(RUN)/$*/network.h5,$*)
+
 # The step's layer of the step's starting network trained by gradient descent:
 # a comparison beside θc, not the network carried to the next step.
 $(RUN)/%/trained.h5 $(RUN)/%/trajectory.csv &: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,gradient-descent) \
@@ -162,5 +179,5 @@ FORCE:
 # has no .NOTINTERMEDIATE.) Never made itself.
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
-  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,truth features evaluate train infinite-kernel \
-  gradient-descent $(addprefix init-,$(step_list)))
+  trained.h5 trajectory.csv theory.h5)) $(addprefix $(RUN)/.params/,truth features evaluate train infinite-kernel \
+  gradient-descent theory-curve $(addprefix init-,$(step_list)))
