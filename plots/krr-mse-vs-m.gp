@@ -87,7 +87,7 @@ set grid ytics lc rgb '#e6e6e6' lw 1
 set xlabel 'training samples M'
 set ylabel 'test MSE (f(x) − y)^2'
 set errorbars small
-set key top right reverse Left samplen 2 noenhanced nobox font font(-1)
+set key bottom left reverse Left samplen 2 noenhanced nobox
 set bmargin 4.5
 step_title(s) = s eq 'all' ? 'all layers at once' : 'layer '.s
 on_line(i) = strcol('layers') eq line_layers[i] && strcol('step') eq line_step[i]
