@@ -162,3 +162,35 @@ def test_theory_without_the_infinite_baseline_is_refused(tmp_path):
                           f"SWEEP_ROOT={tmp_path}"])
     assert result.returncode != 0 and "infinite baseline" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sweep_report_compares_theory_and_measurement(run, tmp_path):
+    """ntk-sweep-report --theory: per step, the prediction at M (the theory file's spectrum through the
+    transcribed equations) beside the measured test MSE, their ratio; the summary's test MSE columns."""
+    files = [run / step / name for step in LAYER_INDEX for name in ("eval.h5", "infinite.h5")]
+    theory = [run / step / "theory.h5" for step in LAYER_INDEX]
+    result = run_stage("sweep-report", "--theory", *theory, "--name", "krr", "--quiet", "-o", tmp_path, *files)
+    assert result.returncode == 0, result.stderr
+    summary = {(r["step"], r["model"]): r for r in csv.DictReader(open(tmp_path / "summary.csv"))}
+    compared = {r["step"]: r for r in csv.DictReader(open(tmp_path / "theory-vs-measured.csv"))}
+    assert set(compared) == set(LAYER_INDEX)
+    for step in LAYER_INDEX:
+        with h5py.File(run / step / "infinite.h5") as f:
+            measured = f["errors/test_mse"][1]
+        with h5py.File(run / step / "theory.h5") as f:
+            lam, power, ridge = f["eigenvalues"][()], f["target_power"][()], f.attrs["ridge"]
+            m = PARAMS["M"]
+            kappa = brentq(lambda k: (lam / (lam + k)).sum() + ridge / k - m, ridge / m / 2, (lam.sum() + ridge) / m,
+                           xtol=1e-300, rtol=1e-15, maxiter=500)
+            learn = lam / (lam + kappa)
+            predicted = m / (m - (learn ** 2).sum()) * (((1 - learn) ** 2 * power).sum() + f.attrs["residual_power"])
+        row = compared[step]
+        assert int(row["m"]) == m and row["model"] == "krr_infinite"
+        np.testing.assert_allclose(float(row["predicted_mse"]), predicted, rtol=1e-8)
+        assert float(row["measured_mse_mean"]) == measured
+        np.testing.assert_allclose(float(row["ratio"]), predicted / measured, rtol=1e-12)
+        assert float(summary[(step, "krr_infinite")]["test_mse_mean"]) == measured
+        assert summary[(step, "ntk_infinite")]["test_mse_mean"] == ""
+    curve = list(csv.DictReader(open(tmp_path / "theory-curve.csv")))
+    assert {r["step"] for r in curve} == set(LAYER_INDEX)
+    assert "predicted / measured" in (tmp_path / "results.md").read_text()
