@@ -1,4 +1,5 @@
 import CLAPACK
+import COpenBLAS
 
 /// Kernel ridge regression on a precomputed kernel (as scikit-learn's
 /// `KernelRidge(kernel='precomputed', alpha=λ)`, no intercept):
@@ -38,12 +39,25 @@ public enum KernelRidgeRegression {
   /// (f(x) = Φ(x)·w = φ(x)ᵀΦᵀ(ΦΦᵀ + λI)⁻¹y, the push-through identity), in k dimensions.
   public static func weights(features phi: Matrix, labels y: [Double], ridge: Double) throws -> [Double] {
     precondition(phi.rows == y.count, "features of \(phi.shape) for \(y.count) labels")
-    var gram = BLAS.product(phi, phi, transposeA: true)
-    for i in 0..<gram.rows { gram[i, i] += ridge }
+    let k = phi.columns
+    // ΦᵀΦ's upper triangle only (dsyrk: half a product's m·k² flops, the cost at large m); the Cholesky
+    // solve reads no other.
+    var gram = Matrix(rows: k, columns: k)
+    if phi.rows > 0 && k > 0 {
+      phi.values.withUnsafeBufferPointer { p in
+        gram.values.withUnsafeMutableBufferPointer { g in
+          cblas_dsyrk(
+            CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(phi.rows), 1.0, p.baseAddress, Int32(k), 0.0,
+            g.baseAddress, Int32(k))
+        }
+      }
+    }
+    for i in 0..<k { gram[i, i] += ridge }
     return try choleskySolve(gram, BLAS.product(phi, vector: y, transposeA: true))
   }
 
-  /// x = A⁻¹ b for a symmetric positive definite A (row-major; symmetric, so LAPACK's column-major reads the same).
+  /// x = A⁻¹ b for a symmetric positive definite A: only its upper triangle, row-major, is read (LAPACK's
+  /// lower triangle of the column-major transpose).
   static func choleskySolve(_ a: Matrix, _ b: [Double]) throws -> [Double] {
     let n = a.rows
     guard n > 0 else { return [] }

@@ -144,11 +144,14 @@ public struct InfiniteKernelBaseline: Sendable {
     var exactRidge: (alpha: [Double], ridge: Double, trace: Double, fitted: [Double])? = nil
     var nystromRidge: InfiniteKernelArtifact.KernelRidge? = nil
     if let kernel {
+      let ridgeStarted = Date()
       let trace = (0..<m).reduce(0.0) { $0 + kernel[$1, $1] }
       let ridge = KernelRidgeRegression.ridge(relative: krrRidge, trace: trace, samples: m)
       let alpha = try solveRidge { try KernelRidgeRegression.coefficients(kernel: kernel, labels: y, ridge: ridge) }
       exactRidge = (alpha, ridge, trace, BLAS.product(kernel, vector: alpha))
-      log("layer \(name): kernel ridge regression, λ = \(String(format: "%.4g", ridge)) (K∞ + λI by Cholesky)")
+      log(
+        "layer \(name): kernel ridge regression, λ = \(String(format: "%.4g", ridge)) (K∞ + λI by Cholesky) in "
+          + String(format: "%.2f", Date().timeIntervalSince(ridgeStarted)) + " s")
     } else {
       let features = try nystromFeatures(x: x, ntk: ntk, selection: selection, label: "layer \(name)", log: log)
       nystromRidge = try nystromKernelRidge(
@@ -259,13 +262,15 @@ public struct InfiniteKernelBaseline: Sendable {
     selection: Range<Int>, label: String, log: StageLog
   ) throws -> InfiniteKernelArtifact.KernelRidge {
     let m = x.rows
+    let started = Date()
     let trace = ntk.diagonal(of: x, layers: selection).reduce(0, +)
     let ridge = KernelRidgeRegression.ridge(relative: krrRidge, trace: trace, samples: m)
     let w = try solveRidge { try KernelRidgeRegression.weights(features: features.phi, labels: y, ridge: ridge) }
     let v = features.approximation.landmarkWeights(w)
     log(
       "\(label): kernel ridge regression on the Nyström features (approximate), λ = "
-        + String(format: "%.4g", ridge))
+        + String(format: "%.4g", ridge) + ", solved in " + String(format: "%.2f", Date().timeIntervalSince(started))
+        + " s")
     let fitted = BLAS.product(features.phi, vector: w)
     let labels = try truth.labels(.test)
     var f: [Double] = []
