@@ -100,8 +100,10 @@ public struct TheoryCurveArtifact: Artifact {
       try file.setAttribute(
         "description", .string("v_i² = (u_iᵀy)²/N: the labels' power along each eigenvector, as /eigenvalues"),
         on: "/target_power")
+      try file.write(sizes.map(Int64.init), shape: [sizes.count], to: "/curve/m")
+      try file.setAttribute(
+        "description", .string("training-set sizes m, log-spaced (4 a doubling) from 10 to N"), on: "/curve/m")
       let series: [(String, [Double], String)] = [
-        ("m", sizes.map(Double.init), "training-set sizes m, log-spaced (4 a doubling) from 10 to N"),
         ("predicted_mse", predictions.map(\.meanSquaredError), "the predicted test MSE of KRR at m (equations)"),
         ("effective_ridge", predictions.map(\.effectiveRidge), "κ at m (equations)"),
       ]
