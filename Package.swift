@@ -28,8 +28,11 @@ let stages = [
   Stage(
     name: "Import", command: "import",
     dependencies: ["Artifacts", "CLibCSV", "CLibZip", "COpenSSL", "HDF5IO", "LegacyRandom", "NTKMath"]),
+  Stage(
+    name: "TheoryCurve", command: "theory-curve",
+    dependencies: ["Artifacts", "NTKMath"]),
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
-  Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
+  Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),

@@ -8,6 +8,7 @@
 #   RUN/<step>/infinite.h5             ntk-infinite-kernel   (BASELINES=infinite) the SVM on the infinite-width kernel
 #   RUN/<step>/trained.h5              ntk-gradient-descent  (BASELINES=trained) the layer trained by gradient descent
 #   RUN/<step>/training-curve.{svg,png}  gnuplot       (make training-curves) loss and test error against the step
+#   RUN/<step>/theory.h5               ntk-theory-curve  (make theory-curves) krr_infinite's predicted test MSE against m
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
@@ -53,6 +54,15 @@ $(if $(filter-out infinite trained,$(BASELINES)),$(error BASELINES takes infinit
 # RandomState(INFINITE_LANDMARK_SEED).permutation(M).
 INFINITE_LANDMARKS ?= 500
 INFINITE_LANDMARK_SEED ?= 0
+# Kernel ridge regression with K∞ beside its SVM (model krr_infinite): the ridge λ = KRR_RIDGE·tr(K∞)/M
+# (docs/theory.md: why 1e-3).
+KRR_RIDGE ?= 1e-3
+# The theory curve of krr_infinite (`make theory-curves`, and the learning curve's): the spectrum of K∞ on
+# the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST).
+THEORY_SAMPLES ?= 4000
+ifneq ($(filter theory-curves,$(MAKECMDGOALS)),)
+$(if $(filter infinite,$(BASELINES)),,$(error the theory curve is drawn over krr_infinite: it needs BASELINES=infinite, got BASELINES="$(BASELINES)"))
+endif
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
@@ -77,8 +87,9 @@ params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEE
 params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
 params.evaluate = $(leak_flag)
 params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
-params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED)
+params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED) $(KRR_RIDGE)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
+params.theory-curve = $(THEORY_SAMPLES) $(KRR_RIDGE)
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
 step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $(step_list))))
@@ -119,10 +130,20 @@ $(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN
 	  --features=$(RUN)/$*/features.h5 --svm=$(RUN)/$*/svm.h5 $(leak_flag) --output=$@
 
 # The SVM on the infinite-width tangent kernel of the step's layer: the
-# network's architecture only, the training set, the same C.
+# network's architecture only, the training set, the same C; and kernel ridge regression with it.
 $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,infinite-kernel)
 	$(LAUNCH) $(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) --output=$@
+	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) \
+	  --krr-ridge=$(KRR_RIDGE) --output=$@
+
+# `make theory-curves`: the predicted test MSE of krr_infinite against m, per step (RUN/<step>/theory.h5).
+# $(call theory-curve,TRUTH,NETWORK,LAYER): the command (also the learning curve's, once per layer and seed).
+theory-curve = $(LAUNCH) $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
+  --krr-ridge=$(KRR_RIDGE) --output=$@
+.PHONY: theory-curves
+theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
+$(RUN)/%/theory.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,theory-curve) $(call params,theory-curve)
+	$(call theory-curve,$(RUN)/truth.h5,$(RUN)/$*/network.h5,$*)
 
 # The step's layer of the step's starting network trained by gradient descent:
 # a comparison beside θc, not the network carried to the next step.
@@ -143,7 +164,7 @@ $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
 # The parameter files (Makefile, params.changed).
-params.names := $(if $(DATA),import,truth) features evaluate train infinite-kernel gradient-descent \
+params.names := $(if $(DATA),import,truth) features evaluate train infinite-kernel gradient-descent theory-curve \
   $(addprefix init-,$(step_list))
 $(call params.changed,$(RUN)/.params,$(params.names),params): FORCE
 $(RUN)/.params/%:
@@ -155,4 +176,4 @@ $(RUN)/.params/%:
 # has no .NOTINTERMEDIATE.) Never made itself.
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
-  trained.h5 trajectory.csv)) $(addprefix $(RUN)/.params/,$(params.names))
+  trained.h5 trajectory.csv theory.h5)) $(addprefix $(RUN)/.params/,$(params.names))

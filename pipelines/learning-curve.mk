@@ -9,6 +9,15 @@
 #   data/learning-curve/layers-W-V-u_M-400_seed-124/   (a run: truth.h5, W/, V/, u/, results.csv)
 #   data/learning-curve/layers-all_M-400_seed-124/
 #   data/learning-curve/report/                        results.csv, results.md, summary.csv, test-error-vs-m.{svg,png}
+#   data/learning-curve/theory/seed-124/W.h5           (with the infinite baseline) the theory curve of krr_infinite
+#                                                      per step and teacher seed (ntk-theory-curve), once for every M
+#   data/learning-curve/report/                        theory-vs-measured.csv, theory-curve.csv, krr-mse-vs-m.{svg,png}
+#
+# The theory curve: K∞ depends only on the architecture and the layer, and the test set of a teacher seed
+# is the same at every M (INPUT_SEEDS), so each step's curve is computed once per teacher seed, from the
+# truth and step networks of the seed's smallest-M point, on THEORY_SAMPLES of its test samples (default
+# 4000, or M_TEST where smaller). THEORY=1 (the default with the infinite baseline) asks for it, THEORY=0
+# leaves it out; asked for without the infinite baseline, make refuses.
 #
 # Shrink it for a quick look: SWEEP_M (the list of M), SWEEP_SEEDS (teacher
 # seeds), M_TEST (test samples, default 20000 here), e.g.
@@ -28,4 +37,28 @@ $(foreach layers,W-V-u all,$(foreach m,$(SWEEP_M),$(foreach seed,$(SWEEP_SEEDS),
   INIT_SEEDS="$(learning-curve.init-seeds.$(layers))" \
   M=$(m) M_TEST=$(learning-curve.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(sweep.comma)2$(seed)))))
 
-$(call sweep-report,learning-curve,test-error-vs-m)
+learning-curve.theory := $(call sweep.value,THEORY,$(if $(filter infinite,$(sweep.baselines)),1,0))
+ifeq ($(learning-curve.theory),1)
+$(if $(filter infinite,$(sweep.baselines)),,$(if $(filter learning-curve,$(MAKECMDGOALS)),$(error \
+  THEORY=1: the theory curve is drawn over krr_infinite: it needs the infinite baseline, got BASELINES="$(sweep.baselines)")))
+learning-curve.theory-samples := $(call sweep.value,THEORY_SAMPLES,$(shell \
+  n=$(or $(learning-curve.m_test),0); echo $$(( n > 0 && n < 4000 ? n : 4000 ))))
+learning-curve.theory-root := $(SWEEP_ROOT)/learning-curve/theory
+learning-curve.first-m := $(firstword $(SWEEP_M))
+# $(call learning-curve.theory-rule,LAYERS,SEED,STEP)
+define learning-curve.theory-rule
+sweep.theory.learning-curve += $(learning-curve.theory-root)/seed-$2/$3.h5
+$(learning-curve.theory-root)/seed-$2/$3.h5: $(SWEEP_ROOT)/learning-curve/layers-$1_M-$(learning-curve.first-m)_seed-$2/results.csv \
+    $(BIN)/ntk-theory-curve.sha256 $(learning-curve.theory-root)/.params
+	@mkdir -p $$(@D)
+	$$(call theory-curve,$$(<D)/truth.h5,$$(<D)/$3/network.h5,$3)
+endef
+$(foreach layers,W-V-u all,$(foreach seed,$(SWEEP_SEEDS),$(foreach step,$(subst -, ,$(layers)),$(eval \
+  $(call learning-curve.theory-rule,$(layers),$(seed),$(step))))))
+$(learning-curve.theory-root)/%.h5: private THEORY_SAMPLES := $(learning-curve.theory-samples)
+$(learning-curve.theory-root)/.params: sweep.always
+	@mkdir -p $(@D); echo '$(learning-curve.theory-samples) $(KRR_RIDGE)' > $@.new; \
+	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+endif
+
+$(call sweep-report,learning-curve,test-error-vs-m $(if $(filter 1,$(learning-curve.theory)),krr-mse-vs-m))

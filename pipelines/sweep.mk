@@ -9,7 +9,8 @@
 #       the phony target SWEEP: every point, then in SWEEP_ROOT/SWEEP/report/
 #       results.csv, summary.csv, results.md, measures.csv (ntk-sweep-report) and, for
 #       each plot P, P.svg and P.png drawn by gnuplot with plots/P.gp from summary.csv
-#       (or measures.csv beside it).
+#       (or measures.csv beside it). Where the sweep file set sweep.theory.SWEEP (theory
+#       files of ntk-theory-curve) before the call, also theory-vs-measured.csv and theory-curve.csv.
 #
 # A point's recipe always runs its sub-make, which redoes only what is missing
 # or stale in that run (parameter and binary stamps, as for a single run); the
@@ -58,10 +59,12 @@ $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
 	  BASELINES="$(sweep.baselines)" $4 $$@
 endef
 
+sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)
 define sweep.report-rule
 .PHONY: $1
-$1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(foreach p,$2,$p.svg $p.png))
-	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(foreach p,$2,$p.svg $p.png)"
+$1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) \
+    $(foreach p,$2,$p.svg $p.png))
+	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg $p.png)"
 
 # The list of points, rewritten only when it changes (a shrunken sweep reports only its own points).
 $(call sweep.report,$1)/.points: sweep.always
@@ -69,9 +72,11 @@ $(call sweep.report,$1)/.points: sweep.always
 	@echo '$$(sort $$(sweep.points.$1))' > $$@.new
 	@if cmp -s $$@.new $$@; then rm $$@.new; else mv $$@.new $$@; fi
 
-$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv) &: \
-    $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points
-	$$(LAUNCH) $(BIN)/ntk-sweep-report --quiet --name=$1 --output=$(call sweep.report,$1) $$(sweep.results.$1)
+$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1)) &: \
+    $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points \
+    $(sweep.theory.$1)
+	$$(LAUNCH) $(BIN)/ntk-sweep-report $(if $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 \
+	  --output=$(call sweep.report,$1) $$(sweep.results.$1)
 
 $(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
     plots/sweep-common.gp

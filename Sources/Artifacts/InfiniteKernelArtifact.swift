@@ -38,13 +38,30 @@ import NTKMath
 /// `passes`, `method`, `steps`, `primal_objective`, `dual_objective`,
 /// `duality_gap`, `training_seconds`).
 ///
+/// **Kernel ridge regression** (model krr_infinite, KernelRidgeRegression),
+/// in both files: f(x) = K∞(x, X)·α with α = (K∞ + λI)⁻¹y, exact while K∞ of
+/// the training set is held in memory (the exact path's stored kernel, m²·8
+/// bytes ≤ 256 MiB); above that ridge regression on the Nyström features Φ of
+/// the landmarks L (w = (ΦᵀΦ + λI)⁻¹Φᵀy, f(x) = K∞(x, L)·v, v = K∞(L, L)^{−1/2} w),
+/// marked approximate:
+///
+///     /krr/dual_coef        m   α (exact): f(x) = Σ_i α_i K∞(x, x_i)
+///     /krr/weights          k   w on Φ (Nyström)
+///     /krr/nystrom_weights  k   v = K∞(L, L)^{−1/2} w (Nyström): f(x) = K∞(x, L)·v
+///
+/// with attributes on /krr `approximation` ("exact" or "nystrom"),
+/// `krr_ridge` (r), `ridge` (λ = r·tr(K∞)/m), `kernel_trace` (tr K∞ on the
+/// training set), `formula`; /errors holds ntk_infinite and krr_infinite, the
+/// latter with its test MSE (/errors/test_mse).
+///
 /// It is read as a step's results (StepResults).
 public enum InfiniteKernelArtifact {
   public static let kind = "infinite-width kernel SVM"
 
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String, formula: String,
-    solution: SVMSolution, kernel: Matrix?, parameters: SVMParameters, solvedFrom: String, result: ModelResult
+    solution: SVMSolution, kernel: Matrix?, parameters: SVMParameters, solvedFrom: String, result: ModelResult,
+    ridgeRegression: KernelRidge
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(
@@ -67,7 +84,69 @@ public enum InfiniteKernelArtifact {
         try file.write(kernel.values, shape: kernel.shape, to: "/kernel")
         try file.setAttribute("description", .string("K∞(x_i, x_j) on the training set"), on: "/kernel")
       }
-      try ModelErrors.write([result], to: file)
+      try ridgeRegression.write(to: file)
+      try ModelErrors.write([result, ridgeRegression.result], to: file)
+    }
+  }
+
+  /// Kernel ridge regression with K∞ (model krr_infinite), for the artifact.
+  public struct KernelRidge: Sendable {
+    /// r: λ = r·tr(K∞)/m.
+    public var relativeRidge: Double
+    /// λ.
+    public var ridge: Double
+    /// tr(K∞) on the training set.
+    public var trace: Double
+    /// Exact: α over the training samples. Nyström: v over the landmarks.
+    public var coefficients: [Double]
+    /// Nyström: w, the weights on Φ; nil when exact.
+    public var featureWeights: [Double]?
+    public var result: ModelResult
+
+    public init(
+      relativeRidge: Double, ridge: Double, trace: Double, coefficients: [Double], featureWeights: [Double]?,
+      result: ModelResult
+    ) {
+      self.relativeRidge = relativeRidge
+      self.ridge = ridge
+      self.trace = trace
+      self.coefficients = coefficients
+      self.featureWeights = featureWeights
+      self.result = result
+    }
+
+    func write(to file: HDF5File) throws {
+      try file.createGroup("/krr")
+      let exact = featureWeights == nil
+      let attributes: [String: HDF5AttributeValue] = [
+        "approximation": .string(exact ? "exact" : "nystrom"),
+        "krr_ridge": .double(relativeRidge),
+        "ridge": .double(ridge),
+        "kernel_trace": .double(trace),
+        "formula": .string(
+          exact
+            ? "f(x) = K∞(x, X)·dual_coef, dual_coef = (K∞(X, X) + ridge·I)⁻¹ y (Cholesky), "
+              + "ridge = krr_ridge·kernel_trace/m; prediction sign(f)"
+            : "f(x) = Φ(x)·weights = K∞(x, L)·nystrom_weights, weights = (ΦᵀΦ + ridge·I)⁻¹ Φᵀy (Cholesky; the "
+              + "kernel ridge regression of ΦΦᵀ ≈ K∞), ridge = krr_ridge·kernel_trace/m with the exact K∞'s "
+              + "trace; prediction sign(f)"),
+      ]
+      for name in attributes.keys.sorted() { try file.setAttribute(name, attributes[name]!, on: "/krr") }
+      if let w = featureWeights {
+        try file.write(w, shape: [w.count], to: "/krr/weights")
+        try file.setAttribute(
+          "description", .string("w = (ΦᵀΦ + ridge·I)⁻¹ Φᵀy: the ridge regression's weights on Φ"),
+          on: "/krr/weights")
+        try file.write(coefficients, shape: [coefficients.count], to: "/krr/nystrom_weights")
+        try file.setAttribute(
+          "description", .string("v = K∞(L, L)^(−1/2) w: f(x) = K∞(x, L)·v, L the rows /landmarks"),
+          on: "/krr/nystrom_weights")
+      } else {
+        try file.write(coefficients, shape: [coefficients.count], to: "/krr/dual_coef")
+        try file.setAttribute(
+          "description", .string("α = (K∞ + ridge·I)⁻¹ y over the training samples: f(x) = Σ_i α_i K∞(x, x_i)"),
+          on: "/krr/dual_coef")
+      }
     }
   }
 
@@ -104,7 +183,7 @@ public enum InfiniteKernelArtifact {
 
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String, formula: String, nystrom: Nystrom,
-    result: ModelResult
+    result: ModelResult, ridgeRegression: KernelRidge
   ) throws {
     let k = nystrom.landmarks.count
     try AtomicOutput.write(to: path) { file in
@@ -158,7 +237,8 @@ public enum InfiniteKernelArtifact {
           on: "/nystrom_features")
       }
       try SVMSchema.write(nystrom.training.solution, to: file)
-      try ModelErrors.write([result], to: file)
+      try ridgeRegression.write(to: file)
+      try ModelErrors.write([result, ridgeRegression.result], to: file)
     }
   }
 }

@@ -16,6 +16,8 @@ public enum Model: String, CaseIterable, Sendable {
   case netNegInitTimesSVM = "net_neg_init_x_svm"
   /// The same SVM on the infinite-width tangent kernel K∞ of the step's layer.
   case ntkInfinite = "ntk_infinite"
+  /// Kernel ridge regression with K∞ on the ±1 labels, sign(f) (KernelRidgeRegression).
+  case krrInfinite = "krr_infinite"
   /// The network with the step's layer trained by gradient descent on the logistic loss.
   case netTrained = "net_trained"
 
@@ -29,6 +31,7 @@ public enum Model: String, CaseIterable, Sendable {
     case .netInitTimesSVM: "net θ0⊙θc"
     case .netNegInitTimesSVM: "net −θ0⊙θc"
     case .ntkInfinite: "NTK ∞"
+    case .krrInfinite: "KRR ∞"
     case .netTrained: "net trained"
     }
   }
@@ -37,7 +40,7 @@ public enum Model: String, CaseIterable, Sendable {
   /// selection at a time); nil for a model that is not such a network.
   public func layer(initial: Matrix, learned: Matrix) -> Matrix? {
     switch self {
-    case .classifier, .ntkInfinite, .netTrained: nil
+    case .classifier, .ntkInfinite, .krrInfinite, .netTrained: nil
     case .netInit: initial
     case .netSVM: learned
     case .netNegSVM: -learned
@@ -63,7 +66,7 @@ public enum Model: String, CaseIterable, Sendable {
   /// True for the networks with the step's layer set to a candidate (see `layer`).
   public var isCandidateNetwork: Bool {
     switch self {
-    case .classifier, .ntkInfinite, .netTrained: false
+    case .classifier, .ntkInfinite, .krrInfinite, .netTrained: false
     case .netInit, .netSVM, .netNegSVM, .netInitTimesSVM, .netNegInitTimesSVM: true
     }
   }
@@ -72,6 +75,7 @@ public enum Model: String, CaseIterable, Sendable {
   public static let meaning =
     "classifier: the SVM on the features; net_*: sgn(f(x)) with the layer set to θ0 (init), "
     + "θc (SVM weights reshaped), −θc, θ0⊙θc, −θ0⊙θc; ntk_infinite: the SVM on the infinite-width tangent kernel; "
+    + "krr_infinite: kernel ridge regression with it, sign(f); "
     + "net_trained: the network with the layer trained by gradient descent"
 }
 
@@ -83,15 +87,22 @@ public struct ModelResult: Equatable, Sendable {
   public var testError: Double
   /// The test error was computed from features that carry the test labels (meaningless).
   public var leaked: Bool
-  /// The model is an approximation of the one named (the only one so far:
-  /// ntk_infinite by the Nyström method, beyond the exact kernel's memory).
+  /// The model is an approximation of the one named (ntk_infinite and
+  /// krr_infinite by the Nyström method, beyond the exact kernel's memory).
   public var approximate: Bool
+  /// The test mean squared error (f(x) − y)² of a model with a real-valued
+  /// output f (krr_infinite); NaN for the others.
+  public var testMSE: Double
 
-  public init(model: Model, trainError: Double, testError: Double, leaked: Bool = false, approximate: Bool = false) {
+  public init(
+    model: Model, trainError: Double, testError: Double, leaked: Bool = false, approximate: Bool = false,
+    testMSE: Double = .nan
+  ) {
     self.model = model
     self.trainError = trainError
     self.testError = testError
     self.leaked = leaked
     self.approximate = approximate
+    self.testMSE = testMSE
   }
 }

@@ -5,6 +5,9 @@ import HDF5IO
 ///     /errors/model         strings    the models (see Model), in table order
 ///     /errors/train_error   n_models   0-1 error on the training set
 ///     /errors/test_error    n_models   0-1 error on the test set (NaN where not reported)
+///     /errors/test_mse      n_models   test mean squared error (f(x) − y)² of a real-valued model
+///                                      (krr_infinite), NaN for the others; only in a
+///                                      file with such a model
 ///
 /// The attribute `leaked_test_errors` of /errors lists the models whose test
 /// error was computed from features that carry the test labels (meaningless);
@@ -20,6 +23,16 @@ enum ModelErrors {
       try file.setAttribute(
         "description", .string("fraction of \(split) samples misclassified, one per model"),
         on: "/errors/\(split)_error")
+    }
+    let mse = results.map(\.testMSE)
+    if mse.contains(where: { !$0.isNaN }) {
+      try file.write(mse, shape: [mse.count], to: "/errors/test_mse")
+      try file.setAttribute(
+        "description",
+        .string(
+          "test mean squared error (f(x) − y)² of the real-valued output f, one per model; NaN where the model "
+            + "has none (classifiers)"),
+        on: "/errors/test_mse")
     }
     let leaked = results.filter(\.leaked).map(\.model.rawValue)
     try file.setAttribute("leaked_test_errors", .strings(leaked), on: "/errors")
@@ -46,7 +59,11 @@ enum ModelErrors {
       }
       approximate = names
     }
-    guard trainErrors.count == models.count, testErrors.count == models.count else {
+    let mse =
+      file.exists("/errors/test_mse")
+      ? try file.dataset("/errors/test_mse", rank: 1).read(Double.self)
+      : [Double](repeating: .nan, count: models.count)
+    guard trainErrors.count == models.count, testErrors.count == models.count, mse.count == models.count else {
       throw HDF5Error(
         file: file.path, object: "/errors",
         "has \(models.count) models but \(trainErrors.count) train and \(testErrors.count) test errors")
@@ -54,7 +71,8 @@ enum ModelErrors {
     return models.indices.map {
       ModelResult(
         model: models[$0], trainError: trainErrors[$0], testError: testErrors[$0],
-        leaked: leaked.contains(models[$0].rawValue), approximate: approximate.contains(models[$0].rawValue))
+        leaked: leaked.contains(models[$0].rawValue), approximate: approximate.contains(models[$0].rawValue),
+        testMSE: mse[$0])
     }
   }
 }

@@ -17,6 +17,13 @@ void dstevr_(const char *jobz, const char *range, const int *n, double *d, doubl
              const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork, const int *liwork, int *info,
              size_t jobz_length, size_t range_length);
 
+/// The Cholesky factorisation of a real symmetric positive definite matrix.
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_length);
+
+/// Solves A X = B with A's Cholesky factor from dpotrf.
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda, double *b,
+             const int *ldb, int *info, size_t uplo_length);
+
 /// Machine parameters ("S": the safe minimum).
 double dlamch_(const char *cmach, size_t cmach_length);
 #endif

@@ -139,6 +139,29 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     }
   }
 
+  /// The diagonal K(x_i, x_i) of the rows of `x`, in closed form (θ = 0 at every
+  /// layer: Σ̇ = 1/2, Σˡ(x,x) = |x|²/d·2^{1−l}), as the symmetric kernel's diagonal:
+  /// |x|²/d · (Σ_l c_l 2^{l−L} + c_L) in the units of `coefficients`.
+  public func diagonal(of x: Matrix, layers: Range<Int>, scaledByFanIn: Bool = true) -> [Double] {
+    precondition(x.columns == inputDimension, "inputs of width \(x.columns) for a kernel on \(inputDimension)")
+    let c = coefficients(layers: layers, scaledByFanIn: scaledByFanIn)
+    var t = 0.0
+    for l in 0..<hiddenWidths.count { t = (t + c[l]) * 0.5 }
+    let factor = t + c[hiddenWidths.count]
+    return (0..<x.rows).map { i in
+      var squared = 0.0
+      for j in 0..<inputDimension { squared += x[i, j] * x[i, j] }
+      return squared / Double(inputDimension) * factor
+    }
+  }
+
+  /// K∞ of the selection, spelled with its fan-ins, for the artifact.
+  public static func formula(_ name: String, fanIns: [Int], selection: Range<Int>, layerNames: [String]) -> String {
+    let terms = selection.map { "\(fanIns[$0])·Θ_\(layerNames[$0])" }.joined(separator: " + ")
+    return "K∞ = \(terms): the arc-cosine recursion Σ¹ = x·x′/d, Σˡ⁺¹ = q/(2π)(sin θ + (π − θ) cos θ), "
+      + "Σ̇ˡ = (π − θ)/(2π); Θ_{W_l} = Σˡ Π_{k≥l} Σ̇ᵏ, Θ_u = Σᴸ⁺¹ (layer \(name))"
+  }
+
   /// The Gram matrix into `output`, then the recursion in place. Row r of `a`
   /// is the same sample as row r + diagonal of `b` when `diagonal` is given.
   private func fill(

@@ -23,3 +23,9 @@ public func zeroOneError(predicted: [Double], labels: [Double]) -> Double {
 @inlinable public func negativeLossDerivative(output f: Double, label y: Double) -> Double {
   y * logistic(-y * f)
 }
+
+/// The mean of (f_i − y_i)².
+public func meanSquaredError(_ f: [Double], _ y: [Double]) -> Double {
+  precondition(f.count == y.count && !y.isEmpty, "\(f.count) values for \(y.count) labels")
+  return zip(f, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(y.count)
+}

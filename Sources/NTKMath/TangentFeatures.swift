@@ -146,4 +146,13 @@ extension Matrix {
     Matrix(
       rows: indices.count, columns: columns, values: indices.flatMap { values[($0 * columns)..<(($0 + 1) * columns)] })
   }
+
+  /// The columns at `indices`, in that order.
+  public func columns(at indices: [Int]) -> Matrix {
+    var result = Matrix(rows: rows, columns: indices.count)
+    for r in 0..<rows {
+      for (c, index) in indices.enumerated() { result.values[r * indices.count + c] = values[r * columns + index] }
+    }
+    return result
+  }
 }

@@ -12,7 +12,9 @@ struct InfiniteKernelCommand: ParsableCommand {
       on the scale of the finite features (fan-in × Θ). Only the network's input dimension, hidden widths and the \
       step's layer enter. --solver libsvm: the exact K∞ with libsvm (refused above --kernel-memory-gib); linear: \
       the Nyström approximation from --landmarks training samples, a linear SVM on Φ = K∞(X, L)·K∞(L, L)^(−1/2) \
-      (time and memory linear in m); auto: exact where libsvm's copy of K∞ fits, Nyström above.
+      (time and memory linear in m); auto: exact where libsvm's copy of K∞ fits, Nyström above. Beside the SVM, \
+      kernel ridge regression with K∞ on the ±1 labels (krr_infinite, with its test MSE): exact while K∞ of the \
+      training set is held in memory (256 MiB), on the Nyström features above.
       """)
 
   @Option(help: "The ground-truth file (ntk-truth).") var truth: String
@@ -22,6 +24,12 @@ struct InfiniteKernelCommand: ParsableCommand {
   var landmarks = InfiniteKernelBaseline.defaultLandmarks
   @Option(help: "Nyström: the landmarks are the first k of numpy's RandomState(seed).permutation(m).")
   var landmarkSeed = 0
+  @Option(
+    help: """
+      Kernel ridge regression with K∞ (model krr_infinite): the ridge relative to the mean diagonal, \
+      λ = r·tr(K∞)/m (≥ 0).
+      """)
+  var krrRidge = InfiniteKernelBaseline.defaultKRRRidge
   @OptionGroup var svm: SVMOptions
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
@@ -31,13 +39,16 @@ struct InfiniteKernelCommand: ParsableCommand {
     guard landmarkSeed >= 0, landmarkSeed <= Int(UInt32.max) else {
       throw ValidationError("--landmark-seed must be between 0 and 2³² − 1, got \(landmarkSeed)")
     }
+    guard krrRidge >= 0, krrRidge.isFinite else {
+      throw ValidationError("--krr-ridge (KRR_RIDGE) must be a finite number ≥ 0, got \(krrRidge)")
+    }
   }
 
   func run() throws {
     let stage = InfiniteKernelBaseline(
       truthPath: truth, networkPath: network, layer: layer, parameters: svm.parameters,
       kernelMemory: svm.kernelMemory, solver: svm.solver, linearParameters: svm.linearParameters,
-      landmarks: landmarks, landmarkSeed: UInt32(landmarkSeed))
+      landmarks: landmarks, landmarkSeed: UInt32(landmarkSeed), krrRidge: krrRidge)
     try stage.run(output: output.output, log: logging.log(for: Self.self))
   }
 }

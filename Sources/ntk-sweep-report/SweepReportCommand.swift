@@ -22,6 +22,13 @@ struct SweepReportCommand: ParsableCommand {
   var output: String
   @Option(help: "The sweep's name, for the Markdown title (default: the name of the output folder's parent).")
   var name: String?
+  @Option(
+    parsing: .upToNextOption,
+    help: """
+      Theory files of kernel ridge regression (ntk-theory-curve), one per step and teacher seed: writes \
+      theory-vs-measured.csv and theory-curve.csv beside the report.
+      """)
+  var theory: [String] = []
   @OptionGroup var logging: LogOptions
 
   func validate() throws {
@@ -29,7 +36,7 @@ struct SweepReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    try SweepReport(resultPaths: results, name: name).run(
+    try SweepReport(resultPaths: results, name: name, theoryPaths: theory).run(
       outputDirectory: output, log: logging.log(for: Self.self))
   }
 }

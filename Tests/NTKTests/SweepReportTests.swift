@@ -145,8 +145,8 @@ import Testing
     let lines = SweepReport.summaryCSV(try SweepReport.summarize(rows)).split(separator: "\n")
     #expect(lines.count == 2)
     #expect(lines[0] == Substring(SweepReport.summaryColumns.joined(separator: ",")))
-    // One reported test error: no deviation (empty, as NaN in the run's table).
-    #expect(lines[1] == "W V u,0 1 2,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,2,1 2,none")
+    // One reported test error: no deviation (empty, as NaN in the run's table); no test MSE (a classifier).
+    #expect(lines[1] == "W V u,0 1 2,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,,,2,1 2,none")
   }
 
   /// The column `solver`: short names of the SVMs' `solved_from` (Sources/Stages/Train's texts).
@@ -297,8 +297,8 @@ import Testing
     #expect(csv.count == 1 + 4 * 2 * Model.allCases.count)
     #expect(csv[0] == Substring(SweepReport.resultsColumns.joined(separator: ",")))
     // The test points' evaluations record no solver (as files written before it was recorded).
-    #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05),unknown")
-    #expect(csv[2] == "W u,0 1,3,2 2,32,1000,3,2 2,W,classifier,0.003,\(0.003 + 0.05),unknown")
+    #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05),,unknown")
+    #expect(csv[2] == "W u,0 1,3,2 2,32,1000,3,2 2,W,classifier,0.003,\(0.003 + 0.05),,unknown")
     let markdown = try String(contentsOfFile: root + "/report/results.md", encoding: .utf8)
     #expect(markdown.hasPrefix("# test\n"))
     #expect(FileManager.default.fileExists(atPath: root + "/report/summary.csv"))

@@ -25,11 +25,12 @@ OPTIONS = {  # options each stage's help must name (a sample of each group)
               "--max-passes", "--output", "--quiet"],
     "evaluate": ["--truth", "--network", "--features", "--svm", "--output", "--quiet"],
     "infinite-kernel": ["--truth", "--network", "--layer", "--C", "--solver", "--landmarks", "--landmark-seed",
-                        "--output", "--quiet"],
+                        "--krr-ridge", "--output", "--quiet"],
+    "theory-curve": ["--truth", "--network", "--layer", "--samples", "--krr-ridge", "--output", "--quiet"],
     "gradient-descent": ["--truth", "--network", "--layer", "--steps", "--rate", "--eigen-method", "--trajectory-csv",
                          "--output", "--quiet"],
     "report": ["--csv", "--markdown", "--quiet"],
-    "sweep-report": ["--name", "--output", "--quiet"],
+    "sweep-report": ["--name", "--output", "--theory", "--quiet"],
     "kernel-convergence": ["--output", "--quiet"],
 }
 

@@ -141,7 +141,7 @@ def test_svm_is_scikit_learns_on_the_imported_features(real_run, step):
 def test_table_has_both_baselines(real_run):
     _, _, run = real_run
     table = (run / "results.md").read_text().splitlines()
-    assert table[0].endswith("| NTK ∞ | net trained |") and len(table) == 5
+    assert table[0].endswith("| NTK ∞ | KRR ∞ | net trained |") and len(table) == 5
     rows = list(csv.DictReader(open(run / "results.csv")))
     assert {(r["step"], r["model"]) for r in rows} >= {
         (s, model) for s in ["W", "V", "u"] for model in ("ntk_infinite", "net_trained")}

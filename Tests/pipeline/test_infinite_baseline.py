@@ -68,7 +68,7 @@ def test_svm_and_errors_are_scikit_learns(run):
 def test_table_has_the_column(run):
     path, steps = run
     table = (path / "results.md").read_text().splitlines()
-    assert table[0].endswith("| NTK ∞ |")
+    assert table[0].endswith("| NTK ∞ | KRR ∞ |")
     assert len(table) == 2 + len(steps)
 
 

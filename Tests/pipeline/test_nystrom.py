@@ -119,10 +119,10 @@ def test_the_row_is_marked_approximate(run, tmp_path):
     models = {r["model"] for r in rows}
     assert "ntk_infinite_nystrom" in models and "ntk_infinite" not in models
     header = (run / "results.md").read_text().splitlines()[0]
-    assert header.endswith("| NTK ∞ (Nyström) |"), header
+    assert header.endswith("| NTK ∞ (Nyström) | KRR ∞ (Nyström) |"), header
     for step in STEPS:
         with h5py.File(run / step / "infinite.h5") as f:
-            assert list(f["errors"].attrs["approximate_models"]) == ["ntk_infinite"]
+            assert list(f["errors"].attrs["approximate_models"]) == ["ntk_infinite", "krr_infinite"]
             assert f.attrs["approximation"] == "nystrom"
             assert (f.attrs["landmarks"], f.attrs["landmark_seed"]) == (K, SEED)
             assert "linear solver" in f.attrs["solved_from"] and f.attrs["passes"] > 0
@@ -154,7 +154,7 @@ def test_auto_is_exact_where_the_kernel_fits_and_nystrom_above(run, tmp_path):
         with h5py.File(output) as f:
             assert f.attrs["approximation"] == approximation
             assert list(f["errors"].attrs["approximate_models"]) == ([] if approximation == "exact"
-                                                                     else ["ntk_infinite"])
+                                                                     else ["ntk_infinite", "krr_infinite"])
     # libsvm: refused above the limit, as before.
     output = tmp_path / "libsvm.h5"
     result = run_stage("infinite-kernel", *common, *tiny, "--solver", "libsvm", "-o", output)

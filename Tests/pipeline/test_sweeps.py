@@ -39,7 +39,7 @@ KERNEL_MEMORY_GIB = 5e-5
 assert 16 * MS[0] ** 2 <= KERNEL_MEMORY_GIB * 2**30 < 16 * MS[1] ** 2
 SOLVER_OF_M = {40: "libsvm-kernel", 80: "linear"}
 # The models of every step: the notebook's six and the sweeps' default baselines (README).
-MODELS = [*NOTEBOOK_MODELS, "ntk_infinite", "net_trained"]
+MODELS = [*NOTEBOOK_MODELS, "ntk_infinite", "krr_infinite", "net_trained"]
 STEP_TITLES = {"W": "layer W", "V": "layer V", "u": "layer u", "all": "all layers at once"}
 
 
@@ -74,7 +74,7 @@ def learning_curve(tmp_path_factory) -> Sweep:
                                        "M_TEST": 500, "SVM_KERNEL_MEMORY_GIB": KERNEL_MEMORY_GIB})
     points = {f"layers-{'-'.join(layers)}_M-{m}_seed-{seed}": (layers, m, 25, seed)
               for layers in (["W", "V", "u"], ["all"]) for m in MS for seed in SEEDS}
-    return Sweep("learning-curve", root, points, ["test-error-vs-m"], d=25, teacher_widths="25 25")
+    return Sweep("learning-curve", root, points, ["test-error-vs-m", "krr-mse-vs-m"], d=25, teacher_widths="25 25")
 
 
 @pytest.fixture(scope="module")
@@ -190,13 +190,13 @@ def solver_name(solved_from: str) -> str:
 
 
 # The models no SVM gives (the others are an SVM or put its θc in the layer).
-NO_SOLVER = {"net_init", "net_trained"}
+NO_SOLVER = {"net_init", "net_trained", "krr_infinite"}
 
 
 def test_each_row_names_its_svms_solver(sweep):
     """results.csv's solver: for the classifier and the θc networks, the short name of the step's
     svm.h5 solved_from, which eval.h5 copies (classifier_solved_from, classifier_solver); libsvm on the
-    kernel for ntk_infinite; none for net_init and net_trained. Under SOLVER=auto the learning curve's
+    kernel for ntk_infinite; none for net_init, net_trained and krr_infinite (no SVM). Under SOLVER=auto the learning curve's
     small kernel memory trains its larger M with the linear solver; the width sweep's M, libsvm."""
     rows = read_csv(sweep.report / "results.csv")
     for folder, (layers, m, width, seed) in sweep.points.items():
@@ -232,7 +232,8 @@ def test_every_plot_is_valid_and_draws_every_step(sweep):
         for step in steps:
             # Each panel draws each step; the lazy regime's kernel distance of u is 0 (README),
             # which a log axis cannot draw, so u has one panel there.
-            panels = 1 if plot == "lazy-regime-vs-width" and step == "u" else 2
+            # The kernel-regression plot has one panel.
+            panels = 1 if (plot == "lazy-regime-vs-width" and step == "u") or plot == "krr-mse-vs-m" else 2
             assert lines.get(STEP_TITLES[step], 0) >= panels, f"{svg}: {STEP_TITLES[step]}: {lines}"
     # The switch to the linear solver is marked in the learning curve (both panels), nowhere else.
     if "test-error-vs-m" in sweep.plots:
@@ -241,6 +242,16 @@ def test_every_plot_is_valid_and_draws_every_step(sweep):
         if plot != "test-error-vs-m":
             assert "linear solver" not in (sweep.report / f"{plot}.svg").read_text()
     assert temporaries(sweep.report) == [] and temporaries(sweep.root) == []
+
+
+def test_the_learning_curve_compares_the_theory_at_every_point(learning_curve):
+    """The theory curve once per step and teacher seed (not per M), and its comparison at every M."""
+    theory = sorted(p.relative_to(learning_curve.root / "learning-curve" / "theory").as_posix()
+                    for p in (learning_curve.root / "learning-curve" / "theory").glob("seed-*/*.h5"))
+    assert theory == sorted(f"seed-{seed}/{step}.h5" for seed in SEEDS for step in STEP_TITLES)
+    compared = read_csv(learning_curve.report / "theory-vs-measured.csv")
+    assert sorted((r["step"], int(r["m"])) for r in compared) == sorted((s, m) for s in STEP_TITLES for m in MS)
+    assert all(float(r["predicted_mse"]) > 0 and float(r["ratio"]) > 0 for r in compared)
 
 
 def test_the_plot_checks_can_fail(tmp_path, width_sweep):

@@ -31,6 +31,15 @@ import StageSupport
 ///   f(x) = K∞(x, L)·v + b, v = K∞(L, L)^{−1/2} w: test inputs streamed in
 ///   blocks (never an m_test × k matrix), training inputs as Φ·w + b from the Φ
 ///   in memory (the same f). k > m is refused.
+///
+/// Beside the SVM, kernel ridge regression with the same K∞ on the ±1 labels
+/// (model krr_infinite; KernelRidgeRegression, λ = `krrRidge`·tr(K∞)/m):
+/// exact (a Cholesky solve) where the exact path holds K∞ in memory
+/// (m²·8 bytes ≤ `storedKernelLimit`), its test decisions from the same
+/// streamed cross-kernel blocks as the SVM's; above that, ridge regression on
+/// the Nyström features Φ of the landmarks (the Nyström path's Φ, or Φ
+/// computed for it on the exact path with K∞ streamed), marked approximate.
+/// Its test MSE (f − y)² is recorded beside the 0-1 errors.
 public struct InfiniteKernelBaseline: Sendable {
   public var truthPath: String
   public var networkPath: String
@@ -44,6 +53,10 @@ public struct InfiniteKernelBaseline: Sendable {
   public var landmarks: Int
   /// The seed of the landmarks' draw (numpy's RandomState).
   public var landmarkSeed: UInt32
+  /// r: the ridge of krr_infinite is λ = r·tr(K∞)/m.
+  public var krrRidge: Double
+
+  public static let defaultKRRRidge = KernelRidgeRegression.defaultRelativeRidge
 
   /// 500 landmarks: see the README's measurement at m = 20,000 (within a few
   /// tenths of a percent of the exact test error) and Φ's memory, 4 GB at m = 10⁶.
@@ -52,7 +65,7 @@ public struct InfiniteKernelBaseline: Sendable {
   public init(
     truthPath: String, networkPath: String, layer: String, parameters: SVMParameters, kernelMemory: Int,
     solver: SolverChoice = .auto, linearParameters: DualCoordinateDescent.Parameters? = nil,
-    landmarks: Int = defaultLandmarks, landmarkSeed: UInt32 = 0
+    landmarks: Int = defaultLandmarks, landmarkSeed: UInt32 = 0, krrRidge: Double = defaultKRRRidge
   ) {
     self.truthPath = truthPath
     self.networkPath = networkPath
@@ -63,6 +76,7 @@ public struct InfiniteKernelBaseline: Sendable {
     self.linearParameters = linearParameters ?? .init(C: parameters.C)
     self.landmarks = landmarks
     self.landmarkSeed = landmarkSeed
+    self.krrRidge = krrRidge
   }
 
   /// K∞ is kept in the artifact up to this many bytes (8 an entry), as the finite kernel is; so is Φ.
@@ -126,27 +140,154 @@ public struct InfiniteKernelBaseline: Sendable {
     log("layer \(name): \(solution.supportIndices.count) support vectors of \(m) samples in \(seconds) s")
 
     let support = x.rows(at: solution.supportIndices)
+    // Kernel ridge regression: exact from the K∞ in memory, else on Nyström features.
+    var exactRidge: (alpha: [Double], ridge: Double, trace: Double, fitted: [Double])? = nil
+    var nystromRidge: InfiniteKernelArtifact.KernelRidge? = nil
+    if let kernel {
+      let ridgeStarted = Date()
+      let trace = (0..<m).reduce(0.0) { $0 + kernel[$1, $1] }
+      let ridge = KernelRidgeRegression.ridge(relative: krrRidge, trace: trace, samples: m)
+      let alpha = try solveRidge { try KernelRidgeRegression.coefficients(kernel: kernel, labels: y, ridge: ridge) }
+      exactRidge = (alpha, ridge, trace, BLAS.product(kernel, vector: alpha))
+      log(
+        "layer \(name): kernel ridge regression, λ = \(String(format: "%.4g", ridge)) (K∞ + λI by Cholesky) in "
+          + String(format: "%.2f", Date().timeIntervalSince(ridgeStarted)) + " s")
+    } else {
+      let features = try nystromFeatures(x: x, ntk: ntk, selection: selection, label: "layer \(name)", log: log)
+      nystromRidge = try nystromKernelRidge(
+        truth: truth, x: x, y: y, features: features, ntk: ntk, selection: selection, label: "layer \(name)",
+        log: log)
+    }
     var errors: [Split: Double] = [:]
+    var ridgeErrors: [Split: Double] = [:]
+    var ridgeMSE = Double.nan
     for split in Split.allCases {
       let labels = try truth.labels(split)
       var predicted: [Double] = []
       predicted.reserveCapacity(labels.count)
+      var fitted: [Double] = []
       let progress = Progress(log, "layer \(name): \(split) decisions", total: labels.count)
-      // Blocks of rows of the cross kernel of about 8 MiB.
-      try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: support.rows)) { _, block in
-        let k = ntk.kernel(block, support, layers: selection)
-        predicted += BLAS.product(k, vector: solution.dualCoefficients, adding: solution.intercept).map(sign)
-        progress.advance(by: block.rows)
+      if split == .test, let exactRidge {
+        // One cross-kernel block against every training sample: the SVM takes its support columns.
+        try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: m)) { _, block in
+          let k = ntk.kernel(block, x, layers: selection)
+          fitted += BLAS.product(k, vector: exactRidge.alpha)
+          predicted +=
+            BLAS.product(k.columns(at: solution.supportIndices), vector: solution.dualCoefficients,
+              adding: solution.intercept).map(sign)
+          progress.advance(by: block.rows)
+        }
+      } else {
+        // Blocks of rows of the cross kernel of about 8 MiB.
+        try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: support.rows)) { _, block in
+          let k = ntk.kernel(block, support, layers: selection)
+          predicted += BLAS.product(k, vector: solution.dualCoefficients, adding: solution.intercept).map(sign)
+          progress.advance(by: block.rows)
+        }
+        if split == .train, let exactRidge { fitted = exactRidge.fitted }
       }
       progress.finish()
       errors[split] = zeroOneError(predicted: predicted, labels: labels)
+      if exactRidge != nil {
+        ridgeErrors[split] = zeroOneError(predicted: fitted.map(sign), labels: labels)
+        if split == .test { ridgeMSE = meanSquaredError(fitted, labels) }
+      }
     }
     log("layer \(name): SVM on K∞ \(errors[.train]!), \(errors[.test]!)")
+    let ridgeRegression =
+      nystromRidge
+      ?? InfiniteKernelArtifact.KernelRidge(
+        relativeRidge: krrRidge, ridge: exactRidge!.ridge, trace: exactRidge!.trace, coefficients: exactRidge!.alpha,
+        featureWeights: nil,
+        result: ModelResult(
+          model: .krrInfinite, trainError: ridgeErrors[.train]!, testError: ridgeErrors[.test]!, testMSE: ridgeMSE))
+    log(
+      "layer \(name): kernel ridge regression on K∞ \(ridgeRegression.result.trainError), "
+        + "\(ridgeRegression.result.testError), test MSE \(ridgeRegression.result.testMSE)")
     try InfiniteKernelArtifact.write(
       to: output, provenance: provenance, layer: name, layerLabel: layer,
       formula: Self.formula(name, fanIns: ntk.fanIns, selection: selection, layerNames: network.layerNames),
       solution: solution, kernel: kernel, parameters: parameters, solvedFrom: solvedFrom,
-      result: ModelResult(model: .ntkInfinite, trainError: errors[.train]!, testError: errors[.test]!))
+      result: ModelResult(model: .ntkInfinite, trainError: errors[.train]!, testError: errors[.test]!),
+      ridgeRegression: ridgeRegression)
+  }
+
+  /// Runs a ridge solve, its failure as a stage error naming the file.
+  func solveRidge(_ solve: () throws -> [Double]) throws -> [Double] {
+    do { return try solve() } catch let error as KernelRidgeError {
+      throw StageError("\(truthPath): krr_infinite with --krr-ridge \(krrRidge): \(error)")
+    }
+  }
+
+  /// The landmarks, K∞(L, L)'s Nyström approximation and the features Φ of the training set.
+  struct NystromFeatures {
+    var indices: [Int]
+    var landmarkInputs: Matrix
+    var approximation: NystromApproximation
+    var phi: Matrix
+  }
+
+  func nystromFeatures(x: Matrix, ntk: InfiniteWidthNTK, selection: Range<Int>, label: String, log: StageLog) throws
+    -> NystromFeatures
+  {
+    let m = x.rows
+    let k = landmarks
+    guard k <= m else { throw StageError("\(truthPath): --landmarks \(k) exceeds the \(m) training samples") }
+    let indices = Self.landmarkIndices(samples: m, count: k, seed: landmarkSeed)
+    let landmarkInputs = x.rows(at: indices)
+    let landmarkKernel = ntk.kernel(of: landmarkInputs, layers: selection)
+    let approximation = NystromApproximation(landmarkKernel: landmarkKernel)
+    guard approximation.rank > 0 else {
+      throw StageError("\(truthPath): K∞ of the \(k) landmarks is zero (every landmark input is zero)")
+    }
+    log(
+      "\(label): K∞(L, L)^(−1/2) of rank \(approximation.rank) of \(k) (eigenvalues "
+        + String(format: "%.3g … %.3g", approximation.eigenvalues.first!, approximation.eigenvalues.last!) + ")")
+    let progress = Progress(log, "\(label): Nyström features", total: m, unit: "rows")
+    let phi = approximation.features(
+      samples: m, blockRows: streamingBlockRows(rowLength: max(k, x.columns)),
+      crossKernel: { rows in
+        ntk.crossKernel(
+          rows: rows, of: x, landmarks: indices, landmarkInputs: landmarkInputs, landmarkKernel: landmarkKernel,
+          layers: selection)
+      }, afterBlock: progress.advance(by:))
+    progress.finish()
+    return NystromFeatures(indices: indices, landmarkInputs: landmarkInputs, approximation: approximation, phi: phi)
+  }
+
+  /// krr_infinite by ridge regression on Φ, with the exact K∞'s trace in λ; its test decisions
+  /// streamed against the landmarks.
+  func nystromKernelRidge(
+    truth: TruthArtifact, x: Matrix, y: [Double], features: NystromFeatures, ntk: InfiniteWidthNTK,
+    selection: Range<Int>, label: String, log: StageLog
+  ) throws -> InfiniteKernelArtifact.KernelRidge {
+    let m = x.rows
+    let started = Date()
+    let trace = ntk.diagonal(of: x, layers: selection).reduce(0, +)
+    let ridge = KernelRidgeRegression.ridge(relative: krrRidge, trace: trace, samples: m)
+    let w = try solveRidge { try KernelRidgeRegression.weights(features: features.phi, labels: y, ridge: ridge) }
+    let v = features.approximation.landmarkWeights(w)
+    log(
+      "\(label): kernel ridge regression on the Nyström features (approximate), λ = "
+        + String(format: "%.4g", ridge) + ", solved in " + String(format: "%.2f", Date().timeIntervalSince(started))
+        + " s")
+    let fitted = BLAS.product(features.phi, vector: w)
+    let labels = try truth.labels(.test)
+    var f: [Double] = []
+    f.reserveCapacity(labels.count)
+    let progress = Progress(log, "\(label): ridge regression's test decisions", total: labels.count)
+    try truth.inputs(.test).forEachBlock(rows: streamingBlockRows(rowLength: max(landmarks, x.columns))) {
+      _, block in
+      f += BLAS.product(ntk.kernel(block, features.landmarkInputs, layers: selection), vector: v)
+      progress.advance(by: block.rows)
+    }
+    progress.finish()
+    return InfiniteKernelArtifact.KernelRidge(
+      relativeRidge: krrRidge, ridge: ridge, trace: trace, coefficients: v, featureWeights: w,
+      result: ModelResult(
+        model: .krrInfinite, trainError: zeroOneError(predicted: fitted.map(sign), labels: y),
+        testError: zeroOneError(predicted: f.map(sign), labels: labels), approximate: true,
+        testMSE: meanSquaredError(f, labels)))
   }
 
   /// The Nyström path (see the type's description).
@@ -173,25 +314,9 @@ public struct InfiniteKernelBaseline: Sendable {
         + "d = \(network.inputDimension), widths \(network.hiddenWidths); Φ takes \((m * k * 8) >> 20) MiB")
 
     let started = Date()
-    let indices = Self.landmarkIndices(samples: m, count: k, seed: landmarkSeed)
-    let landmarkInputs = x.rows(at: indices)
-    let landmarkKernel = ntk.kernel(of: landmarkInputs, layers: selection)
-    let approximation = NystromApproximation(landmarkKernel: landmarkKernel)
-    guard approximation.rank > 0 else {
-      throw StageError("\(truthPath): K∞ of the \(k) landmarks is zero (every landmark input is zero)")
-    }
-    log(
-      "\(label): K∞(L, L)^(−1/2) of rank \(approximation.rank) of \(k) (eigenvalues "
-        + String(format: "%.3g … %.3g", approximation.eigenvalues.first!, approximation.eigenvalues.last!) + ")")
-    let progress = Progress(log, "\(label): Nyström features", total: m, unit: "rows")
-    let phi = approximation.features(
-      samples: m, blockRows: streamingBlockRows(rowLength: max(k, network.inputDimension)),
-      crossKernel: { rows in
-        ntk.crossKernel(
-          rows: rows, of: x, landmarks: indices, landmarkInputs: landmarkInputs, landmarkKernel: landmarkKernel,
-          layers: selection)
-      }, afterBlock: progress.advance(by:))
-    progress.finish()
+    let features = try nystromFeatures(x: x, ntk: ntk, selection: selection, label: label, log: log)
+    let (indices, approximation, phi) = (features.indices, features.approximation, features.phi)
+    let landmarkInputs = features.landmarkInputs
     let featureSeconds = Date().timeIntervalSince(started)
 
     let result: DualCoordinateDescent.Result
@@ -228,6 +353,11 @@ public struct InfiniteKernelBaseline: Sendable {
     testProgress.finish()
     errors[.test] = zeroOneError(predicted: predicted, labels: labels)
     log("\(label): SVM on the Nyström features of K∞ \(errors[.train]!), \(errors[.test]!)")
+    let ridgeRegression = try nystromKernelRidge(
+      truth: truth, x: x, y: y, features: features, ntk: ntk, selection: selection, label: label, log: log)
+    log(
+      "\(label): kernel ridge regression on the Nyström features \(ridgeRegression.result.trainError), "
+        + "\(ridgeRegression.result.testError), test MSE \(ridgeRegression.result.testMSE)")
     try InfiniteKernelArtifact.write(
       to: output, provenance: provenance, layer: name, layerLabel: layer,
       formula: Self.formula(name, fanIns: ntk.fanIns, selection: selection, layerNames: network.layerNames),
@@ -236,7 +366,8 @@ public struct InfiniteKernelBaseline: Sendable {
         weights: result.weights, landmarkWeights: v, features: m * k * 8 <= Self.storedKernelLimit ? phi : nil,
         training: training),
       result: ModelResult(
-        model: .ntkInfinite, trainError: errors[.train]!, testError: errors[.test]!, approximate: true))
+        model: .ntkInfinite, trainError: errors[.train]!, testError: errors[.test]!, approximate: true),
+      ridgeRegression: ridgeRegression)
   }
 
   static let landmarkDraw =
@@ -250,8 +381,6 @@ public struct InfiniteKernelBaseline: Sendable {
 
   /// K∞ of the selection, spelled with its fan-ins, for the artifact.
   static func formula(_ name: String, fanIns: [Int], selection: Range<Int>, layerNames: [String]) -> String {
-    let terms = selection.map { "\(fanIns[$0])·Θ_\(layerNames[$0])" }.joined(separator: " + ")
-    return "K∞ = \(terms): the arc-cosine recursion Σ¹ = x·x′/d, Σˡ⁺¹ = q/(2π)(sin θ + (π − θ) cos θ), "
-      + "Σ̇ˡ = (π − θ)/(2π); Θ_{W_l} = Σˡ Π_{k≥l} Σ̇ᵏ, Θ_u = Σᴸ⁺¹ (layer \(name))"
+    InfiniteWidthNTK.formula(name, fanIns: fanIns, selection: selection, layerNames: layerNames)
   }
 }

@@ -42,6 +42,8 @@ public struct SweepSummaryRow: Equatable, Sendable {
   public var teacherSeeds: [Int]
   public var train: MeanAndDeviation
   public var test: MeanAndDeviation
+  /// The test MSE of a real-valued model (krr_infinite); NaN mean for the others.
+  public var testMSE = MeanAndDeviation([])
   /// The solvers of the group's rows (SweepRow.solver), each once, in order of appearance: one,
   /// unless the seeds' points were trained differently.
   public var solvers: [String] = [SweepReport.noSolver]
@@ -102,6 +104,7 @@ extension SweepReport {
         parameters: key.parameters, step: key.step, model: key.model, leaked: key.leaked,
         approximate: key.approximate, teacherSeeds: group.map(\.teacherSeed),
         train: MeanAndDeviation(group.map(\.result.trainError)), test: MeanAndDeviation(group.map(\.result.testError)),
+        testMSE: MeanAndDeviation(group.map(\.result.testMSE)),
         solvers: group.map(\.solver).reduce(into: []) { seen, solver in
           if !seen.contains(solver) { seen.append(solver) }
         })

@@ -15,15 +15,25 @@ import Tables
 ///                   and model: mean and sample standard deviation (read by plots/*.gp)
 ///     results.md    the summary as a Markdown table, mean ± std
 ///     measures.csv  the trained baseline's relative weight change and kernel distance, mean and std
+///
+/// and, given theory files (ntk-theory-curve, `theoryPaths`), TheoryComparison's
+///
+///     theory-vs-measured.csv  per krr_infinite summary row: predicted and measured test MSE, their ratio
+///     theory-curve.csv        the predicted test MSE on a log grid of m over the measured M, per step
+///
+/// with the comparison appended to results.md.
 public struct SweepReport: Sendable {
   /// The result files of every point, each point's steps in order.
   public var resultPaths: [String]
   /// The sweep's name, for the Markdown title (default: the folder holding the output folder).
   public var name: String?
+  /// The theory curves of kernel ridge regression (ntk-theory-curve), per step and teacher seed.
+  public var theoryPaths: [String]
 
-  public init(resultPaths: [String], name: String? = nil) {
+  public init(resultPaths: [String], name: String? = nil, theoryPaths: [String] = []) {
     self.resultPaths = resultPaths
     self.name = name
+    self.theoryPaths = theoryPaths
   }
 
   /// Reads every point, writes the three files into `outputDirectory`, and returns the summary.
@@ -43,12 +53,20 @@ public struct SweepReport: Sendable {
     let measures = Self.summarize(read.flatMap(\.measures))
     let title =
       name ?? URL(fileURLWithPath: outputDirectory).standardizedFileURL.deletingLastPathComponent().lastPathComponent
-    try writeTogether([
-      (Self.resultsCSV(rows), outputDirectory + "/results.csv"),
-      (Self.summaryCSV(summary), outputDirectory + "/summary.csv"),
-      (Self.markdown(summary, title: title), outputDirectory + "/results.md"),
-      (Self.measuresCSV(measures), outputDirectory + "/measures.csv"),
-    ])
+    let theory = theoryPaths.isEmpty ? nil : try TheoryComparison(summary: summary, theoryPaths: theoryPaths)
+    try writeTogether(
+      [
+        (Self.resultsCSV(rows), outputDirectory + "/results.csv"),
+        (Self.summaryCSV(summary), outputDirectory + "/summary.csv"),
+        (Self.markdown(summary, title: title) + (theory?.markdown ?? ""), outputDirectory + "/results.md"),
+        (Self.measuresCSV(measures), outputDirectory + "/measures.csv"),
+      ]
+        + (theory.map {
+          [
+            ($0.pointsCSV, outputDirectory + "/theory-vs-measured.csv"),
+            ($0.curveCSV, outputDirectory + "/theory-curve.csv"),
+          ]
+        } ?? []))
     log("\(order.count) points, \(rows.count) rows, \(summary.count) groups → \(outputDirectory)")
     return summary
   }

@@ -55,7 +55,8 @@ public struct SweepRow: Equatable, Sendable {
 }
 
 extension SweepReport {
-  /// The column `solver` of a model that no SVM gave: net_init (θ0) and net_trained (gradient descent).
+  /// The column `solver` of a model that no SVM gave: net_init (θ0), net_trained (gradient descent),
+  /// krr_infinite (kernel ridge regression).
   public static let noSolver = "none"
   /// The column `solver` where the result file does not say (written before it was recorded) or says
   /// something unknown here.
@@ -73,9 +74,9 @@ extension SweepReport {
     return unknownSolver
   }
 
-  /// Whether a model's errors come from an SVM (or from θc, its weights): every model but net_init
-  /// and net_trained.
-  static func comesFromSVM(_ model: Model) -> Bool { model != .netInit && model != .netTrained }
+  /// Whether a model's errors come from an SVM (or from θc, its weights): every model but net_init,
+  /// net_trained and krr_infinite (kernel ridge regression).
+  static func comesFromSVM(_ model: Model) -> Bool { ![.netInit, .netTrained, .krrInfinite].contains(model) }
 }
 
 /// A number other than an error that a step of a sweep point measured (the

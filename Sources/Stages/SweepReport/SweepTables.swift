@@ -14,16 +14,18 @@ extension SweepSummaryRow {
 
 extension SweepReport {
   /// `solver`: the SVM's training path that gave the model (solverName: libsvm-kernel, libsvm-linear,
-  /// linear; none for net_init and net_trained), appended after the original columns.
+  /// linear; none for net_init and net_trained), appended after the original columns; `test_mse`: the
+  /// test mean squared error of a real-valued model (krr_infinite), empty for the others.
   public static let resultsColumns = [
     "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "teacher_seed", "widths", "step", "model",
-    "train_error", "test_error", "solver",
+    "train_error", "test_error", "test_mse", "solver",
   ]
   /// The counts and the solver (never empty) last: gnuplot skips a CSV row whose last field is empty
   /// (a std of one seed). `solver`: the group's solvers, space-separated (one, unless its points differ).
   public static let summaryColumns = [
     "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "model",
-    "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "n_seeds", "teacher_seeds", "solver",
+    "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "test_mse_mean", "test_mse_std",
+    "n_seeds", "teacher_seeds", "solver",
   ]
 
   /// The measures' summary (read by plots/lazy-regime-vs-width.gp).
@@ -53,7 +55,8 @@ extension SweepReport {
       csv.append([
         p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
         "\(p.trainSamples)", "\(p.testSamples)", "\(row.teacherSeed)", list(p.widths, " "), row.step,
-        row.result.csvName, format(row.result.trainError), format(row.result.testError), row.solver,
+        row.result.csvName, format(row.result.trainError), format(row.result.testError), format(row.result.testMSE),
+        row.solver,
       ])
     }
     return csv.text
@@ -67,7 +70,8 @@ extension SweepReport {
         p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
         "\(p.trainSamples)", "\(p.testSamples)", list(p.widths, " "), p.widths.max().map { "\($0)" } ?? "", row.step,
         row.csvName, format(row.train.mean), format(row.train.standardDeviation), format(row.test.mean),
-        format(row.test.standardDeviation), "\(row.teacherSeeds.count)", list(row.teacherSeeds, " "),
+        format(row.test.standardDeviation), format(row.testMSE.mean), format(row.testMSE.standardDeviation),
+        "\(row.teacherSeeds.count)", list(row.teacherSeeds, " "),
         row.solvers.joined(separator: " "),
       ])
     }
@@ -101,13 +105,18 @@ extension SweepReport {
     let solvers = Set(summary.flatMap(\.solvers)).subtracting([noSolver])
     let solverColumn: [Column] =
       solvers.count > 1 ? [("solver", { $0.solvers.map { $0 == noSolver ? "" : $0 }.joined(separator: " ") })] : []
+    // The test MSE, where some model has one (krr_infinite).
+    let mseColumn: [Column] =
+      summary.contains { !$0.testMSE.mean.isNaN }
+      ? [("test MSE", { $0.testMSE.mean.isNaN ? "" : display($0.testMSE) })] : []
     var table = MarkdownTable(
-      headers: varying.map(\.header) + ["step", "model", "n", "train error", "test error"] + solverColumn.map(\.header))
+      headers: varying.map(\.header) + ["step", "model", "n", "train error", "test error"] + mseColumn.map(\.header)
+        + solverColumn.map(\.header))
     for row in summary {
       table.append(
         varying.map { $0.value(row) } + [
           row.step, row.label, "\(row.test.count)", display(row.train), display(row.test),
-        ] + solverColumn.map { $0.value(row) })
+        ] + mseColumn.map { $0.value(row) } + solverColumn.map { $0.value(row) })
     }
     return text + "\n" + table.text
   }
