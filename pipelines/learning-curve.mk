@@ -49,16 +49,18 @@ learning-curve.first-m := $(firstword $(SWEEP_M))
 define learning-curve.theory-rule
 sweep.theory.learning-curve += $(learning-curve.theory-root)/seed-$2/$3.h5
 $(learning-curve.theory-root)/seed-$2/$3.h5: $(SWEEP_ROOT)/learning-curve/layers-$1_M-$(learning-curve.first-m)_seed-$2/results.csv \
-    $(BIN)/ntk-theory-curve.sha256 $(learning-curve.theory-root)/.params
+    $(BIN)/ntk-theory-curve.sha256 $(learning-curve.theory-root)/.params/theory
 	@mkdir -p $$(@D)
 	$$(call theory-curve,$$(<D)/truth.h5,$$(<D)/$3/network.h5,$3)
 endef
 $(foreach layers,W-V-u all,$(foreach seed,$(SWEEP_SEEDS),$(foreach step,$(subst -, ,$(layers)),$(eval \
   $(call learning-curve.theory-rule,$(layers),$(seed),$(step))))))
 $(learning-curve.theory-root)/%.h5: private THEORY_SAMPLES := $(learning-curve.theory-samples)
-$(learning-curve.theory-root)/.params: sweep.always
-	@mkdir -p $(@D); echo '$(learning-curve.theory-samples) $(KRR_RIDGE)' > $@.new; \
-	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+# The theory's parameters (Makefile, params.changed).
+learning-curve.params.theory = $(learning-curve.theory-samples) $(KRR_RIDGE)
+$(call params.changed,$(learning-curve.theory-root)/.params,theory,learning-curve.params): FORCE
+$(learning-curve.theory-root)/.params/theory:
+	$(call params.write,$(learning-curve.params.theory))
 endif
 
 $(call sweep-report,learning-curve,test-error-vs-m $(if $(filter 1,$(learning-curve.theory)),krr-mse-vs-m))
