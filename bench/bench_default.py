@@ -18,7 +18,7 @@ from harness import (BUILT, CORE_VARS, OUT, PEER_PY, commit, cpu_model, digests,
 
 # Never rebuild a stage inside a timed run, even if Sources/ changes meanwhile.
 FROZEN = [f"--assume-old=.build/release/ntk-{s}"
-          for s in ("truth", "init", "features", "train", "evaluate", "report")]
+          for s in ("truth", "init", "features", "train", "evaluate", "report", "spectrum")]
 
 
 def pipeline(extra_env=None, launch=None, make_vars=()):

@@ -19,7 +19,9 @@ seen = '|'
 add_step(s) = strstrt(seen, '|'.s.'|') > 0 ? 0 : (lines = lines + 1, line_step[lines] = s, seen = seen.s.'|', 0)
 # u's tangent kernel Z Zᵀ does not depend on u: its distance is 0 (to rounding) and is not drawn.
 positive(v) = v > 1e-12 ? v : NaN
-stats measures using (add_step(strcol('step'))) nooutput
+# (measures.csv also holds the spectra's alignments: only the trained baseline's measures count here.)
+trained_measure(name) = name eq 'relative_weight_change' || name eq 'kernel_distance'
+stats measures using (trained_measure(strcol('measure')) ? add_step(strcol('step')) : 0) nooutput
 if (lines == 0) {
   print sprintf("%s: no measures (is the trained baseline in BASELINES?)", measures)
   exit status 1
