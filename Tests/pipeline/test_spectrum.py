@@ -1,0 +1,191 @@
+"""The per-step alignment and spectrum (ntk-spectrum, RUN/<step>/spectrum.h5)
+against numpy on the m × m kernels formed from the stored features, the K∞
+transcription (Tests/support/infinite_kernel.py) and the trained network's
+features: the alignments (uncentred and centred, Cortes et al. 2012) and the
+eigenvalues to 1e-10 relative, the target power against numpy's eigenvectors,
+the recorded subset above SPECTRUM_SAMPLES, dense and factored features, the
+alignment table beside results.csv, and bad SPECTRUM_SAMPLES."""
+from __future__ import annotations
+
+import csv
+
+import h5py
+import numpy as np
+import pytest
+
+from infinite_kernel import theta_numpy
+from ntk_testing import final_files, make, read_network, run_stage, temporaries
+from pipeline_testing import tangent_features
+
+# m = 150 > SPECTRUM_SAMPLES = 80: spectra on a seeded subset, alignments on all 150. With widths 30,30 the
+# cheaper way differs by layer: the p × p feature Gram for W1 (p = 150) and u (p = 30), the kernel's rows in
+# blocks for W2 (p = 900).
+PARAMS = {"D": 5, "WIDTHS": "30,30", "M": 150, "M_TEST": 300, "TEACHER_SEED": 21, "GD_STEPS": 20,
+          "SPECTRUM_SAMPLES": 80, "SPECTRUM_SEED": 3}
+STEPS = {"W": 0, "V": 1, "u": 2}
+# Relative tolerance of the alignments, and of the eigenvalues relative to the largest: both sides
+# are float64 sums of a few thousand products (LAPACK's and our own), good to ~1e-13.
+TOLERANCE = 1e-10
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spectrum") / "run"
+    make(path, {**PARAMS, "BASELINES": "infinite trained"})
+    return path
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    """No baselines, m ≤ SPECTRUM_SAMPLES (the default 2000): every sample."""
+    path = tmp_path_factory.mktemp("spectrum-plain") / "run"
+    make(path, {"D": 5, "M": 100, "M_TEST": 300, "TEACHER_SEED": 21})
+    return path
+
+
+def labels_and_inputs(run):
+    with h5py.File(run / "truth.h5") as f:
+        return f["labels/train"][()], f["inputs/train"][()]
+
+
+def alignments(k, y):
+    """numpy's A and A_c from the m × m kernel."""
+    m = len(y)
+    h = np.eye(m) - np.ones((m, m)) / m
+    kc, yc = h @ k @ h, h @ y
+    return (y @ k @ y / (np.linalg.norm(k) * (y @ y)), yc @ kc @ yc / (np.linalg.norm(kc) * (yc @ yc)))
+
+
+def spectrum(k, y):
+    """numpy's eigenvalues of K/n descending, the eigenvectors and the target power."""
+    values, vectors = np.linalg.eigh(k / len(y))
+    values, vectors = values[::-1], vectors[:, ::-1]
+    return values, (vectors.T @ y) ** 2 / (y @ y)
+
+
+def kernels(run, step):
+    """The m × m kernels numpy forms for a step: K0 from the stored features, K∞, K_T."""
+    y, x = labels_and_inputs(run)
+    with h5py.File(run / step / "features.h5") as f:
+        g0 = f["features/train"][()]
+    result = {"K0": g0 @ g0.T}
+    if (run / step / "trained.h5").exists():
+        g = tangent_features(read_network(run / step / "trained.h5"), x, STEPS[step])
+        result["K_trained"] = g @ g.T
+        result["K_infinite"] = theta_numpy(x, [30, 30], STEPS[step], fan_in=True)
+    return result
+
+
+def check_against_numpy(path, k, y, subset, kernel):
+    """The stored alignment and spectrum of `kernel` against numpy's on K (all samples) and its subset."""
+    with h5py.File(path) as f:
+        group = f[f"kernels/{kernel}"]
+        stored = (group.attrs["alignment"], group.attrs["centred_alignment"])
+        eigenvalues, power = group["eigenvalues"][()], group["target_power"][()]
+        cumulative = group["cumulative_target_power"][()]
+    expected = alignments(k, y)
+    np.testing.assert_allclose(stored, expected, rtol=TOLERANCE, atol=0, err_msg=f"{path} {kernel} alignment")
+    values, expected_power = spectrum(k[np.ix_(subset, subset)], y[subset])
+    np.testing.assert_allclose(eigenvalues, values, rtol=0, atol=TOLERANCE * values[0], err_msg=f"{kernel} λ")
+    # Within a repeated (or rounding-level) eigenvalue the split of the power is arbitrary: compare the
+    # cumulative sums at the ends of the groups of eigenvalues apart by more than 1e-8 λ_1.
+    ends = np.flatnonzero(np.diff(values) < -1e-8 * values[0])
+    np.testing.assert_allclose(cumulative[ends], np.cumsum(expected_power)[ends], rtol=0, atol=1e-9,
+                               err_msg=f"{kernel} cumulative target power")
+    simple = [i for i in ends if i == 0 or i - 1 in ends]  # eigenvalues alone in their group
+    np.testing.assert_allclose(power[simple], expected_power[simple], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(cumulative, np.cumsum(power), rtol=0, atol=1e-14)
+    assert cumulative[-1] <= 1 + 1e-12 and abs(cumulative[-1] - 1) < 1e-10, cumulative[-1]
+    assert np.all(power >= 0)
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_every_kernel_against_numpy(run, step):
+    y, _ = labels_and_inputs(run)
+    with h5py.File(run / step / "spectrum.h5") as f:
+        subset = f["spectrum_samples"][()]
+        assert [str(k) for k in f.attrs["kernels"]] == ["K0", "K_infinite", "K_trained"]
+        methods = {k: f[f"kernels/{k}"].attrs["alignment_method"] for k in f["kernels"]}
+    for kernel, k in kernels(run, step).items():
+        check_against_numpy(run / step / "spectrum.h5", k, y, subset, kernel)
+    # The cheaper way for the shape (see PARAMS).
+    assert ("rows in blocks" in methods["K0"]) == (step == "V"), methods["K0"]
+
+
+def test_the_subset_is_the_recorded_seeded_one(run):
+    with h5py.File(run / "W" / "spectrum.h5") as f:
+        subset = f["spectrum_samples"][()]
+        assert f.attrs["spectrum_seed"] == 3 and f.attrs["spectrum_sample_limit"] == 80
+        assert f["kernels/K0/eigenvalues"].shape == (80,)
+        assert f["kernels/K0"].attrs["alignment_sample_count"] == 150
+        assert "alignment_samples" not in f["kernels/K_infinite"]  # 16·150² bytes fit 8 GiB
+    np.testing.assert_array_equal(subset, np.sort(np.random.RandomState(3).permutation(150)[:80]))
+
+
+def test_only_k0_without_baselines_and_every_sample_below_the_limit(plain):
+    y, _ = labels_and_inputs(plain)
+    for step in STEPS:
+        with h5py.File(plain / step / "spectrum.h5") as f:
+            assert [str(k) for k in f.attrs["kernels"]] == ["K0"] and list(f["kernels"]) == ["K0"]
+            subset = f["spectrum_samples"][()]
+        np.testing.assert_array_equal(subset, np.arange(100))
+        check_against_numpy(plain / step / "spectrum.h5", kernels(plain, step)["K0"], y, subset, "K0")
+    for name in ["results.csv", "alignment.csv", "alignment.md"] + [f"{s}/spectrum.{e}" for s in STEPS
+                                                                     for e in ("svg", "png", "csv")]:
+        assert (plain / name).stat().st_size > 0, name
+
+
+def test_alignment_table_beside_the_results(run, plain):
+    with open(run / "alignment.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["step"], r["kernel"]) for r in rows] == [(s, k) for s in STEPS
+                                                        for k in ("K0", "K_infinite", "K_trained")]
+    for r in rows:
+        with h5py.File(run / r["step"] / "spectrum.h5") as f:
+            group = f[f"kernels/{r['kernel']}"]
+            assert float(r["alignment"]) == group.attrs["alignment"]
+            assert float(r["centred_alignment"]) == group.attrs["centred_alignment"]
+            assert int(r["samples"]) == 150
+    # The results table is untouched: the same columns as ever.
+    with open(plain / "results.csv") as f:
+        assert f.readline().strip() == "step,model,train_error,test_error"
+
+
+def test_factored_features_give_the_same_alignment(run, tmp_path):
+    """The factored rows δ ⊗ z (sample-space blocks from the factors) against numpy on the expanded rows."""
+    y, _ = labels_and_inputs(run)
+    for step in ("W", "V"):
+        features = tmp_path / f"{step}-factored.h5"
+        made = run_stage("features", "--truth", run / "truth.h5", "--network", run / step / "network.h5",
+                         "--layer", step, "--storage", "factored", "--quiet", "-o", features)
+        assert made.returncode == 0, made.stderr
+        out = tmp_path / f"{step}-spectrum.h5"
+        result = run_stage("spectrum", "--truth", run / "truth.h5", "--network", run / step / "network.h5",
+                           "--features", features, "--samples", 80, "--seed", 3, "--quiet", "-o", out)
+        assert result.returncode == 0, result.stderr
+        with h5py.File(features) as f:
+            assert f.attrs["storage"] == "factored"
+        with h5py.File(out) as f:
+            subset = f["spectrum_samples"][()]
+        check_against_numpy(out, kernels(run, step)["K0"], y, subset, "K0")
+
+
+@pytest.mark.parametrize("samples", ["1", "0", "-3"])
+def test_too_few_spectrum_samples_are_refused_by_the_stage(run, tmp_path, samples):
+    out = tmp_path / "spectrum.h5"
+    result = run_stage("spectrum", "--truth", run / "truth.h5", "--network", run / "W" / "network.h5",
+                       "--features", run / "W" / "features.h5", f"--samples={samples}", "-o", out)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode not in (0,) and result.returncode < 128, result.stderr
+    assert len(lines) == 1 and "--samples" in lines[0], result.stderr
+    assert not out.exists() and not temporaries(tmp_path)
+
+
+@pytest.mark.parametrize("samples", ["1", "0", "x", "1.5", ""])
+def test_too_few_spectrum_samples_are_refused_by_make(tmp_path, samples):
+    path = tmp_path / "run"
+    result = make(path, {"D": 5, "M": 20, "M_TEST": 50, "SPECTRUM_SAMPLES": samples}, check=False)
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode != 0
+    assert len(errors) == 1 and "SPECTRUM_SAMPLES" in errors[0] and "***" in errors[0], result.stderr
+    assert not path.exists() or not final_files(path)
