@@ -165,7 +165,7 @@ $(RUN)/%/spectrum.h5 $(RUN)/%/spectrum.csv &: $(RUN)/truth.h5 $(RUN)/%/network.h
 	$(LAUNCH) $(BIN)/ntk-spectrum --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 \
 	  --features=$(RUN)/$*/features.h5 $(if $(filter trained,$(BASELINES)),--trained=$(RUN)/$*/trained.h5) \
 	  $(if $(filter infinite,$(BASELINES)),--infinite) --samples=$(SPECTRUM_SAMPLES) --seed=$(SPECTRUM_SEED) \
-	  $(kernel_memory_flag) --csv=$(RUN)/$*/spectrum.csv --output=$(RUN)/$*/spectrum.h5
+	  $(kernel_memory_flag) --output=$(RUN)/$*/spectrum.h5 --csv=$(RUN)/$*/spectrum.csv
 $(RUN)/%/spectrum.svg: $(RUN)/%/spectrum.csv plots/spectrum.gp
 	$(call draw,plots/spectrum.gp,svg)
 $(RUN)/%/spectrum.png: $(RUN)/%/spectrum.csv plots/spectrum.gp

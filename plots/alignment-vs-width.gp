@@ -55,7 +55,8 @@ set yrange [0:*]
 std(name) = strcol(name) eq '' ? 0 : column(name)
 on(i, name) = strcol('step') eq line_step[i] && strcol('measure') eq name
 unset key
-# The panels side by side in screen coordinates, 0.06 apart, and one legend in a row below them.
+# The panels side by side in screen coordinates, 0.06 apart, and one legend in a row below them (the
+# panels' lines keep their titles, unshown, in the SVG).
 panels = words(kernels)
 panel_width = (0.965 - 0.07 - 0.06 * (panels - 1)) / panels
 set multiplot title "Centred kernel–target alignment A_c of each step's kernel on its training set\n{/*0.8 mean ± std over the teacher seeds}"
@@ -68,7 +69,7 @@ do for [k=1:panels] {
   if (k > 1) { unset ylabel } else { set ylabel 'A_c' }
   if (panels > 2) { set xlabel 'width w' }
   plot for [i=1:lines] measures using (on(i, measure) ? column('width') : NaN):(on(i, measure) ? column('mean') : NaN) \
-    :(std('std')) with yerrorlines ls i notitle
+    :(std('std')) with yerrorlines ls i title 'layer '.line_step[i]
 }
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid; unset logscale
 set key center center horizontal maxrows 1 reverse Left samplen 2 width 2 noenhanced nobox
