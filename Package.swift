@@ -28,11 +28,11 @@ let stages = [
   Stage(
     name: "Import", command: "import",
     dependencies: ["Artifacts", "CLibCSV", "CLibZip", "COpenSSL", "HDF5IO", "LegacyRandom", "NTKMath"]),
-  Stage(name: "Report", command: "report", dependencies: ["Artifacts", "HDF5IO", "Tables"]),
+  Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "Tables"]),
   Stage(
     name: "Spectrum", command: "spectrum",
-    dependencies: ["Artifacts", "HDF5IO", "LegacyRandom", "NTKMath", "Tables"]),
+    dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),

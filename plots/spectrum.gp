@@ -31,7 +31,8 @@ kernel_title(k) = k eq 'K0' ? 'K_0 (the step''s network)' : \
   k eq 'K_infinite' ? 'K_∞ (infinite width)' : k eq 'K_trained' ? 'K_T (after gradient descent)' : k
 # The folder's name (the step) for the title.
 folder = spectrum[1:strlen(spectrum) - strlen('/spectrum.csv')]
-step = strstrt(folder, '/') > 0 ? system(sprintf("basename '%s'", folder)) : folder
+last_part(s) = strstrt(s, '/') > 0 ? last_part(s[strstrt(s, '/') + 1:]) : s
+step = last_part(folder)
 
 fontsize = format eq 'svg' ? 14 : 28
 if (format eq 'svg') {

@@ -88,32 +88,6 @@ public enum SpectrumArtifact {
     }
   }
 
-  /// A kernel's alignment as read back (for the run's alignment table).
-  public struct AlignmentRow: Sendable {
-    public var kernel: String
-    public var alignment: Double
-    public var centredAlignment: Double
-    public var samples: Int
-    public var method: String
-  }
-
-  /// The alignments of a spectrum file, in its kernels' order, with the step's label.
-  public static func alignments(of file: HDF5File) throws -> (layerLabel: String, rows: [AlignmentRow]) {
-    try file.expectArtifact(kind)
-    guard case .strings(let kernels) = try file.attribute("kernels") else {
-      throw HDF5Error(file: file.path, "attribute 'kernels' is not a list of kernel names")
-    }
-    let rows = try kernels.map { kernel in
-      let group = "/kernels/\(kernel)"
-      return AlignmentRow(
-        kernel: kernel, alignment: try file.number("alignment", of: group),
-        centredAlignment: try file.number("centred_alignment", of: group),
-        samples: try file.integer("alignment_sample_count", of: group),
-        method: try file.string("alignment_method", of: group))
-    }
-    return (try file.string("layer_label"), rows)
-  }
-
   public static func write(
     to path: String, provenance: Provenance, layer: String, layerLabel: String, trainingSamples: Int,
     spectrumSamples: [Int], sampleLimit: Int, seed: Int, kernels: [KernelResult], inside: () throws -> Void = {}

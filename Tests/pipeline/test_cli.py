@@ -28,11 +28,11 @@ OPTIONS = {  # options each stage's help must name (a sample of each group)
                         "--output", "--quiet"],
     "gradient-descent": ["--truth", "--network", "--layer", "--steps", "--rate", "--eigen-method", "--trajectory-csv",
                          "--output", "--quiet"],
-    "report": ["--csv", "--markdown", "--alignment-csv", "--alignment-markdown", "--quiet"],
+    "report": ["--csv", "--markdown", "--quiet"],
     "sweep-report": ["--name", "--output", "--quiet"],
     "kernel-convergence": ["--output", "--quiet"],
-    "spectrum": ["--truth", "--network", "--features", "--trained", "--infinite", "--samples", "--seed",
-                 "--kernel-memory-gib", "--csv", "--output", "--quiet"],
+    "spectrum": ["--truth", "--trained", "--infinite", "--samples", "--seed", "--kernel-memory-gib",
+                 "--alignment-csv", "--alignment-markdown", "--quiet"],
 }
 
 

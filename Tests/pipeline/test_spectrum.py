@@ -8,6 +8,7 @@ alignment table beside results.csv, and bad SPECTRUM_SAMPLES."""
 from __future__ import annotations
 
 import csv
+import shutil
 
 import h5py
 import numpy as np
@@ -39,7 +40,11 @@ def run(tmp_path_factory):
 def plain(tmp_path_factory):
     """No baselines, m ≤ SPECTRUM_SAMPLES (the default 2000): every sample."""
     path = tmp_path_factory.mktemp("spectrum-plain") / "run"
-    make(path, {"D": 5, "M": 100, "M_TEST": 300, "TEACHER_SEED": 21})
+    params = {"D": 5, "M": 100, "M_TEST": 300, "TEACHER_SEED": 21}
+    make(path, params)
+    # The default goal makes the numbers and tables; the figures are `make spectra`.
+    assert not list(path.glob("*/spectrum.svg")) and not list(path.glob("*/spectrum.png"))
+    make(path, params, ["spectra"])
     return path
 
 
@@ -154,15 +159,19 @@ def test_alignment_table_beside_the_results(run, plain):
 def test_factored_features_give_the_same_alignment(run, tmp_path):
     """The factored rows δ ⊗ z (sample-space blocks from the factors) against numpy on the expanded rows."""
     y, _ = labels_and_inputs(run)
+    folders = []
     for step in ("W", "V"):
-        features = tmp_path / f"{step}-factored.h5"
-        made = run_stage("features", "--truth", run / "truth.h5", "--network", run / step / "network.h5",
-                         "--layer", step, "--storage", "factored", "--quiet", "-o", features)
+        folder = tmp_path / step
+        folder.mkdir()
+        shutil.copyfile(run / step / "network.h5", folder / "network.h5")
+        made = run_stage("features", "--truth", run / "truth.h5", "--network", folder / "network.h5",
+                         "--layer", step, "--storage", "factored", "--quiet", "-o", folder / "features.h5")
         assert made.returncode == 0, made.stderr
-        out = tmp_path / f"{step}-spectrum.h5"
-        result = run_stage("spectrum", "--truth", run / "truth.h5", "--network", run / step / "network.h5",
-                           "--features", features, "--samples", 80, "--seed", 3, "--quiet", "-o", out)
-        assert result.returncode == 0, result.stderr
+        folders.append(folder)
+    result = run_stage("spectrum", "--truth", run / "truth.h5", "--samples", 80, "--seed", 3, "--quiet", *folders)
+    assert result.returncode == 0, result.stderr
+    for step, folder in zip(("W", "V"), folders):
+        features, out = folder / "features.h5", folder / "spectrum.h5"
         with h5py.File(features) as f:
             assert f.attrs["storage"] == "factored"
         with h5py.File(out) as f:
@@ -172,13 +181,17 @@ def test_factored_features_give_the_same_alignment(run, tmp_path):
 
 @pytest.mark.parametrize("samples", ["1", "0", "-3"])
 def test_too_few_spectrum_samples_are_refused_by_the_stage(run, tmp_path, samples):
-    out = tmp_path / "spectrum.h5"
-    result = run_stage("spectrum", "--truth", run / "truth.h5", "--network", run / "W" / "network.h5",
-                       "--features", run / "W" / "features.h5", f"--samples={samples}", "-o", out)
+    folder = tmp_path / "W"
+    folder.mkdir()
+    for name in ("network.h5", "features.h5"):
+        shutil.copyfile(run / "W" / name, folder / name)
+    result = run_stage("spectrum", "--truth", run / "truth.h5", f"--samples={samples}",
+                       f"--alignment-csv={tmp_path / 'alignment.csv'}", folder)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode not in (0,) and result.returncode < 128, result.stderr
+    assert result.returncode != 0 and result.returncode < 128, result.stderr
     assert len(lines) == 1 and "--samples" in lines[0], result.stderr
-    assert not out.exists() and not temporaries(tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["features.h5", "network.h5"]
+    assert not (tmp_path / "alignment.csv").exists() and not temporaries(tmp_path)
 
 
 @pytest.mark.parametrize("samples", ["1", "0", "x", "1.5", ""])

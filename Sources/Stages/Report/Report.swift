@@ -1,6 +1,4 @@
 import Artifacts
-import Foundation
-import HDF5IO
 import StageSupport
 import Tables
 
@@ -53,38 +51,6 @@ public struct Report: Sendable {
     let written = [csvPath, markdownPath].compactMap { $0 }
     log(
       "\(steps.count) steps, \(models.count) models" + (written.isEmpty ? "" : " → " + written.joined(separator: ", ")))
-    return table.text
-  }
-}
-
-/// The run's alignment table, beside its results (results.csv stays as it
-/// is): one row per step and kernel, from the steps' spectrum files
-/// (ntk-spectrum), in the order given.
-///
-///     alignment.csv   step,kernel,alignment,centred_alignment,samples
-///     alignment.md    the same as a Markdown table
-public struct AlignmentReport: Sendable {
-  public var spectrumPaths: [String]
-
-  public init(spectrumPaths: [String]) { self.spectrumPaths = spectrumPaths }
-
-  /// Returns the Markdown table, and writes it and the CSV atomically where asked.
-  public func run(csvPath: String?, markdownPath: String?, log: StageLog) throws -> String {
-    var csv = CSVTable(columns: ["step", "kernel", "alignment", "centred_alignment", "samples"])
-    var table = MarkdownTable(headers: ["step", "kernel", "alignment", "centred alignment", "samples"])
-    for path in spectrumPaths {
-      let (step, rows) = try SpectrumArtifact.alignments(of: try HDF5File.open(path))
-      for row in rows {
-        csv.append([step, row.kernel, format(row.alignment), format(row.centredAlignment), "\(row.samples)"])
-        table.append([
-          step, row.kernel, String(format: "%.4f", row.alignment), String(format: "%.4f", row.centredAlignment),
-          "\(row.samples)",
-        ])
-      }
-    }
-    try writeTogether([(csv.text, csvPath), (table.text, markdownPath)])
-    log("\(spectrumPaths.count) steps' alignments" + ([csvPath, markdownPath].compactMap { $0 }.isEmpty ? "" :
-      " → " + [csvPath, markdownPath].compactMap { $0 }.joined(separator: ", ")))
     return table.text
   }
 }

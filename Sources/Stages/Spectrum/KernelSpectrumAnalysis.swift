@@ -1,6 +1,5 @@
 import Artifacts
 import Foundation
-import HDF5IO
 import LegacyRandom
 import NTKMath
 import StageSupport
@@ -65,9 +64,82 @@ public struct KernelSpectrumAnalysis: Sendable {
     return generator.permutation(m).prefix(count).sorted()
   }
 
-  /// Writes the artifact to `output` and, where asked, the spectra as CSV
-  /// (kernel, index, eigenvalue, target_power, cumulative_target_power; for gnuplot), both or neither.
-  public func run(output: String, csv csvPath: String? = nil, log: StageLog) throws {
+  /// One step's folder: its inputs `network.h5`, `features.h5` (and `trained.h5`), its outputs
+  /// `spectrum.h5` and `spectrum.csv`.
+  public struct Step: Sendable {
+    public var folder: String
+    public var trained: Bool
+
+    public init(folder: String, trained: Bool) {
+      self.folder = folder
+      self.trained = trained
+    }
+  }
+
+  /// The analysis of every step of a run in one process (a process start costs
+  /// about as much as the analysis at m = 100): each folder's spectrum.h5 and
+  /// spectrum.csv (kernel, index, eigenvalue, target_power,
+  /// cumulative_target_power; for gnuplot), and the run's alignment table
+  /// (AlignmentTable) where asked; every file or none.
+  public static func run(
+    truthPath: String, steps: [Step], infinite: Bool, sampleLimit: Int, seed: UInt32, kernelMemory: Int,
+    alignmentCSV: String?, alignmentMarkdown: String?, log: StageLog
+  ) throws {
+    var outputs: [(step: Step, written: Written)] = []
+    for step in steps {
+      let analysis = KernelSpectrumAnalysis(
+        truthPath: truthPath, networkPath: step.folder + "/network.h5", featuresPath: step.folder + "/features.h5",
+        trainedPath: step.trained ? step.folder + "/trained.h5" : nil, infinite: infinite, sampleLimit: sampleLimit,
+        seed: seed, kernelMemory: kernelMemory)
+      outputs.append((step, try analysis.compute(log: log)))
+    }
+    var table = AlignmentTable()
+    for output in outputs { table.append(step: output.written.layerLabel, kernels: output.written.kernels) }
+    func write(_ index: Int) throws {
+      guard index < outputs.count else {
+        return try writeTogether([(table.csv.text, alignmentCSV), (table.markdown.text, alignmentMarkdown)])
+      }
+      let (step, written) = outputs[index]
+      try written.write(output: step.folder + "/spectrum.h5", csv: step.folder + "/spectrum.csv") {
+        try write(index + 1)
+      }
+    }
+    try write(0)
+  }
+
+  /// A step's results, ready to be written.
+  public struct Written: Sendable {
+    var provenance: Provenance
+    var layer: String
+    public var layerLabel: String
+    var trainingSamples: Int
+    var spectrumSamples: [Int]
+    var sampleLimit: Int
+    var seed: Int
+    public var kernels: [SpectrumArtifact.KernelResult]
+
+    /// Writes the artifact to `output` and the spectra as CSV to `csv`, then `inside`: all or none.
+    public func write(output: String, csv csvPath: String?, inside: () throws -> Void = {}) throws {
+      var table = CSVTable(columns: ["kernel", "index", "eigenvalue", "target_power", "cumulative_target_power"])
+      for result in kernels {
+        let s = result.spectrum
+        for k in s.eigenvalues.indices {
+          table.append([
+            result.kernel.rawValue, "\(k + 1)", format(s.eigenvalues[k]), format(s.targetPower[k]),
+            format(s.cumulativeTargetPower[k]),
+          ])
+        }
+      }
+      try writeTogether([(table.text, csvPath)]) {
+        try SpectrumArtifact.write(
+          to: output, provenance: provenance, layer: layer, layerLabel: layerLabel, trainingSamples: trainingSamples,
+          spectrumSamples: spectrumSamples, sampleLimit: sampleLimit, seed: seed, kernels: kernels, inside: inside)
+      }
+    }
+  }
+
+  /// Computes the step's alignments and spectra (see the type's description).
+  public func compute(log: StageLog) throws -> Written {
     let truth = try TruthArtifact(path: truthPath)
     let student = try NetworkArtifact(path: networkPath)
     try student.requireInputs(of: truth)
@@ -155,21 +227,9 @@ public struct KernelSpectrumAnalysis: Sendable {
       finite(.trained, Self.tangentFeatures(trained, selection, x, kind: features.featureKind, labels: y))
     }
 
-    var table = CSVTable(columns: ["kernel", "index", "eigenvalue", "target_power", "cumulative_target_power"])
-    for result in results {
-      let s = result.spectrum
-      for k in s.eigenvalues.indices {
-        table.append([
-          result.kernel.rawValue, "\(k + 1)", format(s.eigenvalues[k]), format(s.targetPower[k]),
-          format(s.cumulativeTargetPower[k]),
-        ])
-      }
-    }
-    try writeTogether([(table.text, csvPath)]) {
-      try SpectrumArtifact.write(
-        to: output, provenance: provenance, layer: name, layerLabel: features.layerLabel, trainingSamples: m,
-        spectrumSamples: spectrumSamples, sampleLimit: sampleLimit, seed: Int(seed), kernels: results)
-    }
+    return Written(
+      provenance: provenance, layer: name, layerLabel: features.layerLabel, trainingSamples: m,
+      spectrumSamples: spectrumSamples, sampleLimit: sampleLimit, seed: Int(seed), kernels: results)
   }
 
   /// The tangent features of `selection` for the rows of x, factored, as
