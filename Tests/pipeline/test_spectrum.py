@@ -202,3 +202,26 @@ def test_too_few_spectrum_samples_are_refused_by_make(tmp_path, samples):
     assert result.returncode != 0
     assert len(errors) == 1 and "SPECTRUM_SAMPLES" in errors[0] and "***" in errors[0], result.stderr
     assert not path.exists() or not final_files(path)
+
+
+def test_k_infinite_alignment_on_the_recorded_subset_above_the_kernel_memory(run, tmp_path):
+    """16·m² bytes above --kernel-memory-gib: K∞'s alignment on the largest seeded subset that fits
+    (a prefix of the spectrum's permutation), recorded, against numpy on that subset."""
+    y, x = labels_and_inputs(run)
+    folder = tmp_path / "W"
+    folder.mkdir()
+    for name in ("network.h5", "features.h5"):
+        shutil.copyfile(run / "W" / name, folder / name)
+    limit = 0.0002  # GiB: 16·a² ≤ 214,748 bytes for a ≤ 115
+    result = run_stage("spectrum", "--truth", run / "truth.h5", "--infinite", f"--kernel-memory-gib={limit}",
+                       "--samples", 80, "--seed", 3, "--quiet", folder)
+    assert result.returncode == 0, result.stderr
+    expected = np.sort(np.random.RandomState(3).permutation(150)[:115])
+    with h5py.File(folder / "spectrum.h5") as f:
+        group = f["kernels/K_infinite"]
+        np.testing.assert_array_equal(group["alignment_samples"][()], expected)
+        assert group.attrs["alignment_sample_count"] == 115
+        stored = (group.attrs["alignment"], group.attrs["centred_alignment"])
+        assert "alignment_samples" not in f["kernels/K0"]
+    k = theta_numpy(x[expected], [30, 30], 0, fan_in=True)
+    np.testing.assert_allclose(stored, alignments(k, y[expected]), rtol=TOLERANCE, atol=0)
