@@ -253,8 +253,7 @@ public struct KernelSpectrum: Equatable, Sendable {
     let n = kernel.rows
     precondition(kernel.columns == n && y.count == n && n > 0, "a spectrum of \(kernel.shape) with \(y.count) labels")
     let scaled = kernel.map { $0 / Double(n) }
-    let (values, vectors) = scaled.symmetricEigendecomposition()
-    let projections = BLAS.product(vectors, vector: y)
+    let (values, projections) = scaled.symmetricEigenvalues(projecting: y)
     let norm = KernelAlignment.squaredNorm(y)
     eigenvalues = values.reversed()
     targetPower = projections.reversed().map { $0 * $0 / norm }

@@ -89,4 +89,23 @@ import Testing
     let weighted = zip(spectrum.eigenvalues, spectrum.targetPower).reduce(0.0) { $0 + $1.0 * $1.1 }
     #expect(Self.relativelyClose(weighted, quadratic, 1e-11))
   }
+
+  /// The eigenvalues and projections without eigenvectors against the full decomposition (dsyevr),
+  /// on a kernel with a spread spectrum (projections compared where eigenvalues are apart).
+  @Test func projectionsWithoutEigenvectorsMatchTheDecomposition() {
+    let (dense, _, _) = FactoredFeaturesTests.rows(seed: 13)
+    var k = dense.gram()
+    for i in 0..<k.rows { k[i, i] += Double(i) * 0.01 }  // full rank, distinct eigenvalues
+    let y = Self.labels(k.rows)
+    let (values, projections) = k.symmetricEigenvalues(projecting: y)
+    let (expected, vectors) = k.symmetricEigendecomposition()
+    let expectedProjections = BLAS.product(vectors, vector: y)
+    let scale = expected.last!
+    for j in values.indices {
+      #expect(abs(values[j] - expected[j]) <= 1e-12 * scale)
+      let apart = (j == 0 || expected[j] - expected[j - 1] > 1e-6 * scale)
+        && (j == values.count - 1 || expected[j + 1] - expected[j] > 1e-6 * scale)
+      if apart { #expect(abs(abs(projections[j]) - abs(expectedProjections[j])) <= 1e-9) }
+    }
+  }
 }
