@@ -225,3 +225,16 @@ def test_k_infinite_alignment_on_the_recorded_subset_above_the_kernel_memory(run
         assert "alignment_samples" not in f["kernels/K0"]
     k = theta_numpy(x[expected], [30, 30], 0, fan_in=True)
     np.testing.assert_allclose(stored, alignments(k, y[expected]), rtol=TOLERANCE, atol=0)
+
+
+def test_adding_a_baseline_redoes_the_spectra(tmp_path):
+    """BASELINES is in the spectra's parameter stamp: K∞ brings no input file of its own."""
+    path = tmp_path / "run"
+    params = {"D": 5, "M": 40, "M_TEST": 100, "TEACHER_SEED": 21}
+    make(path, params)
+    make(path, {**params, "BASELINES": "infinite"})
+    for step in STEPS:
+        with h5py.File(path / step / "spectrum.h5") as f:
+            assert [str(k) for k in f.attrs["kernels"]] == ["K0", "K_infinite"]
+    with open(path / "alignment.csv") as f:
+        assert [r["kernel"] for r in csv.DictReader(f)] == ["K0", "K_infinite"] * 3
