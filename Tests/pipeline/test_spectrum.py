@@ -16,7 +16,7 @@ import pytest
 
 from infinite_kernel import theta_numpy
 from ntk_testing import final_files, make, read_network, run_stage, temporaries
-from pipeline_testing import tangent_features
+from pipeline_testing import forward, tangent_features
 
 # m = 150 > SPECTRUM_SAMPLES = 80: spectra on a seeded subset, alignments on all 150. With widths 30,30 the
 # cheaper way differs by layer: the p × p feature Gram for W1 (p = 150) and u (p = 30), the kernel's rows in
@@ -238,3 +238,23 @@ def test_adding_a_baseline_redoes_the_spectra(tmp_path):
             assert [str(k) for k in f.attrs["kernels"]] == ["K0", "K_infinite"]
     with open(path / "alignment.csv") as f:
         assert [r["kernel"] for r in csv.DictReader(f)] == ["K0", "K_infinite"] * 3
+
+
+def test_loss_gradient_features_weight_the_trained_kernel_too(tmp_path):
+    """FEATURE_KIND=loss-gradient: K0 from the stored rows, K_T from the trained network's rows
+    weighted as ntk-features weights them, y·σ(−y f(x))·∂f/∂θ."""
+    path = tmp_path / "run"
+    make(path, {"D": 7, "WIDTHS": "6,4", "M": 60, "M_TEST": 100, "TEACHER_SEED": 9, "GD_STEPS": 20,
+                "FEATURE_KIND": "loss-gradient", "BASELINES": "trained"})
+    y, x = labels_and_inputs(path)
+    for step, index in STEPS.items():
+        with h5py.File(path / step / "features.h5") as f:
+            assert f.attrs["feature_kind"] == "loss-gradient"
+            g0 = f["features/train"][()]
+        trained = read_network(path / step / "trained.h5")
+        weights = y / (1 + np.exp(y * forward(trained, x)))
+        g = weights[:, None] * tangent_features(trained, x, index)
+        with h5py.File(path / step / "spectrum.h5") as f:
+            subset = f["spectrum_samples"][()]
+        check_against_numpy(path / step / "spectrum.h5", g0 @ g0.T, y, subset, "K0")
+        check_against_numpy(path / step / "spectrum.h5", g @ g.T, y, subset, "K_trained")
