@@ -34,6 +34,9 @@ let stages = [
   Stage(name: "Report", command: "report", dependencies: ["Artifacts", "Tables"]),
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(
+    name: "Spectrum", command: "spectrum",
+    dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
+  Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
 ]

@@ -18,16 +18,18 @@ from harness import (BUILT, CORE_VARS, OUT, PEER_PY, commit, cpu_model, digests,
 
 # Never rebuild a stage inside a timed run, even if Sources/ changes meanwhile.
 FROZEN = [f"--assume-old=.build/release/ntk-{s}"
-          for s in ("truth", "init", "features", "train", "evaluate", "report")]
+          for s in ("truth", "init", "features", "train", "evaluate", "report", "spectrum")]
 
 
-def pipeline(extra_env=None, launch=None, make_vars=()):
+def pipeline(extra_env=None, launch=None, make_vars=(), results_only=False):
     """One `make -s` run of the default pipeline (with `make_vars`, e.g. "D=100") in a fresh
     run folder under data/bench; returns measure()'s numbers, the folder and the bytes the
-    run wrote there."""
+    run wrote there. `results_only`: the goal RUN/results.csv alone, without the per-step
+    alignment and spectra (ntk-spectrum) the default goal adds."""
     run = tempfile.mkdtemp(prefix="run-", dir=OUT)
     try:
-        cmd = ["make", "-s", f"RUN={run}", *make_vars, *FROZEN] + ([f"LAUNCH={launch}"] if launch else [])
+        cmd = (["make", "-s", f"RUN={run}", *make_vars, *FROZEN] + ([f"LAUNCH={launch}"] if launch else [])
+               + ([f"{run}/results.csv"] if results_only else []))
         result = measure(cmd, {**os.environ, **(extra_env or {})})
         size = sum(f.stat().st_size for f in Path(run).rglob("*") if f.is_file())
         return result + (run, size)
@@ -75,6 +77,27 @@ def interleaved(repeat, make_vars=(), peer_args=()):
         print(f"rep {i + 1}/{repeat}: pipeline {times['pipeline'][-1]:.3f} s, "
               f"peer {times['peer'][-1]:.3f} s", file=sys.stderr)
     return times, cpu, peak
+
+
+def analysis_overhead(repeat):
+    """The default goal against RUN/results.csv alone, interleaved: what the per-step
+    alignment and spectra (ntk-spectrum) add to the default pipeline."""
+    times = {"without": [], "with": []}
+    cpu = {"without": [], "with": []}
+    for i in range(repeat):
+        for name, only in (("without", True), ("with", False)):
+            wall, cpu_s = pipeline(results_only=only)[:2]
+            times[name].append(wall)
+            cpu[name].append(cpu_s)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
+    return [
+        f"Alignment and spectra (ntk-spectrum) in the default pipeline, {repeat} interleaved repetitions",
+        f"  without (goal RUN/results.csv) {stats(times['without'])}   CPU {cpu_med['without']:6.3f} s",
+        f"  with (the default goal)        {stats(times['with'])}   CPU {cpu_med['with']:6.3f} s",
+        f"  added: {100 * (med['with'] / med['without'] - 1):+.1f} % of the median wall time, "
+        f"{100 * (cpu_med['with'] / cpu_med['without'] - 1):+.1f} % of the median CPU time (aim: under 10 %)",
+    ]
 
 
 def environment_lines(load0, built0):
@@ -145,6 +168,7 @@ def run(args):
     times, cpu, peak = interleaved(args.repeat)
     two_threads = pipeline({"OPENBLAS_NUM_THREADS": "2"})[0]
     lines = environment_lines(load0, built0) + [""] + whole_run_lines(args.repeat, times, cpu, peak, two_threads)
+    lines += [""] + analysis_overhead(args.repeat)
     lines += [""] + stage_lines(*profile)
     lines += ["", f"Peer's own step timer, one run (wall {peer_wall:.3f} s incl. interpreter and imports)",
               "  " + ", ".join(f"{name} {sec} s" for name, sec in peer_steps)]

@@ -9,7 +9,11 @@
 #   RUN/<step>/trained.h5              ntk-gradient-descent  (BASELINES=trained) the layer trained by gradient descent
 #   RUN/<step>/training-curve.{svg,png}  gnuplot       (make training-curves) loss and test error against the step
 #   RUN/<step>/theory.h5               ntk-theory-curve  (make theory-curves) krr_infinite's predicted test MSE against m
+#   RUN/<step>/spectrum.h5, .csv       ntk-spectrum   kernel–target alignment and spectra of the step's kernels
+#   RUN/<step>/spectrum.{svg,png}      gnuplot        eigenvalue decay and cumulative target power (the
+#                                                     PNG with `make spectra`)
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
+#   RUN/alignment.csv, RUN/alignment.md  ntk-spectrum the kernels' alignments, a row per step and kernel
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
@@ -17,7 +21,8 @@
 # STORAGE (auto, dense or factored features), TEST_FEATURES (1: store the test features too; by
 # default evaluate computes the classifier's test decisions from the network), BASELINES (models
 # beside the finite features': infinite, trained), GD_STEPS, GD_RATE, SOLVER (the SVM's solver: auto, libsvm
-# or linear), SVM_KERNEL_MEMORY_GIB (the kernel memory of SOLVER=auto; empty: ntk-train's 8 GiB).
+# or linear), SVM_KERNEL_MEMORY_GIB (the kernel memory of SOLVER=auto; empty: ntk-train's 8 GiB),
+# SPECTRUM_SAMPLES and SPECTRUM_SEED (the spectra's training samples, see below).
 # DATA: a data set to import (pipelines/import.mk) instead of drawing a teacher; the student's d then comes from it.
 DATA ?=
 ifneq ($(DATA),)
@@ -66,6 +71,18 @@ endif
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
+# The spectra of ntk-spectrum: on min(M, SPECTRUM_SAMPLES) training samples, the first of numpy's
+# RandomState(SPECTRUM_SEED).permutation(M) when M is larger (one n × n eigendecomposition per kernel:
+# about a second at 2000). K∞'s alignment (BASELINES=infinite) covers every sample up to the kernel
+# memory of SVM_KERNEL_MEMORY_GIB, a prefix of the same permutation above.
+SPECTRUM_SAMPLES ?= 2000
+SPECTRUM_SEED ?= 0
+spectrum.digits = $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst \
+  8,,$(subst 9,,$1))))))))))
+$(if $(or $(call spectrum.digits,$(SPECTRUM_SAMPLES)),$(filter-out 1,$(words $(SPECTRUM_SAMPLES))),$(filter \
+  0 1 00 01,$(SPECTRUM_SAMPLES))),$(error SPECTRUM_SAMPLES must be a whole number of at least 2, got "$(SPECTRUM_SAMPLES)"))
+$(if $(or $(call spectrum.digits,$(SPECTRUM_SEED)),$(filter-out 1,$(words $(SPECTRUM_SEED)))),$(error \
+  SPECTRUM_SEED must be a whole number, got "$(SPECTRUM_SEED)"))
 # $(call step-results,STEP_FOLDER,BASELINES): the files holding a step's results, for the reports.
 step-results = $1/eval.h5 $(foreach b,$2,$1/$(baseline.file.$b))
 storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
@@ -90,6 +107,8 @@ params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
 params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED) $(KRR_RIDGE)
 params.gradient-descent = $(GD_STEPS) $(GD_RATE)
 params.theory-curve = $(THEORY_SAMPLES) $(KRR_RIDGE)
+# (BASELINES too: adding infinite adds no input file, only the kernel K∞.)
+params.spectrum = $(SPECTRUM_SAMPLES) $(SPECTRUM_SEED) $(sort $(BASELINES))$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
 # "step:seed" for every step, and "step:previous step" for every step after the first.
 step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
 step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $(step_list))))
@@ -98,8 +117,15 @@ pair.second = $(word 2,$(subst :, ,$1))
 $(foreach p,$(step_seeds),$(eval params.init-$(call pair.first,$p) = $(D) $(WIDTHS) $(call pair.second,$p)))
 results := $(foreach s,$(step_list),$(call step-results,$(RUN)/$s,$(BASELINES)))
 
-run: $(RUN)/results.csv
+# The default goal: the table (printed) and the alignment and spectra of every step (ntk-spectrum: about 5 %
+# of the default pipeline's CPU time). The figures are `make spectra`: gnuplot's three SVGs would add about
+# 12 % more, the PNGs (pngcairo at 2200 × 1040, about 0.1 s of CPU each) half (docs/theory.md).
+run: $(RUN)/results.csv $(RUN)/alignment.csv
 	@cat $(RUN)/results.md
+
+# `make spectra`: every step's spectrum.svg and spectrum.png, and the alignment table.
+.PHONY: spectra
+spectra: $(RUN)/alignment.csv $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
 
 ifeq ($(DATA),)
 $(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
@@ -160,12 +186,28 @@ $(RUN)/%/training-curve.svg: $(RUN)/%/trajectory.csv plots/training-curve.gp
 $(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
 	$(call draw,plots/training-curve.gp,png)
 
+# The alignment and spectra of every step's kernels, in one process (it costs about as much as its start at
+# m = 100): K0 always, K∞ and K_T with their baselines; and the alignment table beside results.csv.
+spectrum.trained := $(filter trained,$(BASELINES))
+spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spectrum.csv) $(RUN)/alignment.csv \
+  $(RUN)/alignment.md
+$(spectrum_outputs) &: $(RUN)/truth.h5 $(foreach s,$(step_list),$(RUN)/$s/network.h5 $(RUN)/$s/features.h5 \
+    $(if $(spectrum.trained),$(RUN)/$s/trained.h5)) $(call stamp,spectrum) $(call params,spectrum)
+	$(LAUNCH) $(BIN)/ntk-spectrum --truth=$(RUN)/truth.h5 $(if $(spectrum.trained),--trained) \
+	  $(if $(filter infinite,$(BASELINES)),--infinite) --samples=$(SPECTRUM_SAMPLES) --seed=$(SPECTRUM_SEED) \
+	  $(kernel_memory_flag) --alignment-csv=$(RUN)/alignment.csv --alignment-markdown=$(RUN)/alignment.md \
+	  $(foreach s,$(step_list),$(RUN)/$s)
+$(RUN)/%/spectrum.svg: $(RUN)/%/spectrum.csv plots/spectrum.gp
+	$(call draw,plots/spectrum.gp,svg)
+$(RUN)/%/spectrum.png: $(RUN)/%/spectrum.csv plots/spectrum.gp
+	$(call draw,plots/spectrum.gp,png)
+
 $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
 
 # The parameter files (Makefile, params.changed).
 params.names := $(if $(DATA),import,truth) features evaluate train infinite-kernel gradient-descent theory-curve \
-  $(addprefix init-,$(step_list))
+  spectrum $(addprefix init-,$(step_list))
 $(call params.changed,$(RUN)/.params,$(params.names),params): FORCE
 $(RUN)/.params/%:
 	$(call params.write,$(params.$*))
@@ -176,4 +218,4 @@ $(RUN)/.params/%:
 # has no .NOTINTERMEDIATE.) Never made itself.
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
-  trained.h5 trajectory.csv theory.h5)) $(addprefix $(RUN)/.params/,$(params.names))
+  trained.h5 trajectory.csv spectrum.h5 spectrum.csv theory.h5)) $(addprefix $(RUN)/.params/,$(params.names))

@@ -3,11 +3,13 @@
 # includes this file and lists its points:
 #
 #   $(call sweep-point,SWEEP,POINT,STEPS,ASSIGNMENTS)
-#       SWEEP_ROOT/SWEEP/POINT/results.csv, made by running the per-run pipeline
-#       there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> LAYERS="STEPS" ASSIGNMENTS
+#       SWEEP_ROOT/SWEEP/POINT/results.csv (and alignment.csv, with each step's spectrum.h5), made by
+#       running the per-run pipeline there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> LAYERS="STEPS"
+#       ASSIGNMENTS
 #   $(call sweep-report,SWEEP,PLOTS)
 #       the phony target SWEEP: every point, then in SWEEP_ROOT/SWEEP/report/
-#       results.csv, summary.csv, results.md, measures.csv (ntk-sweep-report) and, for
+#       results.csv, summary.csv, results.md, measures.csv (ntk-sweep-report: measures.csv holds the
+#       trained baseline's measures and each kernel's alignment_<kernel>, centred_alignment_<kernel>) and, for
 #       each plot P, P.svg and P.png drawn by gnuplot with plots/P.gp from summary.csv
 #       (or measures.csv beside it). Where the sweep file set sweep.theory.SWEEP (theory
 #       files of ntk-theory-curve) before the call, also theory-vs-measured.csv and theory-curve.csv.
@@ -53,10 +55,11 @@ endif
 # The report reads each point's steps in the order Make chains them (LAYERS).
 define sweep.point-rule
 sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
-sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)))
+sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
+  $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
 	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
-	  BASELINES="$(sweep.baselines)" $4 $$@
+	  BASELINES="$(sweep.baselines)" $4 $$@ $(SWEEP_ROOT)/$1/$2/alignment.csv
 endef
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)

@@ -5,7 +5,8 @@
 #
 #   data/width-sweep/widths-100-100_M-400_seed-124/    (a run: truth.h5, W/, V/, u/, results.csv)
 #   data/width-sweep/report/                           results.csv, results.md, summary.csv, measures.csv,
-#                                                      test-error-vs-width.{svg,png}, lazy-regime-vs-width.{svg,png}
+#                                                      test-error-vs-width.{svg,png}, lazy-regime-vs-width.{svg,png},
+#                                                      alignment-vs-width.{svg,png} (centred alignment per layer)
 #
 # Wide layers' features are stored factored when dense rows would pass 1 GiB
 # (STORAGE=auto; pass STORAGE=dense or factored to force one).
@@ -24,4 +25,4 @@ $(foreach w,$(SWEEP_WIDTHS),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,wid
   $(width-sweep.teacher) WIDTHS=$(w)$(sweep.comma)$(w) INIT_SEEDS="0 1 2" \
   M=$(width-sweep.m) M_TEST=$(width-sweep.m_test) TEACHER_SEED=$(seed))))
 
-$(call sweep-report,width-sweep,test-error-vs-width lazy-regime-vs-width)
+$(call sweep-report,width-sweep,test-error-vs-width lazy-regime-vs-width alignment-vs-width)

@@ -22,11 +22,13 @@ positive(v) = v > 1e-12 ? v : NaN
 # (a log axis has no room for 0); none where the mean is not drawn, so that autoscaling ignores it.
 std(dummy) = strcol('std') eq '' ? 0 : column('std')
 low(dummy) = column('mean') - std(0) > column('mean') / 10 ? column('mean') - std(0) : column('mean') / 10
+# (measures.csv also holds the spectra's alignments: only the trained baseline's measures count here.)
+trained_measure(name) = name eq 'relative_weight_change' || name eq 'kernel_distance'
 # Whether a panel has anything to draw: u's kernel distance is 0, so a sweep of u alone has none.
 drawable_change = 0; drawable_distance = 0
 note(dummy) = (strcol('measure') eq 'relative_weight_change' && column('mean') > 1e-12 ? drawable_change = 1 : 0, \
   strcol('measure') eq 'kernel_distance' && column('mean') > 1e-12 ? drawable_distance = 1 : 0, \
-  add_step(strcol('step')))
+  trained_measure(strcol('measure')) ? add_step(strcol('step')) : 0)
 stats measures using (note(0)) nooutput
 if (lines == 0) {
   print sprintf("%s: no measures (is the trained baseline in BASELINES?)", measures)

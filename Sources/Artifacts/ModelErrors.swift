@@ -81,14 +81,17 @@ enum ModelErrors {
 /// or a baseline's): its step and its models' errors.
 public struct StepResults: Artifact {
   /// The kinds of artifact that hold a step's results.
-  public static let kinds = [EvaluationArtifact.kind, InfiniteKernelArtifact.kind, TrainedNetworkArtifact.kind]
+  /// A spectrum file (SpectrumArtifact) holds no errors, only measures: the alignments.
+  public static let kinds = [
+    EvaluationArtifact.kind, InfiniteKernelArtifact.kind, TrainedNetworkArtifact.kind, SpectrumArtifact.kind,
+  ]
 
   public let file: HDF5File
   /// The name the step's layer was requested by (e.g. the notebook's W, V, u).
   public let layerLabel: String
   public let results: [ModelResult]
   /// Other numbers the step's artifact measured, by name (the trained
-  /// baseline's relative weight change and kernel distance).
+  /// baseline's relative weight change and kernel distance; the spectrum's alignments).
   public let measures: [(name: String, value: Double)]
 
   public init(path: String) throws {
@@ -99,7 +102,11 @@ public struct StepResults: Artifact {
         file: path, "is not a step's results (its 'artifact' attribute is \(kind); expected one of \(Self.kinds))")
     }
     layerLabel = try file.string("layer_label")
-    results = try ModelErrors.read(from: file)
-    measures = kind == TrainedNetworkArtifact.kind ? try TrainedNetworkArtifact.measures(of: file) : []
+    results = kind == SpectrumArtifact.kind ? [] : try ModelErrors.read(from: file)
+    switch kind {
+    case TrainedNetworkArtifact.kind: measures = try TrainedNetworkArtifact.measures(of: file)
+    case SpectrumArtifact.kind: measures = try SpectrumArtifact.measures(of: file)
+    default: measures = []
+    }
   }
 }

@@ -55,6 +55,13 @@ public enum TrainedNetworkArtifact {
     }
   }
 
+  /// The trained network of a file, with the file (checked to be a trained network artifact).
+  public static func read(path: String) throws -> (file: HDF5File, network: ReLUNetwork) {
+    let file = try HDF5File.open(path)
+    try file.expectArtifact(kind)
+    return (file, try NetworkSchema.read(from: file))
+  }
+
   /// How far training moved: ‖θ_T − θ0‖_F/‖θ0‖_F and the kernel distance.
   static func measures(of file: HDF5File) throws -> [(name: String, value: Double)] {
     let change = try file.dataset("/trajectory/relative_weight_change", rank: 1).readVector()

@@ -24,6 +24,15 @@ void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *inf
 void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda, double *b,
              const int *ldb, int *info, size_t uplo_length);
 
+/// Reduction of a real symmetric matrix to tridiagonal form, A = Q T Qᵀ (Q as Householder reflectors).
+void dsytrd_(const char *uplo, const int *n, double *a, const int *lda, double *d, double *e, double *tau,
+             double *work, const int *lwork, int *info, size_t uplo_length);
+
+/// C ← op(Q) C for the Q of dsytrd.
+void dormtr_(const char *side, const char *uplo, const char *trans, const int *m, const int *n, const double *a,
+             const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork, int *info,
+             size_t side_length, size_t uplo_length, size_t trans_length);
+
 /// Machine parameters ("S": the safe minimum).
 double dlamch_(const char *cmach, size_t cmach_length);
 #endif

@@ -32,6 +32,8 @@ OPTIONS = {  # options each stage's help must name (a sample of each group)
     "report": ["--csv", "--markdown", "--quiet"],
     "sweep-report": ["--name", "--output", "--theory", "--quiet"],
     "kernel-convergence": ["--output", "--quiet"],
+    "spectrum": ["--truth", "--trained", "--infinite", "--samples", "--seed", "--kernel-memory-gib",
+                 "--alignment-csv", "--alignment-markdown", "--quiet"],
 }
 
 

@@ -85,9 +85,9 @@ def stage_commands(output: str) -> list[tuple[str, str]]:
     text = output.replace("\\\n", " ")
     commands = []
     for line in text.splitlines():
-        match = re.search(r"(?:^|\s)\S*/ntk-(truth|init|features|train|evaluate|report)\s(.*)$", line)
+        match = re.search(r"(?:^|\s)\S*/ntk-(truth|init|features|train|evaluate|report|spectrum)\s(.*)$", line)
         if match:
-            target = re.search(r"(?:-o|--output|--csv)[=\s](\S+)", match.group(2))
+            target = re.search(r"(?:-o|--output|--csv|--alignment-csv)[=\s](\S+)", match.group(2))
             commands.append((match.group(1), target.group(1) if target else ""))
     return commands
 
@@ -133,6 +133,8 @@ def test_changing_C_reruns_train_and_evaluate_and_the_later_steps(default_run, m
     for step in ("V", "u"):
         expected |= {("init", str(run / step / "network.h5")), ("features", str(run / step / "features.h5")),
                      ("train", str(run / step / "svm.h5")), ("evaluate", str(run / step / "eval.h5"))}
+    # The later steps' kernels changed with their networks: the spectra (one process for every step).
+    expected |= {("spectrum", str(run / "alignment.csv"))}
     commands = stage_commands(result.stdout + result.stderr)
     assert sorted(commands) == sorted(expected), commands
     for name in ("W/svm.h5", "W/eval.h5", "V/network.h5", "u/eval.h5", "results.csv"):

@@ -84,7 +84,7 @@ def width_sweep(tmp_path_factory) -> Sweep:
     run_sweep(root, "width-sweep", {"SWEEP_SEEDS": " ".join(map(str, SEEDS)),
                                     "SWEEP_WIDTHS": " ".join(map(str, widths)), "M": 60, "M_TEST": 500})
     points = {f"widths-{w}-{w}_M-60_seed-{seed}": (["W", "V", "u"], 60, w, seed) for w in widths for seed in SEEDS}
-    return Sweep("width-sweep", root, points, ["test-error-vs-width", "lazy-regime-vs-width"], d=25,
+    return Sweep("width-sweep", root, points, ["test-error-vs-width", "lazy-regime-vs-width", "alignment-vs-width"], d=25,
                  teacher_widths="25 25")
 
 
@@ -161,7 +161,8 @@ def test_the_summary_is_numpys_mean_and_deviation_over_the_seeds(sweep):
 
 def test_the_measures_are_numpys_over_the_trained_baselines(sweep):
     """measures.csv: the relative weight change at T and the kernel distance of
-    each point's trained.h5 (read with h5py), averaged over the seeds by numpy."""
+    each point's trained.h5, and each kernel's alignment and centred alignment
+    of its spectrum.h5 (read with h5py), averaged over the seeds by numpy."""
     values: dict[tuple, list[float]] = {}
     for folder, (layers, m, width, seed) in sweep.points.items():
         for step in layers:
@@ -169,6 +170,10 @@ def test_the_measures_are_numpys_over_the_trained_baselines(sweep):
                 assert int(f.attrs["steps"]) == GD_STEPS
                 measured = {"relative_weight_change": f["trajectory/relative_weight_change"][-1],
                             "kernel_distance": float(f.attrs["kernel_distance"])}
+            with h5py.File(sweep.point(folder) / step / "spectrum.h5", "r") as f:
+                for kernel in f.attrs["kernels"]:
+                    for name in ("alignment", "centred_alignment"):
+                        measured[f"{name}_{kernel}"] = float(f[f"kernels/{kernel}"].attrs[name])
             for name, value in measured.items():
                 values.setdefault((" ".join(layers), str(m), f"{width} {width}", step, name), []).append(value)
     rows = read_csv(sweep.report / "measures.csv")
@@ -232,8 +237,10 @@ def test_every_plot_is_valid_and_draws_every_step(sweep):
         for step in steps:
             # Each panel draws each step; the lazy regime's kernel distance of u is 0 (README),
             # which a log axis cannot draw, so u has one panel there.
-            # The kernel-regression plot has one panel.
-            panels = 1 if (plot == "lazy-regime-vs-width" and step == "u") or plot == "krr-mse-vs-m" else 2
+            # The alignment has a panel per kernel (K0, K∞ and K_T with both baselines); the
+            # kernel-regression plot has one.
+            panels = (1 if (plot == "lazy-regime-vs-width" and step == "u") or plot == "krr-mse-vs-m"
+                      else 3 if plot == "alignment-vs-width" else 2)
             assert lines.get(STEP_TITLES[step], 0) >= panels, f"{svg}: {STEP_TITLES[step]}: {lines}"
     # The switch to the linear solver is marked in the learning curve (both panels), nowhere else.
     if "test-error-vs-m" in sweep.plots:

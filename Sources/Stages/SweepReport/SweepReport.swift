@@ -7,14 +7,15 @@ import Tables
 /// (points) that differ in their parameters and teacher seed. Reads each
 /// point's steps' result files (`<point>/<step>/eval.h5` and the baselines',
 /// the steps in the order the point chained them) with their networks and the
-/// point's truth, and writes to the output
+/// point's truth (and each step's spectrum.h5, whose alignments are measures), and writes to the output
 /// folder, each file atomically (see SweepTables):
 ///
 ///     results.csv   a row per point, step and model, the point's parameters as columns
 ///     summary.csv   a row per group of points that differ only in the teacher seed, step
 ///                   and model: mean and sample standard deviation (read by plots/*.gp)
 ///     results.md    the summary as a Markdown table, mean ± std
-///     measures.csv  the trained baseline's relative weight change and kernel distance, mean and std
+///     measures.csv  the trained baseline's relative weight change and kernel distance, and each
+///                   kernel's alignment_<kernel> and centred_alignment_<kernel> (spectrum.h5), mean and std
 ///
 /// and, given theory files (ntk-theory-curve, `theoryPaths`), TheoryComparison's
 ///
