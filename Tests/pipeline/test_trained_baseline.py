@@ -225,9 +225,24 @@ def test_a_huge_rate_never_writes_a_non_finite_number(chained, tmp_path):
     assert re.search(r"layer u: the loss became non-finite at step 1 of 50 \(η = 1e\+308\)", line), line
 
 
-@pytest.mark.parametrize("options", [["--steps", "-1"], ["--steps", "x"], ["--rate", "nan"], ["--rate", "-0.5"],
-                                     ["--rate", "0"], ["--rate", "fast"], ["--rate", "inf"],
-                                     ["--eigen-method", "dense"]])
-def test_bad_options_are_refused(chained, tmp_path, options):
-    line = refused(chained, tmp_path, *options)
-    assert options[0] in line
+# Each bad value given with `=`, as make gives it (`--steps -1` would be refused by the
+# parser as a missing value, before any range check): (option, what the message must name).
+BAD_OPTIONS = [("--steps=-1", "--steps must be a whole number ≥ 0, got -1"),
+               ("--steps=x", "'x' is invalid for '--steps"),
+               ("--rate=-0.5", "'-0.5' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=0", "'0' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=nan", "'nan' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=inf", "'inf' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=fast", "'fast' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--eigen-method=dense", "'dense' is invalid for '--eigen-method")]
+
+
+@pytest.mark.parametrize("option, message", BAD_OPTIONS, ids=[o for o, _ in BAD_OPTIONS])
+def test_bad_options_are_refused(chained, tmp_path, option, message):
+    line = refused(chained, tmp_path, option)
+    assert message in line, line
+
+
+def test_a_negative_value_after_a_space_is_a_missing_value(chained, tmp_path):
+    """Why the cases above use `=`: the parser reads `-1` as an option."""
+    assert "Missing value for '--steps <steps>'" in refused(chained, tmp_path, "--steps", "-1")
