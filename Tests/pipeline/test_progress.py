@@ -80,6 +80,9 @@ def setup(stage: str, folder: Path) -> tuple[list[object], str]:
         return ["--features", features, "--C", 1, "--solver", "linear", "--gap-tolerance", 1e-14], LINEAR
     if stage == "infinite-kernel":
         return ["--truth", truth, "--network", network, "--layer", "W", "--C", 1], ADVANCE
+    if stage == "kernel-convergence":  # students of widths 800 and 1600 on 400 inputs
+        return ["--truth", truth, "--samples", 400, "--widths-list", "800,1600", "--seeds", "0,1,2,3,4,5,6,7,8,9"], \
+            ADVANCE
     if stage == "gradient-descent":
         return ["--truth", truth, "--network", network, "--layer", "all", "--steps", 100000], ADVANCE
     raise ValueError(stage)
@@ -148,7 +151,8 @@ def check_cadence(progress: list[tuple[float, str]], interval: float, *, slack: 
     assert max(gaps) <= interval + slack, f"progress lines {max(gaps):.3f} s apart, the interval is {interval} s"
 
 
-LONG_STAGES = ["features", "train-libsvm", "train-linear", "infinite-kernel", "gradient-descent", "evaluate"]
+LONG_STAGES = ["features", "train-libsvm", "train-linear", "infinite-kernel", "gradient-descent", "evaluate",
+               "kernel-convergence"]
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
