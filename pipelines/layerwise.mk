@@ -18,7 +18,8 @@
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
 # ALLOW_LABEL_LEAK (1: compute and report label-dependent test features),
-# STORAGE (auto, dense or factored features), TEST_FEATURES (1: store the test features too; by
+# STORAGE (auto, dense or factored features), STORAGE_LIMIT_MIB (auto: factored above it; empty: 1 GiB),
+# TEST_FEATURES (1: store the test features too; by
 # default evaluate computes the classifier's test decisions from the network), BASELINES (models
 # beside the finite features': infinite, trained), GD_STEPS, GD_RATE, SOLVER (the SVM's solver: auto, libsvm
 # or linear), SVM_KERNEL_MEMORY_GIB (the kernel memory of SOLVER=auto; empty: ntk-train's 8 GiB),
@@ -85,7 +86,9 @@ $(if $(or $(call spectrum.digits,$(SPECTRUM_SEED)),$(filter-out 1,$(words $(SPEC
   SPECTRUM_SEED must be a whole number, got "$(SPECTRUM_SEED)"))
 # $(call step-results,STEP_FOLDER,BASELINES): the files holding a step's results, for the reports.
 step-results = $1/eval.h5 $(foreach b,$2,$1/$(baseline.file.$b))
-storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE))
+# STORAGE=auto picks factored features above STORAGE_LIMIT_MIB of dense rows (ntk-features' default, 1 GiB, when unset).
+STORAGE_LIMIT_MIB ?=
+storage_flag := $(if $(filter-out auto,$(STORAGE)),--storage=$(STORAGE),$(addprefix --storage-limit-mib=,$(STORAGE_LIMIT_MIB)))
 leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 TEST_FEATURES ?=
 test_features_flag := $(if $(filter 1 yes true,$(TEST_FEATURES)),--test-features)

@@ -32,9 +32,12 @@ public enum FeatureStorage: String, CaseIterable, Sendable {
   /// (samples × out) and /factors/<split>/<layer>/input (samples × in).
   case factored
 
+  /// The automatic choice's default limit: 1 GiB of dense rows.
+  public static let automaticLimit = 1 << 30
+
   /// The automatic choice: factored when the dense rows of every sample
   /// would take more than `limit` bytes (default 1 GiB).
-  public static func automatic(samples: Int, blocks: LayerBlocks, limit: Int = 1 << 30) -> FeatureStorage {
+  public static func automatic(samples: Int, blocks: LayerBlocks, limit: Int = automaticLimit) -> FeatureStorage {
     samples * blocks.featureCount * 8 > limit ? .factored : .dense
   }
 }

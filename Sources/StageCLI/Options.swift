@@ -13,12 +13,20 @@ public struct OutputOptions: ParsableArguments {
 public struct LogOptions: ParsableArguments {
   @Flag(name: .long, help: "Print no progress or log lines on stderr.")
   public var quiet = false
+  @Option(help: "Seconds between progress lines when stderr is not a terminal (a make or cluster log).")
+  public var progressSeconds = StageLog.defaultProgressSeconds
 
   public init() {}
 
+  public func validate() throws {
+    guard progressSeconds > 0, progressSeconds.isFinite else {
+      throw ValidationError("--progress-seconds must be a positive number of seconds, got \(progressSeconds)")
+    }
+  }
+
   /// The log of `command`, its lines prefixed with the command's name.
   public func log(for command: any ParsableCommand.Type) -> StageLog {
-    StageLog(program: command.configuration.commandName ?? "ntk", quiet: quiet)
+    StageLog(program: command.configuration.commandName ?? "ntk", quiet: quiet, progressSeconds: progressSeconds)
   }
 }
 

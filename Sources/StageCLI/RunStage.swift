@@ -10,6 +10,9 @@ extension ParsableCommand {
     // Past a file-size limit (an output or the log), writes fail with EFBIG
     // instead of killing the stage; set once, before anything is written.
     signal(SIGXFSZ, SIG_IGN)
+    // A log whose reader has gone (`make 2>&1 | head`): writes to stderr fail with
+    // EPIPE, which writeToStandardError ignores, instead of SIGPIPE killing the stage.
+    signal(SIGPIPE, SIG_IGN)
     // Stages stream blocks of a few MiB, allocated and freed once per block:
     // with glibc's defaults each block is an mmap (or a heap grown and trimmed
     // back), faulted in and zeroed afresh — a third of evaluate's time. Keep

@@ -2,7 +2,8 @@ import Foundation
 
 /// Progress of a long loop on stderr: on a terminal a bar redrawn in place
 /// with the rate and the time left; otherwise (make logs, cluster job logs) a
-/// plain line every few seconds; nothing when the log is quiet.
+/// plain line every `log.progressSeconds` (5 s unless --progress-seconds says otherwise); nothing when the log
+/// is quiet.
 public final class Progress {
   private let log: StageLog
   private let label: String
@@ -45,7 +46,7 @@ public final class Progress {
   /// Now, when a report is due (not quiet, and the last one long enough ago).
   private func due() -> Date? {
     let now = Date()
-    guard !log.quiet, now.timeIntervalSince(lastReport) >= (interactive ? 0.2 : 5) else { return nil }
+    guard !log.quiet, now.timeIntervalSince(lastReport) >= (interactive ? 0.2 : log.progressSeconds) else { return nil }
     lastReport = now
     reported = true
     return now

@@ -10,10 +10,16 @@ public struct StageError: Error, CustomStringConvertible, Sendable {
 public struct StageLog: Sendable {
   public var program: String
   public var quiet: Bool
+  /// The seconds between plain progress lines off a terminal (Progress).
+  public var progressSeconds: Double
 
-  public init(program: String, quiet: Bool) {
+  /// A line every 5 s: often enough to see a stage move in a make or cluster log, seldom enough to keep it short.
+  public static let defaultProgressSeconds = 5.0
+
+  public init(program: String, quiet: Bool, progressSeconds: Double = defaultProgressSeconds) {
     self.program = program
     self.quiet = quiet
+    self.progressSeconds = progressSeconds
   }
 
   public func callAsFunction(_ message: @autoclosure () -> String) {

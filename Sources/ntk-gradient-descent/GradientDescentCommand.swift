@@ -4,20 +4,19 @@ import NTKMath
 import StageCLI
 
 /// η: a positive number, or "auto" (m / λ_max of the training-set tangent kernel at θ0).
-struct LearningRate: ExpressibleByArgument {
+struct LearningRate {
   var value: Double?
 
-  init?(argument: String) {
-    if argument == "auto" {
-      value = nil
-    } else if let rate = Double(argument), rate > 0, rate.isFinite {
-      value = rate
-    } else {
-      return nil
-    }
-  }
+  static let auto = LearningRate(value: nil)
 
-  static var defaultValueDescription: String { "auto, or a positive number" }
+  /// The option's value, refused with the range it must lie in (a number ≤ 0, or not finite).
+  static func parse(_ argument: String) throws -> LearningRate {
+    if argument == "auto" { return .auto }
+    guard let rate = Double(argument), rate > 0, rate.isFinite else {
+      throw ValidationError("not auto or a positive finite number")
+    }
+    return LearningRate(value: rate)
+  }
 }
 
 extension TangentEigenMethod: ExpressibleByArgument {}
@@ -35,8 +34,10 @@ struct GradientDescentCommand: ParsableCommand {
   @Option(help: "The step's student network (ntk-init): θ0.") var network: String
   @Option(help: "The layer to train: W1 … WL, u (W, V name W1, W2), or all.") var layer: String
   @Option(help: "The number of steps T ≥ 0.") var steps = 1000
-  @Option(help: "The learning rate η: auto (m / λ_max(K0)) or a positive number.") var rate = LearningRate(
-    argument: "auto")!
+  @Option(
+    help: "The learning rate η: auto (m / λ_max(K0), the default) or a positive number.",
+    transform: LearningRate.parse)
+  var rate = LearningRate.auto
   @Option(
     help: """
       How λ_max(K0) is computed for --rate auto, without the m × m K0: gram (the largest eigenvalue of the p × p \

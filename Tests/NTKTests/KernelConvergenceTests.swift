@@ -24,32 +24,41 @@ import Testing
     (zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / b.reduce(0) { $0 + $1 * $1 }).squareRoot()
   }
 
-  /// The distances against a direct computation: K_n from the explicit feature
-  /// rows g(x) = δ ⊗ z (Gram by dot products), K∞ from InfiniteWidthNTK with the
-  /// network's own fan-ins (scaledByFanIn), and all as the sum over the layers.
+  /// The distances of each layer and of all computed directly: K_n from the explicit
+  /// feature rows g(x) = δ ⊗ z (Gram by dot products), K∞ from InfiniteWidthNTK with the
+  /// network's own fan-ins (scaledByFanIn), and all as the sum over the layers. Also
+  /// whether the sum of the single layers' K∞ is K∞ of all layers (to 1e-13).
+  static func explicitDistances(of network: ReLUNetwork, on x: Matrix) -> (distances: [Double], sumsAgree: Bool) {
+    let n = x.rows
+    let factors = network.tangentFactors(from: 0, of: network.forward(x))
+    let kernel = InfiniteWidthNTK(architectureOf: network)
+    var finiteSum = [Double](repeating: 0, count: n * n), limitSum = finiteSum
+    var distances: [Double] = []
+    for l in network.layers.indices {
+      let g = factors[l].expanded()
+      let finite = (0..<n).flatMap { i in
+        (0..<n).map { j in (0..<g.columns).reduce(0) { $0 + g[i, $1] * g[j, $1] } }
+      }
+      let limit = kernel.kernel(of: x, layers: l..<(l + 1)).values
+      distances.append(relativeDistance(finite, limit))
+      for e in 0..<(n * n) {
+        finiteSum[e] += finite[e]
+        limitSum[e] += limit[e]
+      }
+    }
+    let whole = kernel.kernel(of: x, layers: 0..<network.layers.count).values
+    return (distances + [relativeDistance(finiteSum, limitSum)], relativeDistance(limitSum, whole) <= 1e-13)
+  }
+
+  /// The distances against the direct computation.
   @Test func distancesAgreeWithExplicitFeatures() {
     let x = Self.inputs(9, d: 4, seed: 3)
     let network = Self.student(d: 4, widths: [7, 5], seed: 8)
     let distances = KernelConvergence.relativeDistances(
       of: network, on: x, limitKernels: KernelConvergence.limitKernels(inputs: x, depth: 2))
-    let factors = network.tangentFactors(from: 0, of: network.forward(x))
-    let kernel = InfiniteWidthNTK(architectureOf: network)
-    var finiteSum = [Double](repeating: 0, count: 81), limitSum = finiteSum
-    for l in 0..<3 {
-      let g = factors[l].expanded()
-      let finite = (0..<9).flatMap { i in
-        (0..<9).map { j in (0..<g.columns).reduce(0) { $0 + g[i, $1] * g[j, $1] } }
-      }
-      let limit = kernel.kernel(of: x, layers: l..<(l + 1)).values
-      #expect(abs(distances[l] - Self.relativeDistance(finite, limit)) <= 1e-12 * distances[l], "layer \(l)")
-      for e in 0..<81 {
-        finiteSum[e] += finite[e]
-        limitSum[e] += limit[e]
-      }
-    }
-    #expect(abs(distances[3] - Self.relativeDistance(finiteSum, limitSum)) <= 1e-12 * distances[3])
-    // The sum of the single layers' K∞ is K∞ of all layers.
-    #expect(Self.relativeDistance(limitSum, kernel.kernel(of: x, layers: 0..<3).values) <= 1e-13)
+    let (expected, sumsAgree) = Self.explicitDistances(of: network, on: x)
+    #expect(sumsAgree)
+    for l in 0..<4 { #expect(abs(distances[l] - expected[l]) <= 1e-12 * expected[l], "layer \(l)") }
   }
 
   /// Over 8 students per width (d = 10, 40 inputs): at width 1600 every layer's
@@ -111,14 +120,17 @@ import Testing
     #expect(read.widths == contents.widths && read.seeds == [4, 9] && read.layers == contents.layers)
     #expect(read.distances == contents.distances && read.means == contents.means && read.slopes == contents.slopes)
     #expect(read.limitKernel == contents.limitKernel)
-    // Width 20 (index 1), seed 9 (index 1): the student drawn as ntk-init would, on the first 20 inputs.
-    let inputs = x.rows(0..<20)
-    let direct = KernelConvergence.relativeDistances(
-      of: Self.student(d: 6, widths: [20, 20], seed: 9), on: inputs,
-      limitKernels: KernelConvergence.limitKernels(inputs: inputs, depth: 2))
+    // Width 20 (index 1), seed 9 (index 1): the student drawn as ntk-init would, on the first 20
+    // inputs, its distances computed directly (explicit features, InfiniteWidthNTK), not by the stage's code.
+    let (direct, _) = Self.explicitDistances(of: Self.student(d: 6, widths: [20, 20], seed: 9), on: x.rows(0..<20))
     func stored(width w: Int, layer l: Int, seed s: Int) -> Double { read.distances[(w * 4 + l) * 2 + s] }
-    let storedDistances: [Double] = (0..<4).map { stored(width: 1, layer: $0, seed: 1) }
-    #expect(storedDistances == direct)
+    for l in 0..<4 {
+      let found = stored(width: 1, layer: l, seed: 1)
+      #expect(abs(found - direct[l]) <= 1e-12 * direct[l], "layer \(l): stored \(found), direct \(direct[l])")
+    }
+    // Another width's or seed's student would be far off: the check tells the cells apart.
+    #expect(abs(stored(width: 1, layer: 0, seed: 0) - direct[0]) > 1e-3 * direct[0])
+    #expect(abs(stored(width: 2, layer: 0, seed: 1) - direct[0]) > 1e-3 * direct[0])
     let mean: Double = (stored(width: 1, layer: 3, seed: 0) + stored(width: 1, layer: 3, seed: 1)) / 2
     #expect(abs(read.means[1 * 4 + 3] - mean) <= 1e-15)
 

@@ -272,7 +272,12 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: root) }
     let evaluations = try Self.writePoint(root + "/p", steps: ["W", "V"], seed: 1, m: 10)
     try FileManager.default.removeItem(atPath: evaluations[1])
-    #expect(throws: (any Error).self) { try SweepReport.readPoint(files: evaluations) }
+    // The error names the missing file and the problem.
+    #expect {
+      try SweepReport.readPoint(files: evaluations)
+    } throws: { error in
+      (error as? HDF5Error).map { $0.file == evaluations[1] && $0.problem == "no such file" } ?? false
+    }
   }
 
   /// The whole report over two seeds × two M, written to disk.

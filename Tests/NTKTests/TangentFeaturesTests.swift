@@ -26,6 +26,8 @@ import Testing
     }
   }
 
+  /// Each layer's features, computed from that layer on (`from: index`) and as part of every
+  /// layer at once (`from: 0`), each against finite differences of f: the oracle for both.
   @Test(arguments: [[5, 4], [6, 3, 4], []])
   func everyLayerMatchesFiniteDifferences(widths: [Int]) {
     let (network, x) = Self.problem(d: 5, widths: widths, n: 7, seed: 3)
@@ -33,15 +35,21 @@ import Testing
     let all = network.tangentFactors(from: 0, of: pass)
     #expect(all.count == network.layers.count)
     for index in network.layers.indices {
-      let features = network.tangentFactors(from: index, of: pass)[0].expanded()
-      #expect(features == all[index].expanded())
-      #expect(features.shape == [7, network.layers[index].values.count])
-      for s in 0..<x.rows {
-        let numeric = Self.finiteDifferences(network, layer: index, x: x, sample: s)
-        let analytic = Array(features.values[(s * features.columns)..<((s + 1) * features.columns)])
-        // f is piecewise linear in one layer's weights: the difference is exact up to rounding
-        // unless a ReLU switches inside ±h, which these draws avoid.
-        for (a, b) in zip(analytic, numeric) { #expect(abs(a - b) <= 1e-7 * max(1, abs(a))) }
+      let numeric = (0..<x.rows).map { Self.finiteDifferences(network, layer: index, x: x, sample: $0) }
+      let computed = [
+        ("from layer \(index)", network.tangentFactors(from: index, of: pass)[0].expanded()),
+        ("from layer 0", all[index].expanded()),
+      ]
+      for (how, features) in computed {
+        #expect(features.shape == [7, network.layers[index].values.count], "\(how)")
+        for s in 0..<x.rows {
+          let analytic = Array(features.values[(s * features.columns)..<((s + 1) * features.columns)])
+          // f is piecewise linear in one layer's weights: the difference is exact up to rounding
+          // unless a ReLU switches inside ±h, which these draws avoid.
+          for (a, b) in zip(analytic, numeric[s]) {
+            #expect(abs(a - b) <= 1e-7 * max(1, abs(a)), "layer \(index) \(how), sample \(s)")
+          }
+        }
       }
     }
   }

@@ -13,11 +13,24 @@ is run again. Then:
 A SIGKILL cannot be caught, so this is also what a power cut, the OOM killer
 or a Slurm time limit leaves behind. The killed stage is the second step's (V)
 for init, features, train and evaluate, so that the rerun stays short.
+
+A kill timed as a fraction of a run may land before the stage has started or
+after it has finished: init and report take a few milliseconds, mostly the
+start of the process, and only truth and features write long enough to be
+caught writing by a timed kill. Each timed kill therefore records whether it
+landed while the stage was working (alive, and holding a file of its run
+open: past parsing its options and opening its inputs), and the notes list
+them. What makes every stage's case certain is the exact kill points: under
+strace's fault injection, each stage is SIGKILLed at its first write to a file
+(its temporary, begun) and at the rename of each output (the temporary
+complete, not yet in place; for the report, also with results.md in place and
+results.csv not) — while it works, however short its run — then `make` again.
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -73,14 +86,28 @@ def start_group(command: list[str]) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def kill_group(process: subprocess.Popen, delay: float) -> None:
+def working(pid: int, run: Path) -> bool:
+    """Whether process `pid` is at work on `run`: alive (not a zombie) and holding one
+    of the run's files open (its inputs or its temporary: past its start-up)."""
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return False
+    return any(link.startswith(f"{run}/") for link in links)
+
+
+def kill_group(process: subprocess.Popen, delay: float, run: Path | None = None) -> bool:
     """SIGKILLs the process group after `delay` s, and waits until every
     member is gone. Members whose parent was killed too (a stage under a
     killed make) are orphans, reaped by init — here up to a second or two
     later; until then they are zombies, which kill(pid, 0) cannot tell from
-    live processes (that case has a test of its own below)."""
+    live processes (that case has a test of its own below). Returns whether
+    the group's leader was at work on `run` just before the kill."""
     time.sleep(delay)
     members = group_members(process.pid)
+    busy = run is not None and working(process.pid, run)
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -89,6 +116,7 @@ def kill_group(process: subprocess.Popen, delay: float) -> None:
     deadline = time.monotonic() + 15
     while any(Path(f"/proc/{pid}").exists() for pid in members) and time.monotonic() < deadline:
         time.sleep(0.02)
+    return busy
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +138,15 @@ def durations(kill_baseline, tmp_path_factory) -> dict[str, float]:
 
 @pytest.mark.parametrize("stage", PIPELINE_STAGES)
 def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
-    problems, mid_write = [], []
+    problems, mid_write, mid_work = [], [], []
     host = socket.gethostname()
     for fraction in FRACTIONS:
         run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
         link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
         command = stage_command(stage, run, KILL_PARAMS, STEP)
         process = start_group(command)
-        kill_group(process, fraction * durations[stage])
+        if kill_group(process, fraction * durations[stage], run):
+            mid_work.append(f"{round(fraction * 100)} %")
         left = temporaries(run)
         if left:
             mid_write.append(f"{round(fraction * 100)} %: {left}")
@@ -128,20 +157,78 @@ def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
                     problems.append(f"killed at {fraction:.0%}: temporary {name} is not named "
                                     f".<name>.{host}.{process.pid}.<tag>.tmp")
         problems += rerun_and_compare(run, fraction, kill_baseline)
-    note(f"kill {stage} (of {durations[stage]:.3f} s): temporaries left by the kill: "
-         + ("; ".join(mid_write) or "none"))
+    note(f"kill {stage} (of {durations[stage]:.3f} s): landed while it worked at {', '.join(mid_work) or 'none'}; "
+         + "temporaries left by the kill: " + ("; ".join(mid_write) or "none"))
+    if stage in STREAMING and not mid_work:
+        problems.append(f"no kill landed while {stage} was working: raise M_TEST so that the test tests something")
     if stage in STREAMING and not mid_write:
         problems.append(f"no kill landed while {stage} was writing (no temporary after any kill): "
                         "raise M_TEST so that the test tests something")
     assert not problems, "\n".join(problems)
 
 
-def rerun_and_compare(run: Path, fraction: float, baseline) -> list[str]:
-    """After a kill at `fraction`: `make` again must finish with the undisturbed results."""
+def rerun_and_compare(run: Path, fraction: float, baseline, where: str | None = None) -> list[str]:
+    """After a kill at `fraction` (or at `where`): `make` again must finish with the undisturbed results."""
+    where = where or f"killed at {fraction:.0%}"
     result = make(run, KILL_PARAMS, check=False)
     if result.returncode != 0:
-        return [f"killed at {fraction:.0%}: the next make failed ({result.returncode}): {result.stderr.strip()[-2000:]}"]
-    return [f"killed at {fraction:.0%}: {problem}" for problem in compare_with(run, baseline)]
+        return [f"{where}: the next make failed ({result.returncode}): {result.stderr.strip()[-2000:]}"]
+    return [f"{where}: {problem}" for problem in compare_with(run, baseline)]
+
+
+# --- exact kill points: strace's fault injection ------------------------------------------
+
+# Each stage's outputs, in the order it renames them into place.
+OUTPUTS = {"truth": ["truth.h5"], "init": [f"{STEP}/network.h5"], "features": [f"{STEP}/features.h5"],
+           "train": [f"{STEP}/svm.h5"], "evaluate": [f"{STEP}/eval.h5"],
+           "report": ["results.md", "results.csv"]}
+# The system call that writes a stage's output: HDF5 writes with pwrite64, the report with write.
+WRITE_CALL = {stage: "write" if stage == "report" else "pwrite64" for stage in PIPELINE_STAGES}
+
+
+def kill_points(stage: str) -> list[tuple[str, str, int]]:
+    """(name, system call, its occurrence at whose entry the stage is killed)."""
+    points = [("first write", WRITE_CALL[stage], 1)]
+    return points + [(f"rename {k + 1} ({OUTPUTS[stage][k]})", "rename", k + 1) for k in range(len(OUTPUTS[stage]))]
+
+
+@pytest.fixture(scope="module")
+def strace() -> str:
+    found = shutil.which("strace")
+    if not found:
+        if os.environ.get("NTK_CI"):
+            pytest.fail("strace is missing in CI (scripts/install-system-deps.sh installs it)")
+        pytest.skip("strace is not installed (scripts/install-system-deps.sh installs it): no exact kill points")
+    return found
+
+
+@pytest.mark.parametrize("stage", PIPELINE_STAGES)
+def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, strace, tmp_path):
+    """SIGKILL delivered by strace at the entry of a system call: at the first write of
+    the output (its temporary begun) and at each rename (the temporary complete, not yet
+    in place). The kill lands while the stage works, whatever its duration."""
+    problems = []
+    for name, call, occurrence in kill_points(stage):
+        run = tmp_path / name.split(" (")[0].replace(" ", "-") / "run"
+        link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
+        before = set(final_files(run))
+        command = [strace, "-f", "-qq", "-o", "/dev/null", "-e", f"trace={call}",
+                   "-e", f"inject={call}:signal=SIGKILL:when={occurrence}",
+                   *stage_command(stage, run, KILL_PARAMS, STEP, quiet=True)]
+        result = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
+        # strace ends as its tracee did: killed by SIGKILL (or exit status 128 + SIGKILL).
+        if result.returncode not in (-signal.SIGKILL, 128 + signal.SIGKILL):
+            problems.append(f"{name}: not killed there (exit status {result.returncode}): {result.stderr.strip()}")
+            continue
+        # The state it was killed in: its temporary begun, and only the outputs renamed before in place.
+        renamed = set(OUTPUTS[stage][:occurrence - 1]) if call == "rename" else set()
+        made = set(final_files(run)) - before
+        if made != renamed:
+            problems.append(f"{name}: outputs in place after the kill: {sorted(made)}, expected {sorted(renamed)}")
+        if not temporaries(run):
+            problems.append(f"{name}: no temporary after the kill: the stage had not begun its output")
+        problems += rerun_and_compare(run, 0, kill_baseline, name)
+    assert not problems, "\n".join(problems)
 
 
 MAKE_FRACTIONS = [0.05, 0.2, 0.4, 0.6, 0.8, 0.95]

@@ -296,6 +296,12 @@ def good_csv(rows=4):
     return "a,b,label\n" + "".join(f"{i}.5,{i},{i % 2}\n" for i in range(rows))
 
 
+def pickled(path, values):
+    """An object array, which np.save can only pickle."""
+    np.save(path, np.asarray(values).astype(object), allow_pickle=True)
+    return path
+
+
 def with_value(x, value):
     x = x.copy()
     x[7, 1] = value
@@ -347,6 +353,12 @@ BAD = {
     "string-inputs-hdf5": (lambda t: [h5_file(t, x=np.array([["a"] * 3] * 20, dtype="S1"))],
                            ["d.h5", "/X", "expected numbers", "string"]),
     "nan-label": (lambda t: [h5_file(t, y=np.where(GOOD_Y == 0, np.nan, 1.0))], ["d.h5", "/y", "label 0 is nan"]),
+    "pickled-npy": (lambda t: [pickled(t / "X.npy", GOOD_X), "--labels", np.save(t / "y.npy", GOOD_Y) or t / "y.npy"],
+                    ["X.npy", "Python objects", "dtype '|O'", "pickle"]),
+    "pickled-labels-npy": (lambda t: [np.save(t / "X.npy", GOOD_X) or t / "X.npy", "--labels",
+                                      pickled(t / "y.npy", GOOD_Y)], ["y.npy", "Python objects", "pickle"]),
+    "pickled-npz": (lambda t: [np.savez(t / "d.npz", X=GOOD_X.astype(object), y=GOOD_Y) or t / "d.npz"],
+                    ["d.npz", "X", "Python objects", "pickle"]),
     "missing-file": (lambda t: [t / "absent.h5"], ["absent.h5", "no such file"]),
     "unknown-extension": (lambda t: [csv_file(t, good_csv(), name="d.txt")], ["d.txt", "unknown extension"]),
     "npy-without-labels": (lambda t: [np.save(t / "X.npy", GOOD_X) or t / "X.npy"], ["X.npy", "--labels"]),
@@ -375,6 +387,45 @@ def test_bad_input_is_refused(tmp_path, case, quiet):
     check_refusal(result, [output], names, "import", quiet, upfront=True)
     if case not in COMMAND_LINE:  # the message starts with the file
         assert result.stderr.strip().splitlines()[-1].startswith(f"ntk-import: error: {inputs}/"), result.stderr
+
+
+def test_multi_line_quoted_csv_fields(tmp_path):
+    """A quoted field may hold line breaks (RFC 4180), in the header and in a label: the
+    CSV gives the same artifact as the same data in a .npz, and an error after such a
+    field names the line its record starts on, counting every physical line."""
+    x = np.random.RandomState(5).randn(12, 2)
+    y = np.array(["pos\nitive" if k % 3 else "neg" for k in range(12)])
+    text = 'a,"b, the\nsecond",label\n' + "".join(f'{float(u)!r},{float(v)!r},"{label}"\n' for (u, v), label in zip(x, y))
+    data = csv_file(tmp_path, text)
+    np.savez(tmp_path / "d.npz", X=x, y=y)
+    digests = []
+    for path, extra in [(data, ["--labels-name", "label"]), (tmp_path / "d.npz", [])]:
+        output = tmp_path / f"{path.suffix[1:]}.h5"
+        result = run_stage("import", "--data", path, *extra, "--positive", "pos\nitive", "--negative", "neg",
+                           "--test", 4, "--quiet", "-o", output)
+        assert result.returncode == 0, result.stderr
+        digests.append(recorded_digest(output))
+    assert digests[0] == digests[1]
+    # Lines 1–2 the header, 3–4 the first record (its label spans two lines), 5 the second.
+    bad = csv_file(tmp_path, 'a,"b, the\nsecond",label\n1,2,"pos\nitive"\n3,x,neg\n', name="bad.csv")
+    output = tmp_path / "out" / "truth.h5"
+    result = run_stage("import", "--data", bad, "--labels-name", "label", "--positive", "pos\nitive",
+                       "--negative", "neg", "--test", 1, "-o", output)
+    check_refusal(result, [output], ["bad.csv", "line 5", "column 2", "'x' is not a number"], "import", False,
+                  upfront=True)
+
+
+def test_make_refuses_d_with_data(tmp_path):
+    """D comes from the data: `make DATA=… D=…` stops before running anything."""
+    data = h5_file(tmp_path)
+    run = tmp_path / "run"
+    result = make(run, {"DATA": data, "D": 3, "POSITIVE": 1, "NEGATIVE": 0}, check=False)
+    assert result.returncode != 0, result.stdout
+    assert f"D comes from the data with DATA={data}: leave D unset" in result.stderr, result.stderr
+    assert not run.exists()
+    # The same command without D runs.
+    make(run, {"DATA": data, "POSITIVE": 1, "NEGATIVE": 0, "M_TEST": 5, "LAYERS": "u", "INIT_SEEDS": 1})
+    assert (run / "results.csv").exists()
 
 
 # --- a sweep over an imported set ---------------------------------------------------------

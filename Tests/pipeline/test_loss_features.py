@@ -90,6 +90,27 @@ def test_with_the_flag_the_leak_is_marked_and_near_zero(honest, leaked):
             assert a == b
 
 
+def test_leaked_error_is_numpys(leaked):
+    """The leaked test error recomputed: the SVM's decision w·g(x, y) + b on the test
+    features y·σ(−y·f)·∂f/∂θ, which carry each test sample's label, against sgn."""
+    with h5py.File(leaked / "truth.h5", "r") as t:
+        x, y = t["inputs/test"][()], t["labels/test"][()]
+    table = {r["step"]: r for r in rows(leaked) if r["model"] == leaked_name(CLASSIFIER)}
+    for step in STEPS:
+        layers = read_network(leaked / step / "network.h5")
+        f = forward(layers, x)
+        g = (y / (1 + np.exp(y * f)))[:, None] * tangent_features(layers, x, layer_index(step))
+        with h5py.File(leaked / step / "svm.h5", "r") as svm:
+            decision = g @ svm["weights"][()] + svm["intercept"][()]
+        # A decision within rounding of 0 could fall either way: none may be that close.
+        assert np.abs(decision).min() > 1e-9 * np.abs(decision).max(), step
+        mistakes = int((np.where(decision > 0, 1.0, -1.0) != y).sum())
+        with h5py.File(leaked / step / "eval.h5", "r") as e:
+            models = list(e["errors/model"].asstr()[()])
+            assert e["errors/test_error"][models.index(CLASSIFIER)] == mistakes / len(y), step
+        assert float(table[step]["test_error"]) == mistakes / len(y), (step, table[step], mistakes)
+
+
 def test_stored_leaked_test_features_give_the_same_leaked_errors(leaked, tmp_path):
     """By default the leaked test decisions come from the network (weighted by
     y·σ(−y·f), from the test labels); with TEST_FEATURES=1 from stored rows:

@@ -8,8 +8,11 @@ the pipeline run through `make` gives bench/reference.py's (numpy + scikit-learn
 results.csv, text for text, and at every step scikit-learn's SVM: the same support
 vectors, weights, intercept and dual coefficients to 1e-9 — or both refuse the data.
 Dense features also train through libsvm's linear kernel (`--solver=libsvm --kernel-memory-gib=0`) to
-the same solution, and one slow cell takes the row-block kernel path (m above the
-stored kernel's 256 MiB).
+the same solution. Every cell checks that its features have the cell's storage and that its
+SVM was solved from the stored kernel; slow cells (both storages, output- and loss-gradient
+features, depth 2 and 3, one layer and `all`) take the row-block kernel path (m above the
+stored kernel's 256 MiB). With `all`, each layer's block of weights is compared with
+scikit-learn's against its own scale.
 
 Seeds: every seed a cell uses is shifted by 1000 × TEST_SEED (environment), so CI runs
 one fixed set and `TEST_SEED=7 pytest Tests/pipeline/test_option_grid.py` another. A
@@ -91,7 +94,23 @@ def test_results_csv_is_the_references(cell):
 
 def test_every_svm_is_scikit_learns(cell):
     for step in cell.value("LAYERS").split():
-        assert_svm_matches(cell.artifact(step, "svm"), cell.reference_svms[step])
+        assert_svm_matches(cell.artifact(step, "svm"), cell.reference_svms[step], cell.artifact(step, "features"))
+
+
+# The training path of an SVM whose kernel (m² · 8 bytes) is stored: m ≤ 5792.
+STORED_KERNEL = "the precomputed tangent kernel K = G Gᵀ"
+ROW_BLOCKS = STORED_KERNEL + ", computed in blocks of rows (above 256 MiB: not stored)"
+
+
+def test_features_have_the_cells_storage_and_the_svm_its_path(cell):
+    """What the other checks rely on: a dropped STORAGE would make a factored cell
+    retest dense features, and a changed training path another solver."""
+    for step in cell.value("LAYERS").split():
+        with h5py.File(cell.artifact(step, "features"), "r") as f:
+            assert f.attrs["storage"] == cell.value("STORAGE"), step
+            assert f.attrs["feature_kind"] == cell.value("FEATURE_KIND"), step
+            assert ("factors" in f) == (cell.value("STORAGE") == "factored") != ("features" in f), step
+        assert solved_from(cell.artifact(step, "svm")) == STORED_KERNEL, step
 
 
 def test_linear_kernel_path_gives_the_same_solution(cell, tmp_path):
@@ -104,7 +123,7 @@ def test_linear_kernel_path_gives_the_same_solution(cell, tmp_path):
                            "--solver=libsvm", "--kernel-memory-gib=0", "--quiet", f"--output={output}")
         assert result.returncode == 0, result.stderr
         assert solved_from(output) == "the feature rows, with libsvm's linear kernel"
-        assert_svm_matches(output, cell.reference_svms[step])
+        assert_svm_matches(output, cell.reference_svms[step], cell.artifact(step, "features"))
 
 
 def solved_from(svm: Path) -> str:
@@ -116,22 +135,33 @@ def solved_from(svm: Path) -> str:
 # libsvm the kernel in blocks of rows instead.
 ROW_BLOCK_M = 5800
 
+# (kind, shape, layers): the first as before; then a loss-gradient kind, a depth-3
+# network's middle layer, and every layer at once (whose weights are judged block by block).
+ROW_BLOCK_CELLS = [("output-gradient", "depth2", "W1"), ("loss-gradient", "depth2", "W1"),
+                   ("output-gradient", "depth3", "W2"), ("output-gradient", "depth2", "all")]
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("storage", ["dense", "factored"])
-def test_row_block_kernel_path_gives_the_same_solution(storage, tmp_path):
-    params = {"D": 4, "M": ROW_BLOCK_M, "M_TEST": 200, "WIDTHS": "3,3", "LAYERS": "W1", "INIT_SEEDS": SEED_BASE + 5,
-              "TEACHER_SEED": SEED_BASE + 6, "C": 0.5, "STORAGE": storage}
+@pytest.mark.parametrize("kind, shape, layer", ROW_BLOCK_CELLS, ids=["-".join(c) for c in ROW_BLOCK_CELLS])
+def test_row_block_kernel_path_gives_the_same_solution(storage, kind, shape, layer, tmp_path):
+    index = ROW_BLOCK_CELLS.index((kind, shape, layer))
+    widths, teacher_widths = {"depth2": ("3,3", "3,3"), "depth3": ("3,4,3", "4,3,3")}[shape]
+    params = {"D": 4, "M": ROW_BLOCK_M, "M_TEST": 200, "WIDTHS": widths, "TEACHER_WIDTHS": teacher_widths,
+              "LAYERS": layer, "INIT_SEEDS": SEED_BASE + 5 + 10 * index, "TEACHER_SEED": SEED_BASE + 6 + 10 * index,
+              "C": 0.5, "STORAGE": storage, "FEATURE_KIND": kind}
     run = Run(tmp_path / "run", params)
     reference_csv, reference_svms = run_reference(run, tmp_path)
     assert reference_csv is not None, reference_svms
     make(run.path, params)
     assert (run.path / "results.csv").read_text() == reference_csv
-    svm = run.artifact("W1", "svm")
-    assert solved_from(svm).endswith("computed in blocks of rows (above 256 MiB: not stored)")
+    svm, features = run.artifact(layer, "svm"), run.artifact(layer, "features")
+    assert solved_from(svm) == ROW_BLOCKS
+    with h5py.File(features, "r") as f:
+        assert f.attrs["storage"] == storage and f.attrs["feature_kind"] == kind
     with h5py.File(svm, "r") as f:
         assert "kernel" not in f  # not stored: it was handed over in blocks of rows
-    assert_svm_matches(svm, reference_svms["W1"])
+    assert_svm_matches(svm, reference_svms[layer], features)
 
 
 # --- the linear-time solver (ntk-train --solver=linear) on every cell's features ----------

@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 import pytest
 
-from ntk_testing import make_arguments, run_command, temporaries
+from ntk_testing import final_files, make_arguments, run_command, temporaries
 from pipeline_testing import plotted_lines, png_problems, svg_problems
 from reference import MODELS as NOTEBOOK_MODELS
 
@@ -321,3 +321,104 @@ def test_learning_curve_large_lists_its_points_apart_from_the_learning_curve(tmp
     shrunk = make_output(tmp_path, ["print-sweep.points.learning-curve-large"],
                          {"SWEEP_M": "1000 4000", "SWEEP_SEEDS": 124}).split()
     assert sorted(shrunk) == large_points(tmp_path, [1000, 4000], [124])
+
+
+# --- the learning curve's nesting ---------------------------------------------------------
+
+
+def test_the_learning_curves_training_sets_are_nested(learning_curve):
+    """For one teacher seed, the training set of a smaller M is the first rows of a larger
+    M's (inputs and labels), and the test set is the same, for both layer sets."""
+    for seed in SEEDS:
+        truths = {(layers, m): learning_curve.point(f"layers-{layers}_M-{m}_seed-{seed}") / "truth.h5"
+                  for layers in ("W-V-u", "all") for m in MS}
+        sets = {}
+        for key, path in truths.items():
+            with h5py.File(path, "r") as f:
+                sets[key] = {name: f[name][()] for name in ("inputs/train", "labels/train", "inputs/test",
+                                                            "labels/test")}
+        first = sets[("W-V-u", MS[0])]
+        assert len(first["inputs/train"]) == MS[0]
+        for (layers, m), found in sets.items():
+            assert len(found["inputs/train"]) == m
+            for name in ("inputs/train", "labels/train"):
+                assert np.array_equal(found[name][:MS[0]], first[name]), (seed, layers, m, name)
+            for name in ("inputs/test", "labels/test"):
+                assert np.array_equal(found[name], first[name]), (seed, layers, m, name)
+        # The larger M's training set is the smaller's with new samples after it, not repeats.
+        larger = sets[("W-V-u", MS[-1])]["inputs/train"]
+        assert len(np.unique(larger, axis=0)) == len(larger)
+        # Another seed draws another teacher and other inputs.
+        if seed != SEEDS[0]:
+            with h5py.File(learning_curve.point(f"layers-W-V-u_M-{MS[0]}_seed-{SEEDS[0]}") / "truth.h5", "r") as f:
+                assert not np.array_equal(f["inputs/test"][()], first["inputs/test"])
+
+
+# --- a tiny sweep of its own: STORAGE=auto's threshold, and reruns ---------------------------
+
+TINY_MS = [30, 60]
+# 10240 bytes, exact in MiB: W's and V's dense rows (M × 25 × 8 bytes) fit at M = 30 (6000 bytes) but
+# not at M = 60 (12000); u's (M × 5 × 8) fit at both; all's (M × 55 × 8) at neither.
+TINY_STORAGE_LIMIT_MIB = 10240 / 2**20
+TINY = {"SWEEP_SEEDS": "3", "SWEEP_M": " ".join(map(str, TINY_MS)), "D": 5, "M_TEST": 100, "BASELINES": "",
+        "STORAGE": "auto", "STORAGE_LIMIT_MIB": TINY_STORAGE_LIMIT_MIB}
+TINY_P = {"W": 25, "V": 25, "u": 5, "all": 55}
+
+
+def tiny_points(root: Path, ms=TINY_MS) -> dict[str, list[str]]:
+    return {f"layers-{layers}_M-{m}_seed-3": layers.split("-") for layers in ("W-V-u", "all") for m in ms}
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    """Every final file under `root` (no make stamps, no temporaries) and its modification time."""
+    return {name: (root / name).stat().st_mtime_ns for name in final_files(root)}
+
+
+@pytest.fixture
+def tiny_sweep(tmp_path) -> Path:
+    run_sweep(tmp_path, "learning-curve", TINY)
+    return tmp_path
+
+
+def test_storage_auto_switches_to_factored_above_its_limit(tiny_sweep):
+    """STORAGE=auto with STORAGE_LIMIT_MIB (ntk-features --storage-limit-mib): dense rows up to
+    the limit, factored above it, point by point and step by step."""
+    chosen = {}
+    for folder, steps in tiny_points(tiny_sweep).items():
+        m = int(folder.split("_M-")[1].split("_")[0])
+        for step in steps:
+            with h5py.File(tiny_sweep / "learning-curve" / folder / step / "features.h5", "r") as f:
+                expected = "factored" if m * TINY_P[step] * 8 > TINY_STORAGE_LIMIT_MIB * 2**20 else "dense"
+                assert f.attrs["storage"] == expected, (folder, step)
+                chosen[(step, m)] = expected
+    assert set(chosen.values()) == {"dense", "factored"}  # both sides of the limit
+    assert chosen[("W", 30)] == "dense" and chosen[("W", 60)] == "factored"
+
+
+def test_a_rerun_redoes_only_stale_points(tiny_sweep):
+    """Rerun unchanged: nothing is rewritten. One point's file removed: that point's
+    stages from it on, and the report. A new M: the new points and the report only."""
+    before = mtimes(tiny_sweep)
+    run_sweep(tiny_sweep, "learning-curve", TINY)
+    assert mtimes(tiny_sweep) == before, "an unchanged rerun rewrote files"
+
+    stale = "learning-curve/layers-W-V-u_M-60_seed-3"
+    (tiny_sweep / stale / "V" / "svm.h5").unlink()
+    run_sweep(tiny_sweep, "learning-curve", TINY)
+    after = mtimes(tiny_sweep)
+    assert sorted(after) == sorted(before)
+    redone = {name for name in after if after[name] != before[name]}
+    report = {name for name in after if name.startswith("learning-curve/report/")}
+    downstream = {f"{stale}/{name}" for name in ("V/svm.h5", "V/eval.h5", "u/network.h5", "u/features.h5",
+                                                 "u/svm.h5", "u/eval.h5", "results.csv", "results.md")}
+    assert redone - report == downstream, sorted(redone - report)
+    assert {"learning-curve/report/results.csv", "learning-curve/report/summary.csv"} <= redone
+
+    more = {**TINY, "SWEEP_M": " ".join(map(str, TINY_MS + [90]))}
+    run_sweep(tiny_sweep, "learning-curve", more)
+    latest = mtimes(tiny_sweep)
+    changed = {name for name in latest if latest.get(name) != after.get(name)}
+    new_points = {f"learning-curve/{folder}" for folder in tiny_points(tiny_sweep, [90])}
+    assert {name for name in changed if not name.startswith("learning-curve/report/")
+            and "/".join(name.split("/")[:2]) not in new_points} == set()
+    assert all(any(name.startswith(p + "/") for name in changed) for p in new_points)

@@ -1,7 +1,8 @@
 """BASELINES=trained: the step's layer trained by full-batch gradient descent
 on the mean logistic loss (ntk-gradient-descent), against numpy: the
 automatic learning rate m / λ_max(K0) (eigvalsh) by each --eigen-method,
-also beyond m = 2000, the trajectory, T = 0, a diverging rate and bad options. (JAX's autodiff checks the trajectory in
+also beyond m = 2000, the trajectory, the kernel distance (numpy's, on at most the
+first 2000 samples), T = 0, a diverging rate and bad options. (JAX's autodiff checks the trajectory in
 `make test-peers`.)"""
 from __future__ import annotations
 
@@ -55,6 +56,37 @@ def gradient_descent(layers, selected, x, y, eta, steps):
         for l, g in zip(selected, gradients):
             layers[l] -= eta * g
     return layers, losses
+
+
+def kernel_distance(initial, trained, selected, x) -> float:
+    """numpy's 1 − ⟨K0, K_T⟩_F / (‖K0‖_F ‖K_T‖_F), K = G Gᵀ of the selected layers' tangent features."""
+    g0 = np.hstack([tangent_features(initial, x, l) for l in selected])
+    gt = np.hstack([tangent_features(trained, x, l) for l in selected])
+    k0, kt = g0 @ g0.T, gt @ gt.T
+    return float(1 - (k0 * kt).sum() / (np.linalg.norm(k0) * np.linalg.norm(kt)))
+
+
+# The kernel distance against numpy's: its terms are sums of m² products of order
+# ‖K‖², so the rounding of 1 − ratio is some 1e-15 absolute, whatever the distance.
+KERNEL_DISTANCE_TOLERANCE = 1e-12
+
+
+def test_kernel_distance_is_numpys(run):
+    """On every training sample (m = 50 ≤ 2000); u's kernel Z Zᵀ does not depend on u,
+    so its distance is 0 to rounding."""
+    path, steps = run
+    x, _, _, _ = sets(path)
+    for step in steps:
+        with h5py.File(path / step / "trained.h5") as f:
+            recorded, samples = f.attrs["kernel_distance"], f.attrs["kernel_distance_samples"]
+        assert samples == len(x)
+        expected = kernel_distance(read_network(path / step / "network.h5"), read_network(path / step / "trained.h5"),
+                                   INDEX[step], x)
+        assert abs(recorded - expected) <= KERNEL_DISTANCE_TOLERANCE, (step, recorded, expected)
+        if step == "u":
+            assert abs(recorded) <= 1e-14, recorded
+        else:  # a distance that a wrong kernel would miss: the trained layer moved its kernel
+            assert expected > 100 * KERNEL_DISTANCE_TOLERANCE, (step, expected)
 
 
 def test_automatic_rate_is_m_over_the_largest_eigenvalue(run):
@@ -118,6 +150,13 @@ def test_automatic_rate_beyond_the_kernel_distance_subset(tmp_path):
                 assert abs(f.attrs["learning_rate"] - 3000 / expected) <= 1e-10 * 3000 / expected
                 assert f.attrs["kernel_distance_samples"] == 2000
                 assert np.all(np.isfinite(f["trajectory/loss"][()]))
+                recorded = f.attrs["kernel_distance"]
+            # On the first 2000 samples, not on all 3000 (whose distance differs by far more than the tolerance).
+            trained = read_network(output)
+            distance = kernel_distance(layers, trained, INDEX[layer], x[:2000])
+            assert abs(recorded - distance) <= KERNEL_DISTANCE_TOLERANCE, (layer, method, recorded, distance)
+            everything = kernel_distance(layers, trained, INDEX[layer], x)
+            assert abs(everything - distance) > 100 * KERNEL_DISTANCE_TOLERANCE, (everything, distance)
 
 
 def test_trajectory_is_numpys(run):
@@ -133,8 +172,6 @@ def test_trajectory_is_numpys(run):
             trained = read_network(path / step / "trained.h5")
             train_errors, test_errors = f["trajectory/train_error"][()], f["trajectory/test_error"][()]
             change = f["trajectory/relative_weight_change"][()][-1]
-            # u's tangent kernel Z Zᵀ does not depend on u: 0 to the rounding of the sums.
-            assert -1e-12 <= f.attrs["kernel_distance"] < 1
         assert recorded == [0, 1, 2, 4, 8, 16, 20]
         layers, numpy_losses = gradient_descent(initial, INDEX[step], x, y, eta, PARAMS["GD_STEPS"])
         np.testing.assert_allclose(losses, [numpy_losses[t] for t in recorded], rtol=1e-12)
@@ -188,9 +225,24 @@ def test_a_huge_rate_never_writes_a_non_finite_number(chained, tmp_path):
     assert re.search(r"layer u: the loss became non-finite at step 1 of 50 \(η = 1e\+308\)", line), line
 
 
-@pytest.mark.parametrize("options", [["--steps", "-1"], ["--steps", "x"], ["--rate", "nan"], ["--rate", "-0.5"],
-                                     ["--rate", "0"], ["--rate", "fast"], ["--rate", "inf"],
-                                     ["--eigen-method", "dense"]])
-def test_bad_options_are_refused(chained, tmp_path, options):
-    line = refused(chained, tmp_path, *options)
-    assert options[0] in line
+# Each bad value given with `=`, as make gives it (`--steps -1` would be refused by the
+# parser as a missing value, before any range check): (option, what the message must name).
+BAD_OPTIONS = [("--steps=-1", "--steps must be a whole number ≥ 0, got -1"),
+               ("--steps=x", "'x' is invalid for '--steps"),
+               ("--rate=-0.5", "'-0.5' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=0", "'0' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=nan", "'nan' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=inf", "'inf' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--rate=fast", "'fast' is invalid for '--rate <rate>': not auto or a positive finite number"),
+               ("--eigen-method=dense", "'dense' is invalid for '--eigen-method")]
+
+
+@pytest.mark.parametrize("option, message", BAD_OPTIONS, ids=[o for o, _ in BAD_OPTIONS])
+def test_bad_options_are_refused(chained, tmp_path, option, message):
+    line = refused(chained, tmp_path, option)
+    assert message in line, line
+
+
+def test_a_negative_value_after_a_space_is_a_missing_value(chained, tmp_path):
+    """Why the cases above use `=`: the parser reads `-1` as an option."""
+    assert "Missing value for '--steps <steps>'" in refused(chained, tmp_path, "--steps", "-1")

@@ -14,14 +14,16 @@ public struct ComputeFeatures: Sendable {
   public var kind: FeatureKind
   /// Compute label-dependent test features, which carry the test labels.
   public var allowLabelLeak: Bool
-  /// Dense rows or factors; nil chooses (FeatureStorage.automatic).
+  /// Dense rows or factors; nil chooses (FeatureStorage.automatic, factored above `storageLimit`).
   public var storage: FeatureStorage?
+  /// The bytes of dense rows above which the automatic choice is factored.
+  public var storageLimit: Int
   /// Store the test rows as well (otherwise evaluate derives the test decisions from the network).
   public var storeTestFeatures: Bool
 
   public init(
     truthPath: String, networkPath: String, layer: String, kind: FeatureKind, allowLabelLeak: Bool = false,
-    storage: FeatureStorage? = nil, storeTestFeatures: Bool = false
+    storage: FeatureStorage? = nil, storageLimit: Int = FeatureStorage.automaticLimit, storeTestFeatures: Bool = false
   ) {
     self.truthPath = truthPath
     self.networkPath = networkPath
@@ -29,6 +31,7 @@ public struct ComputeFeatures: Sendable {
     self.kind = kind
     self.allowLabelLeak = allowLabelLeak
     self.storage = storage
+    self.storageLimit = storageLimit
     self.storeTestFeatures = storeTestFeatures
   }
 
@@ -45,8 +48,11 @@ public struct ComputeFeatures: Sendable {
     let splits = testFeatures == .stored ? Split.allCases : [Split.train]
     let labels = Dictionary(uniqueKeysWithValues: try splits.map { ($0, try truth.labels($0)) })
     if testFeatures != .stored { log(testFeatures.note(kind)) }
-    let storage = storage ?? .automatic(samples: labels.values.reduce(0) { $0 + $1.count }, blocks: blocks)
-    log("layer \(name): \(blocks), \(storage.rawValue) storage")
+    let samples = labels.values.reduce(0) { $0 + $1.count }
+    let storage = storage ?? .automatic(samples: samples, blocks: blocks, limit: storageLimit)
+    log(
+      "layer \(name): \(blocks), \(storage.rawValue) storage"
+        + (self.storage == nil ? " (automatic: factored above \(storageLimit) bytes of dense rows)" : ""))
     let provenance = try Provenance(
       program: "ntk-features",
       parameters: [

@@ -106,6 +106,10 @@ private struct NumPyType {
   var size: Int
 
   init(descr: String, fail: (String) -> StageError) throws {
+    // An object array's dtype is '|O', without a width: refused before the width is read.
+    if descr.dropFirst().first == "O" {
+      throw fail("holds Python objects (dtype '\(descr)'), which need pickle: save numbers or strings")
+    }
     guard descr.count >= 3, let order = descr.first, "<>|=".contains(order),
       let kind = descr.dropFirst().first, let width = Int(descr.dropFirst(2))
     else { throw fail("unsupported dtype '\(descr)'") }
@@ -115,7 +119,6 @@ private struct NumPyType {
     case ("f", 4), ("f", 8), ("i", 1), ("i", 2), ("i", 4), ("i", 8), ("u", 1), ("u", 2), ("u", 4), ("u", 8), ("b", 1):
       size = width
     case ("U", let characters) where characters > 0: size = 4 * characters
-    case ("O", _): throw fail("holds Python objects (dtype '\(descr)'), which need pickle: save numbers or strings")
     default: throw fail("unsupported dtype '\(descr)' (expected integers, floats, booleans or Unicode strings)")
     }
   }
