@@ -4,7 +4,9 @@ Small runs over the variants (dense and factored features, libsvm on the kernel
 and on the rows, the linear solver, BASELINES="infinite trained" with the exact
 kernel and with Nyström, LAYERS=all, the loss experiment with and without the
 leak, an imported data set, kernel convergence, a sweep report, the training
-curves) write every kind of file. Every HDF5 file is walked with h5py:
+curves, the spectra with a subset of the samples and K∞'s alignment on a subset
+above the kernel memory, the theory curves and their comparison in the sweep
+report) write every kind of file. Every HDF5 file is walked with h5py:
 
 - every group, dataset and attribute written is in the reference, with its
   kind, dtype and number of dimensions;
@@ -35,11 +37,17 @@ REFERENCE = REPO / "docs" / "artifacts.md"
 SMALL = {"D": 5, "M": 60, "M_TEST": 300, "GD_STEPS": 5}
 BOTH = {"BASELINES": "infinite trained"}
 # name → (make parameters, goals): together they write every name of the reference.
+# THEORY_SAMPLES ≤ M_TEST for the theory curves; in the Nyström variant the spectra take a seeded subset
+# (SPECTRUM_SAMPLES < M: /spectrum_samples) and K∞'s alignment a smaller one (16·M² bytes above the kernel
+# memory: alignment_samples).
 VARIANTS = {
-    "dense": ({**SMALL, **BOTH, "STORAGE": "dense", "TEST_FEATURES": 1}, ["run", "training-curves"]),
-    "dense-seed": ({**SMALL, **BOTH, "STORAGE": "dense", "TEACHER_SEED": 125}, []),
+    "dense": ({**SMALL, **BOTH, "STORAGE": "dense", "TEST_FEATURES": 1, "THEORY_SAMPLES": 100},
+              ["run", "training-curves", "spectra", "theory-curves"]),
+    "dense-seed": ({**SMALL, **BOTH, "STORAGE": "dense", "TEACHER_SEED": 125, "THEORY_SAMPLES": 100},
+                   ["run", "theory-curves"]),
     "factored-linear-nystrom": ({**SMALL, **BOTH, "STORAGE": "factored", "SOLVER": "linear", "TEST_FEATURES": 1,
-                                 "INFINITE_LANDMARKS": 20}, []),
+                                 "INFINITE_LANDMARKS": 20, "SPECTRUM_SAMPLES": 40, "SVM_KERNEL_MEMORY_GIB": 0.00002},
+                                []),
     "all": ({**SMALL, **BOTH, "LAYERS": "all", "INIT_SEEDS": 0}, []),
     "rows": ({**SMALL, "STORAGE": "dense", "SOLVER": "libsvm", "SVM_KERNEL_MEMORY_GIB": 0}, []),
     "loss-leaked": ({**SMALL, "PIPELINE": "notebook-loss", "ALLOW_LABEL_LEAK": 1, "TEST_FEATURES": 1}, []),
@@ -179,8 +187,10 @@ def outputs(tmp_path_factory) -> Path:
                                      "CONVERGENCE_SEEDS": "0 1", "CONVERGENCE_SAMPLES": 20}, ["kernel-convergence"])
     points = [root / "dense", root / "dense-seed"]
     results = [point / step / name for point in points for step in ("W", "V", "u")
-               for name in ("eval.h5", "infinite.h5", "trained.h5")]
-    report = run_stage("sweep-report", *results, "--name", "reference", "-o", root / "sweep" / "report", "--quiet")
+               for name in ("eval.h5", "infinite.h5", "trained.h5", "spectrum.h5")]
+    theory = [a for point in points for step in ("W", "V", "u") for a in ("--theory", point / step / "theory.h5")]
+    report = run_stage("sweep-report", *results, *theory, "--name", "reference", "-o", root / "sweep" / "report",
+                       "--quiet")
     assert report.returncode == 0, report.stderr
     return root
 

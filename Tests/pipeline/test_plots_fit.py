@@ -4,7 +4,11 @@ Each gnuplot script (plots/*.gp) draws synthetic inputs at the extremes: one
 line and five, the longest subtitle (deep, wide networks, M_test = 10⁶, every
 baseline, the Nyström approximation, both solver marks), a width sweep of u
 alone (no kernel distance to draw), seven kernel-convergence lines, a
-trajectory with a long path. Checked on the PNG (the tighter rendering: its
+trajectory with a long path, a step's spectra (three kernels at n = 2000, one
+rank-deficient; one kernel at n = 2), the alignment against width (three
+kernels' panels at five layers; K0 alone at u alone), KRR's test MSE with its
+theory (five lines to M = 10⁶, Nyström rows, the longest subtitle; one line,
+one seed, no theory file). Checked on the PNG (the tighter rendering: its
 fonts are a third larger against the canvas than the SVG's):
 
 - the outermost pixels on every side are background: text running past an
@@ -30,7 +34,7 @@ from ntk_testing import REPO, clean_env
 
 PLOTS = REPO / "plots"
 SUMMARY = ("layers,init_seeds,d,teacher_widths,m,m_test,widths,width,step,model,train_error_mean,train_error_std,"
-           "test_error_mean,test_error_std,n_seeds,teacher_seeds,solver").split(",")
+           "test_error_mean,test_error_std,test_mse_mean,test_mse_std,n_seeds,teacher_seeds,solver").split(",")
 MEASURES = "layers,init_seeds,d,teacher_widths,m,m_test,widths,width,step,measure,mean,std,n_seeds,teacher_seeds".split(",")
 LARGE_M = [1000, 4000, 16000, 64000, 256000, 1000000]
 WIDTHS = [25, 50, 100, 200, 400, 800]
@@ -92,32 +96,50 @@ def ink(image: np.ndarray) -> np.ndarray:
 
 def sweep_report(folder: Path, line_sets: list[str], xs: list[int], x_column: str, *, d="25", widths="25 25",
                  m_test="20000", seeds="5", nystrom_from=None, linear_from=None, libsvm_linear_from=None,
-                 baselines=True) -> Path:
-    """A report's summary.csv and measures.csv, each line a smooth curve."""
+                 baselines=True, kernels=("K0", "K_infinite", "K_trained"), theory=False) -> Path:
+    """A report's summary.csv and measures.csv (with the kernels' alignments), each line a smooth curve; with
+    `theory`, theory-curve.csv beside them."""
     folder.mkdir(parents=True)
     summary, measures = [], []
     for layers in line_sets:
         steps = layers.split()
         for k, step in enumerate(steps):
-            models = ["classifier", "net_svm", "net_init"] + (["net_trained", "ntk_infinite"] if baselines else [])
+            models = ["classifier", "net_svm", "net_init"] + (["net_trained", "ntk_infinite", "krr_infinite"]
+                                                              if baselines else [])
             for model in models:
                 for x in xs:
                     m, width = (x, int(widths.split()[0])) if x_column == "m" else (400, x)
                     student = widths if x_column == "m" else " ".join([str(x)] * len(widths.split()))
-                    name = "ntk_infinite_nystrom" if model == "ntk_infinite" and nystrom_from and x >= nystrom_from \
-                        else model
+                    name = model + "_nystrom" if model in ("ntk_infinite", "krr_infinite") and nystrom_from \
+                        and x >= nystrom_from else model
                     solver = ("none" if model in ("net_init", "net_trained") else
                               "linear" if linear_from and x >= linear_from else
                               "libsvm-linear" if libsvm_linear_from and x >= libsvm_linear_from else "libsvm-kernel")
                     error = 0.5 * x ** -0.2 + 0.02 * k
+                    mse = [1.6 * x ** -0.2 + 0.05 * k, 0.05] if model == "krr_infinite" else ["", ""]
                     summary.append([layers, " ".join(map(str, range(len(steps)))), d, widths, m, m_test, student,
-                                    width, step, name, 0.1, 0.01, error, 0.03, seeds,
+                                    width, step, name, 0.1, 0.01, error, 0.03, *mse, seeds,
                                     " ".join(str(124 + i) for i in range(int(seeds))), solver])
             for measure in ("relative_weight_change", "kernel_distance"):
                 for x in xs:
                     value = 0.0 if measure == "kernel_distance" and step == "u" else (1 + k) * x ** -0.5
                     measures.append([layers, "0 1 2", d, widths, 400, m_test, " ".join([str(x)] * 2), x, step,
                                      measure, value, value / 10, seeds, "124 125"])
+            for j, kernel in enumerate(kernels):
+                for prefix in ("alignment_", "centred_alignment_"):
+                    for x in xs:
+                        value = 0.1 + 0.15 * j + 0.05 * k + (0 if kernel == "K_infinite" else 0.2 * x ** -0.3)
+                        measures.append([layers, "0 1 2", d, widths, 400, m_test, " ".join([str(x)] * 2), x, step,
+                                         prefix + kernel, value, value / 10, seeds, "124 125"])
+    if theory:
+        with open(folder / "theory-curve.csv", "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["layers", "step", "m", "predicted_mse", "n_seeds"])
+            for layers in line_sets:
+                for k, step in enumerate(layers.split()):
+                    low, high = min(xs) / 2 ** 0.5, max(xs) * 2 ** 0.5
+                    for m in sorted({round(low * (high / low) ** (i / 60)) for i in range(61)}):
+                        writer.writerow([layers, step, m, 1.5 * m ** -0.2 + 0.05 * k, seeds])
     for name, header, rows in (("summary.csv", SUMMARY, summary), ("measures.csv", MEASURES, measures)):
         with open(folder / name, "w", newline="") as f:
             writer = csv.writer(f)
@@ -138,6 +160,23 @@ def distances(folder: Path, depth: int) -> Path:
                 mean = (1 + 0.1 * k) * (width / 25) ** -0.5
                 writer.writerow([layer, width, depth, 25, 200, 20, mean, mean / 5, -0.5])
     return folder / "distances.csv"
+
+
+def spectrum(folder: Path, kernels: list[tuple[str, int, int]]) -> Path:
+    """A step's spectrum.csv: (kernel, n, rank) each, eigenvalues decaying as powers of k up to the rank,
+    rounding-level after (not drawn)."""
+    path = folder / "learning-curve-large" / "layers-W1-W2-W3-W4-u_M-1000000_seed-124" / "W4" / "spectrum.csv"
+    path.parent.mkdir(parents=True)
+    with open(path, "w") as f:
+        f.write("kernel,index,eigenvalue,target_power,cumulative_target_power\n")
+        for j, (kernel, n, rank) in enumerate(kernels):
+            power = np.arange(1, n + 1) ** -(1.0 + 0.3 * j)
+            power /= power.sum()
+            cumulative = np.cumsum(power)
+            for k in range(1, n + 1):
+                value = (1 + j) * k ** -(1.2 + 0.3 * j) if k <= rank else 1e-17
+                f.write(f"{kernel},{k},{value!r},{float(power[k - 1])!r},{float(cumulative[k - 1])!r}\n")
+    return path
 
 
 def trajectory(folder: Path) -> Path:
@@ -173,11 +212,28 @@ def case(name: str, root: Path) -> tuple[str, Path, bool]:
         return "kernel-distance-vs-width", distances(folder, 5), False
     if name == "training curve, a long path":
         return "training-curve", trajectory(folder), False
+    if name == "spectrum, three kernels at n = 2000, one rank-deficient":
+        return "spectrum", spectrum(folder, [("K0", 2000, 25), ("K_infinite", 2000, 2000),
+                                             ("K_trained", 2000, 2000)]), True
+    if name == "spectrum, one kernel at n = 2":
+        return "spectrum", spectrum(folder, [("K0", 2, 2)]), True
+    if name == "alignment, three kernels, 5 lines":
+        return "alignment-vs-width", sweep_report(folder, ["W1 W2 W3 W4 u"], WIDTHS, "width"), True
+    if name == "alignment, K0 alone, u alone":
+        return "alignment-vs-width", sweep_report(folder, ["u"], WIDTHS, "width", seeds="1", kernels=("K0",)), True
+    if name == "KRR test MSE, 5 lines to 10⁶, Nyström, the longest subtitle":
+        return "krr-mse-vs-m", sweep_report(
+            folder, ["W1 W2 W3 u", "all"], LARGE_M, "m", d="10000", widths="10000 10000 10000", m_test="1000000",
+            seeds="12", nystrom_from=64000, theory=True), False
+    if name == "KRR test MSE, 1 line, 1 seed, no theory":
+        return "krr-mse-vs-m", sweep_report(folder, ["W"], [50, 100], "m", seeds="1"), False
     raise ValueError(name)
 
 
-FAST = ["learning-curve, 5 lines, the longest subtitle"]
-SLOW = ["learning-curve, 1 line, 1 seed, no baselines", "learning-curve, two layer sets, both solver marks",
+FAST = ["learning-curve, 5 lines, the longest subtitle", "spectrum, three kernels at n = 2000, one rank-deficient",
+        "alignment, three kernels, 5 lines", "KRR test MSE, 5 lines to 10⁶, Nyström, the longest subtitle"]
+SLOW = ["spectrum, one kernel at n = 2", "alignment, K0 alone, u alone", "KRR test MSE, 1 line, 1 seed, no theory",
+        "learning-curve, 1 line, 1 seed, no baselines", "learning-curve, two layer sets, both solver marks",
         "width sweep, 5 lines", "lazy regime, u alone", "lazy regime, 5 lines", "kernel convergence, depth 5",
         "training curve, a long path"]
 
