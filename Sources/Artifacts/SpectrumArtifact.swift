@@ -71,7 +71,7 @@ public enum SpectrumArtifact {
     + "K_c = HKH, y_c = Hy, H = I − 11ᵀ/m; y the ±1 training labels"
 
   public static let spectrumDefinition =
-    "eigenvalues λ_k of K/n on the n spectrum_samples (LAPACK dsyevr), descending, unit eigenvectors v_k; "
+    "eigenvalues λ_k of K/n on the n spectrum_samples (LAPACK dsytrd, dormtr, dstevr), descending, unit eigenvectors v_k; "
     + "target_power (v_kᵀy)²/‖y‖² with y the labels of those samples (within a repeated eigenvalue the split is "
     + "arbitrary; the cumulative sum at the group's end is not)"
 
