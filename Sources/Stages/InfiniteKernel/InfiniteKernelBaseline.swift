@@ -255,6 +255,24 @@ public struct InfiniteKernelBaseline: Sendable {
     return NystromFeatures(indices: indices, landmarkInputs: landmarkInputs, approximation: approximation, phi: phi)
   }
 
+  /// K∞(x, L)·v + b for every test input x (L the landmarks' inputs), streamed in blocks of rows.
+  func testDecisions(
+    truth: TruthArtifact, landmarkInputs: Matrix, weights v: [Double], bias b: Double = 0, ntk: InfiniteWidthNTK,
+    selection: Range<Int>, title: String, log: StageLog
+  ) throws -> [Double] {
+    let inputs = try truth.inputs(.test)
+    var decisions: [Double] = []
+    decisions.reserveCapacity(inputs.shape[0])
+    let progress = Progress(log, title, total: inputs.shape[0])
+    try inputs.forEachBlock(rows: streamingBlockRows(rowLength: max(landmarkInputs.rows, landmarkInputs.columns))) {
+      _, block in
+      decisions += BLAS.product(ntk.kernel(block, landmarkInputs, layers: selection), vector: v, adding: b)
+      progress.advance(by: block.rows)
+    }
+    progress.finish()
+    return decisions
+  }
+
   /// krr_infinite by ridge regression on Φ, with the exact K∞'s trace in λ; its test decisions
   /// streamed against the landmarks.
   func nystromKernelRidge(
@@ -273,15 +291,9 @@ public struct InfiniteKernelBaseline: Sendable {
         + " s")
     let fitted = BLAS.product(features.phi, vector: w)
     let labels = try truth.labels(.test)
-    var f: [Double] = []
-    f.reserveCapacity(labels.count)
-    let progress = Progress(log, "\(label): ridge regression's test decisions", total: labels.count)
-    try truth.inputs(.test).forEachBlock(rows: streamingBlockRows(rowLength: max(landmarks, x.columns))) {
-      _, block in
-      f += BLAS.product(ntk.kernel(block, features.landmarkInputs, layers: selection), vector: v)
-      progress.advance(by: block.rows)
-    }
-    progress.finish()
+    let f = try testDecisions(
+      truth: truth, landmarkInputs: features.landmarkInputs, weights: v, ntk: ntk, selection: selection,
+      title: "\(label): ridge regression's test decisions", log: log)
     return InfiniteKernelArtifact.KernelRidge(
       relativeRidge: krrRidge, ridge: ridge, trace: trace, coefficients: v, featureWeights: w,
       result: ModelResult(
@@ -341,17 +353,10 @@ public struct InfiniteKernelBaseline: Sendable {
 
     var errors: [Split: Double] = [:]
     errors[.train] = zeroOneError(predicted: BLAS.product(phi, vector: result.weights, adding: b).map(sign), labels: y)
-    let labels = try truth.labels(.test)
-    var predicted: [Double] = []
-    predicted.reserveCapacity(labels.count)
-    let testProgress = Progress(log, "\(label): test decisions", total: labels.count)
-    try truth.inputs(.test).forEachBlock(rows: streamingBlockRows(rowLength: max(k, network.inputDimension))) {
-      _, block in
-      predicted += BLAS.product(ntk.kernel(block, landmarkInputs, layers: selection), vector: v, adding: b).map(sign)
-      testProgress.advance(by: block.rows)
-    }
-    testProgress.finish()
-    errors[.test] = zeroOneError(predicted: predicted, labels: labels)
+    let decisions = try testDecisions(
+      truth: truth, landmarkInputs: landmarkInputs, weights: v, bias: b, ntk: ntk, selection: selection,
+      title: "\(label): test decisions", log: log)
+    errors[.test] = zeroOneError(predicted: decisions.map(sign), labels: try truth.labels(.test))
     log("\(label): SVM on the Nyström features of K∞ \(errors[.train]!), \(errors[.test]!)")
     let ridgeRegression = try nystromKernelRidge(
       truth: truth, x: x, y: y, features: features, ntk: ntk, selection: selection, label: label, log: log)
