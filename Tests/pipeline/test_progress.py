@@ -13,6 +13,15 @@ with 128 + the signal (or, before it has opened its output, die of the signal)
 and leave nothing in its output folder. One test
 checks the default cadence itself, a line every 5 s, on ntk-gradient-descent.
 
+ntk-spectrum and ntk-theory-curve have no progress lines: their time goes in
+a few LAPACK calls (an n × n eigendecomposition per kernel, about a second at
+the spectrum's n = 2000; the theory curve's N × N one, about 20 s at its
+default N = 4000), each logged with its time once done, and in kernels
+computed whole. A signal must stop them all the same
+(test_a_signal_stops_a_stage_that_logs_no_progress): sent once the stage has
+logged that it began (the theory curve on N = 2500, whose eigendecomposition
+then takes seconds), it must end the stage with the signal and leave nothing.
+
 Gradient descent's progress (test_gradient_descent_logs_the_loss_and_the_time_left):
 a line at each recorded step with the loss the trajectory records, and progress
 lines whose time left is the steps left at the rate they state.
@@ -31,7 +40,7 @@ from pathlib import Path
 import h5py
 import pytest
 
-from ntk_testing import binary, clean_env, run_stage
+from ntk_testing import SPECTRUM_INPUTS, binary, clean_env, run_stage, spectrum_command, theory_curve_command
 
 # The progress lines of Progress.advance: "<label>: done/total unit, rate unit/s, N s left".
 ADVANCE = r"(?P<done>\d+)/(?P<total>\d+) (?P<unit>\S+), (?P<rate>[\d.]+[kM]?) (?P=unit)/s, (?P<left>\d+) s left"
@@ -85,6 +94,12 @@ def setup(stage: str, folder: Path) -> tuple[list[object], str]:
             ADVANCE
     if stage == "gradient-descent":
         return ["--truth", truth, "--network", network, "--layer", "all", "--steps", 100000], ADVANCE
+    if stage == "spectrum":  # m = 6000 samples, spectra on 2000 (the inputs are linked into the step folder)
+        return [truth, network, features], ""
+    if stage == "theory-curve":  # N = 2500 held-out samples
+        truth = made("truth-theory.h5", "truth", "--dim", 25, "--train", 10, "--test", 2500, "--seed", 3)
+        network = made("network-theory.h5", "init", "--truth", truth, "--layer", "W", "--seed", 1)
+        return [truth, network], ""
     raise ValueError(stage)
 
 
@@ -220,3 +235,44 @@ def test_gradient_descent_logs_the_loss_and_the_time_left(inputs, tmp_path):
         expected = (steps - done) / rate
         assert abs(left - expected) <= 0.5 + 0.06 * expected, (found[0], expected)
     assert [int(found["done"]) for found in progress] == sorted(int(found["done"]) for found in progress)
+
+
+# The line each logs once it has read its inputs and begun.
+BEGUN = {"spectrum": r"^ntk-spectrum: layer W1: alignment on 6000 training samples, spectra on 2000 \(seed 0\)$",
+         "theory-curve": r"^ntk-theory-curve: layer W1: K∞ of 2500 test samples in [\d.]+ s$"}
+
+
+@pytest.mark.parametrize("stage, number", [("spectrum", signal.SIGTERM), ("theory-curve", signal.SIGINT)])
+def test_a_signal_stops_a_stage_that_logs_no_progress(stage, number, inputs, tmp_path):
+    files, _ = setup(stage, inputs)
+    out = tmp_path / "out"
+    out.mkdir()
+    if stage == "spectrum":
+        step = out / "W"
+        step.mkdir()
+        for source, name in zip(files[1:], SPECTRUM_INPUTS):
+            os.link(source, step / name)
+        argv = spectrum_command([step], truth=files[0], alignment_csv=out / "alignment.csv",
+                                alignment_markdown=out / "alignment.md")
+    else:
+        argv = theory_curve_command(out / "theory.h5", truth=files[0], network=files[1], layer="W", samples=2500)
+    process = subprocess.Popen(argv, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in process.stderr:
+            lines.append(line.rstrip("\n"))
+            if re.match(BEGUN[stage], lines[-1]):
+                process.send_signal(number)
+                break
+        _, rest = process.communicate(timeout=120)
+        lines += rest.splitlines()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log = "\n".join(lines)
+    assert any(re.match(BEGUN[stage], line) for line in lines), f"the stage never logged that it began:\n{log}"
+    assert process.returncode in (128 + number, -number), (
+        f"exit status {process.returncode} after the signal (0: it finished first: give it a larger input)\n{log}")
+    left = sorted(str(q.relative_to(out)) for q in out.rglob("*") if q.is_file() and q.name not in SPECTRUM_INPUTS)
+    assert left == [], f"left behind: {left}"
