@@ -268,6 +268,29 @@ def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, theory_b
     assert not problems, "\n".join(problems)
 
 
+def test_spectrum_killed_among_stale_outputs_then_make(kill_baseline, strace, tmp_path):
+    """A spectrum rerun (its inputs changed) killed after its first renames: the
+    alignment table is new, the steps' files are the last run's, stale. make must
+    redo them all, not take the new alignment table for the whole set."""
+    run = tmp_path / "run"
+    link_tree(kill_baseline.path, run, skip=set(SPECTRUM_OUTPUTS))
+    newest = max((run / rel).stat().st_mtime for rel in final_files(run))
+    for rel in SPECTRUM_OUTPUTS:  # the last run's outputs, older than their inputs (copies: links share mtimes)
+        shutil.copyfile(kill_baseline.path / rel, run / rel)
+        os.utime(run / rel, (newest - 3600, newest - 3600))
+    point = SPECTRUM_OUTPUTS.index("V/spectrum.h5") + 1   # after the alignment table's two renames
+    command = [strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename",
+               "-e", f"inject=rename:signal=SIGKILL:when={point}",
+               *stage_command("spectrum", run, kill_baseline.params, quiet=True)]
+    result = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), result.stderr
+    inodes = {rel: (run / rel).stat().st_ino for rel in SPECTRUM_OUTPUTS}
+    problems = rerun_and_compare(run, 0, kill_baseline, "killed at the third rename among stale outputs")
+    problems += [f"{rel}: not rewritten by the next make" for rel in SPECTRUM_OUTPUTS
+                 if (run / rel).stat().st_ino == inodes[rel]]
+    assert not problems, "\n".join(problems)
+
+
 MAKE_FRACTIONS = [0.05, 0.2, 0.4, 0.6, 0.8, 0.95]
 
 
