@@ -58,7 +58,9 @@ public struct TheoryCurve: Sendable {
     let started = Date()
     let kernel = ntk.kernel(of: x, layers: selection)
     log("layer \(name): K∞ of \(samples) test samples in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
-    let curve = SpectralLearningCurve(sampleKernel: kernel, labels: y)
+    let curve = log.working("layer \(name): spectrum of K∞ on \(samples) samples") {
+      SpectralLearningCurve(sampleKernel: kernel, labels: y)
+    }
     log(
       "layer \(name): spectrum in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; λ_1 = "
         + String(format: "%.4g", curve.eigenvalues[0]) + ", Σλ = " + String(format: "%.4g", curve.trace)
