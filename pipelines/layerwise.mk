@@ -119,16 +119,24 @@ pair.first = $(word 1,$(subst :, ,$1))
 pair.second = $(word 2,$(subst :, ,$1))
 $(foreach p,$(step_seeds),$(eval params.init-$(call pair.first,$p) = $(D) $(WIDTHS) $(call pair.second,$p)))
 results := $(foreach s,$(step_list),$(call step-results,$(RUN)/$s,$(BASELINES)))
+# Everything one ntk-spectrum writes. A goal names them all (spectrum-outputs), not one: a process killed
+# between its renames leaves some in place, and make redoes the group only if a goal's file is missing or old.
+spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spectrum.csv) $(RUN)/alignment.csv \
+  $(RUN)/alignment.md
 
 # The default goal: the table (printed) and the alignment and spectra of every step (ntk-spectrum: about 5 %
 # of the default pipeline's CPU time). The figures are `make spectra`: gnuplot's three SVGs would add about
 # 12 % more, the PNGs (pngcairo at 2200 × 1040, about 0.1 s of CPU each) half (docs/theory.md).
-run: $(RUN)/results.csv $(RUN)/alignment.csv
+run: $(RUN)/results.csv spectrum-outputs
 	@cat $(RUN)/results.md
+
+# The alignment table and every step's spectrum.h5 and spectrum.csv.
+.PHONY: spectrum-outputs
+spectrum-outputs: $(spectrum_outputs)
 
 # `make spectra`: every step's spectrum.svg and spectrum.png, and the alignment table.
 .PHONY: spectra
-spectra: $(RUN)/alignment.csv $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
+spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
 
 ifeq ($(DATA),)
 $(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
@@ -192,8 +200,6 @@ $(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
 # The alignment and spectra of every step's kernels, in one process (it costs about as much as its start at
 # m = 100): K0 always, K∞ and K_T with their baselines; and the alignment table beside results.csv.
 spectrum.trained := $(filter trained,$(BASELINES))
-spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spectrum.csv) $(RUN)/alignment.csv \
-  $(RUN)/alignment.md
 $(spectrum_outputs) &: $(RUN)/truth.h5 $(foreach s,$(step_list),$(RUN)/$s/network.h5 $(RUN)/$s/features.h5 \
     $(if $(spectrum.trained),$(RUN)/$s/trained.h5)) $(call stamp,spectrum) $(call params,spectrum)
 	$(LAUNCH) $(BIN)/ntk-spectrum --truth=$(RUN)/truth.h5 $(if $(spectrum.trained),--trained) \

@@ -3,7 +3,7 @@
 # includes this file and lists its points:
 #
 #   $(call sweep-point,SWEEP,POINT,STEPS,ASSIGNMENTS)
-#       SWEEP_ROOT/SWEEP/POINT/results.csv (and alignment.csv, with each step's spectrum.h5), made by
+#       SWEEP_ROOT/SWEEP/POINT/results.csv (and spectrum-outputs: alignment.csv, each step's spectrum.h5), made by
 #       running the per-run pipeline there: $(MAKE) PIPELINE=$(SWEEP_PIPELINE) RUN=<point folder> LAYERS="STEPS"
 #       ASSIGNMENTS
 #   $(call sweep-report,SWEEP,PLOTS)
@@ -59,7 +59,7 @@ sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
 	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
-	  BASELINES="$(sweep.baselines)" $4 $$@ $(SWEEP_ROOT)/$1/$2/alignment.csv
+	  BASELINES="$(sweep.baselines)" $4 $$@ spectrum-outputs
 endef
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)

@@ -39,13 +39,18 @@ public enum AtomicOutput {
     }
   }
 
-  /// Writes an HDF5 artifact; its content digest is added as it closes.
-  public static func write(to path: String, _ body: (HDF5File) throws -> Void) throws {
+  /// Writes an HDF5 artifact; its content digest is added as it closes. `inside`
+  /// (other atomic writes, written together with this one: all or none) runs once
+  /// the file is closed and before its rename: closing flushes, and can still fail.
+  public static func write(
+    to path: String, inside: () throws -> Void = {}, _ body: (HDF5File) throws -> Void
+  ) throws {
     try replace(path) { temporary in
       let file = try HDF5File.create(temporary)
       try body(file)
       try file.sealContentDigest(definition: HDF5File.contentDigestDefinition)
       try file.close()
+      try inside()
     }
   }
 

@@ -92,7 +92,7 @@ public enum SpectrumArtifact {
     to path: String, provenance: Provenance, layer: String, layerLabel: String, trainingSamples: Int,
     spectrumSamples: [Int], sampleLimit: Int, seed: Int, kernels: [KernelResult], inside: () throws -> Void = {}
   ) throws {
-    try AtomicOutput.write(to: path) { file in
+    try AtomicOutput.write(to: path, inside: inside) { file in
       try provenance.write(
         to: file, artifact: kind,
         description: "Kernel–target alignment and spectrum of the step's kernels (layer \(layer)) on its training set.")
@@ -147,7 +147,6 @@ public enum SpectrumArtifact {
             on: "\(group)/alignment_samples")
         }
       }
-      try inside()
     }
   }
 }

@@ -39,3 +39,28 @@ public func writeToStandardError(_ text: String) {
     offset += written
   }
 }
+
+extension StageLog {
+  /// Runs `body`, work that reports no progress of its own (a LAPACK
+  /// eigendecomposition, a kernel computed whole), and meanwhile writes
+  /// "<label>: working, N s" every `progressSeconds` (the plain lines of
+  /// Progress; on a terminal too), so that a log shows a long stage alive.
+  /// Nothing when quiet.
+  public func working<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
+    guard !quiet else { return try body() }
+    let done = DispatchSemaphore(value: 0)
+    let stopped = DispatchSemaphore(value: 0)
+    let (log, interval, start) = (self, progressSeconds, Date())
+    Thread {
+      while done.wait(timeout: .now() + interval) == .timedOut {
+        log("\(label): working, \(String(format: "%.0f", Date().timeIntervalSince(start))) s")
+      }
+      stopped.signal()
+    }.start()
+    defer {
+      done.signal()
+      stopped.wait()
+    }
+    return try body()
+  }
+}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from faults_testing import KILL_PARAMS, NOTES, SMALL_PARAMS, VerifiedRun, verified_run
+from faults_testing import KILL_PARAMS, NOTES, SMALL_PARAMS, THEORY_GOALS, THEORY_KILL_PARAMS, VerifiedRun, verified_run
 from ntk_testing import SOURCE_BIN, STAGES, use_binaries
 
 
@@ -78,6 +78,12 @@ def binaries():
 @pytest.fixture(scope="session")
 def kill_baseline(tmp_path_factory) -> VerifiedRun:
     return verified_run(tmp_path_factory.mktemp("kill-baseline") / "run", KILL_PARAMS)
+
+
+@pytest.fixture(scope="session")
+def theory_baseline(tmp_path_factory) -> VerifiedRun:
+    """The kill baseline with K∞'s baseline and every step's theory curve (theory.h5)."""
+    return verified_run(tmp_path_factory.mktemp("theory-baseline") / "run", THEORY_KILL_PARAMS, THEORY_GOALS)
 
 
 @pytest.fixture(scope="session")

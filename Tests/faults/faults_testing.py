@@ -17,6 +17,11 @@ from ntk_testing import Run, check_artifact, final_files, same_datasets, start_r
 # exists for its whole run (in the notebook's order it draws every input before it writes).
 KILL_PARAMS = {"D": 7, "M": 60, "M_TEST": 600000, "LAYERS": "W V", "INIT_SEEDS": "0 1", "TEST_FEATURES": 1,
                "TEACHER_SEED": 125, "INPUT_SEEDS": "1125,2125"}
+# The theory curve's kills: the same run with K∞'s baseline (`make theory-curves` needs it), on
+# THEORY_SAMPLES test samples: its N × N K∞ and eigendecomposition take about 0.5 s here, so
+# that a timed kill lands while ntk-theory-curve works (at its default, 4000, 20 s).
+THEORY_KILL_PARAMS = {**KILL_PARAMS, "BASELINES": "infinite", "THEORY_SAMPLES": 1500}
+THEORY_GOALS = ("run", "theory-curves")
 # Determinism, provenance, disk full: the default three steps on a small run.
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
 
@@ -36,9 +41,9 @@ class VerifiedRun(Run):
     inodes: dict[str, int] = field(default_factory=dict)
 
 
-def verified_run(path: Path, params: dict[str, object]) -> VerifiedRun:
-    """Runs the pipeline with `make` and verifies every artifact."""
-    run = start_run(path, params)
+def verified_run(path: Path, params: dict[str, object], goals: tuple[str, ...] = ()) -> VerifiedRun:
+    """Runs the pipeline with `make` (`goals`, or the default) and verifies every artifact."""
+    run = start_run(path, params, goals)
     problems, digests = [], {}
     for rel in final_files(path):
         if rel.endswith(".h5"):
@@ -54,7 +59,7 @@ def verified_run(path: Path, params: dict[str, object]) -> VerifiedRun:
 
 def compare_with(run: Path, baseline: VerifiedRun) -> list[str]:
     """Problems of `run` against an undisturbed run with the same parameters:
-    the same files, results.csv byte for byte, every .h5 readable, its content
+    the same files, results.csv and every other text table byte for byte, every .h5 readable, its content
     digest recomputable and equal to the baseline's, its datasets equal to the
     baseline's bit for bit, and no temporaries."""
     problems = []
@@ -67,11 +72,14 @@ def compare_with(run: Path, baseline: VerifiedRun) -> list[str]:
     elif csv.read_bytes() != baseline.results:
         problems.append("results.csv differs from the undisturbed run's")
     for rel in files:
-        if not rel.endswith(".h5"):
-            continue
         path = run / rel
         if baseline.inodes.get(rel) == path.stat().st_ino:
             continue  # the baseline's own file (hard link), verified when the baseline ran
+        if not rel.endswith(".h5"):
+            # The text tables (results.md, alignment.*, spectrum.csv): byte for byte.
+            if rel in baseline.inodes and path.read_bytes() != (baseline.path / rel).read_bytes():
+                problems.append(f"{rel} differs from the undisturbed run's")
+            continue
         digest, problem = check_artifact(path)
         if problem:
             problems.append(problem)

@@ -4,7 +4,11 @@ The same pipeline run twice, in two run folders, gives artifacts with the
 same datasets (every dataset equal element for element, bit for bit), the
 same content digest and the same attributes — except created_utc and training_seconds, and
 command_line and input_files, which name the run folder (equal once the
-folder's name is replaced). The attributes that differ are printed.
+folder's name is replaced). The attributes that differ are printed. Every
+text table (results, each step's spectrum.csv, the alignment table) is the
+same byte for byte. The default goal includes each step's spectrum.h5; one
+variant adds K∞'s baseline (so K∞'s spectrum) and the theory curves
+(`make theory-curves`).
 """
 from __future__ import annotations
 
@@ -25,7 +29,14 @@ VARIANTS = {
     "dense": {"D": 7, "M": 60, "M_TEST": 3000},
     "factored-loss": {"D": 7, "M": 60, "M_TEST": 3000, "STORAGE": "factored", "FEATURE_KIND": "loss-gradient",
                       "ALLOW_LABEL_LEAK": 1, "INIT_SEEDS": "4 5 6", "C": 0.5},
+    # Spectra on a seeded subset of 40 of the 60 samples, too.
+    "infinite-theory": {"D": 7, "M": 60, "M_TEST": 3000, "BASELINES": "infinite", "THEORY_SAMPLES": 500,
+                        "SPECTRUM_SAMPLES": 40, "SPECTRUM_SEED": 3},
 }
+GOALS = {"infinite-theory": ("run", "theory-curves")}
+# Files each variant must have made (else the comparison would not cover them).
+EXPECTED = {"dense": ["W/spectrum.h5", "W/spectrum.csv", "alignment.csv", "alignment.md"],
+            "infinite-theory": ["W/theory.h5", "u/theory.h5", "u/spectrum.h5", "u/infinite.h5"]}
 
 
 def contents(path: Path) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], object]]:
@@ -64,17 +75,17 @@ def same(a, b) -> bool:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_two_runs_give_the_same_artifacts(variant, tmp_path_factory):
-    params = VARIANTS[variant]
-    first = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "first-run", params)
-    second = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "second-run-elsewhere", params)
+    params, goals = VARIANTS[variant], GOALS.get(variant, ())
+    first = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "first-run", params, goals)
+    second = verified_run(tmp_path_factory.mktemp(f"determinism-{variant}") / "second-run-elsewhere", params, goals)
     problems, differing = [], set()
     files = final_files(first.path)
     if files != final_files(second.path):
         problems.append(f"different files: {files} and {final_files(second.path)}")
-    if first.results != second.results:
-        problems.append("results.csv differs")
-    if (first.path / "results.md").read_bytes() != (second.path / "results.md").read_bytes():
-        problems.append("results.md differs")
+    problems += [f"{rel} was not made" for rel in EXPECTED.get(variant, []) if rel not in files]
+    for rel in (f for f in files if not f.endswith(".h5")):
+        if (first.path / rel).read_bytes() != (second.path / rel).read_bytes():
+            problems.append(f"{rel} differs")
     for rel in (f for f in files if f.endswith(".h5")):
         a_data, a_attrs = contents(first.path / rel)
         b_data, b_attrs = contents(second.path / rel)

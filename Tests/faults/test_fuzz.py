@@ -47,8 +47,9 @@ import pytest
 
 from faults_testing import note, verified_run
 from mutations import MUTATIONS, mutate
-from ntk_testing import (SOURCE_BIN, check_artifact, crashed, evaluate_command, features_command, init_command,
-                         link_tree, report_command, run_command, same_datasets, sweep_report_command, train_command)
+from ntk_testing import (SOURCE_BIN, SPECTRUM_INPUTS, check_artifact, crashed, evaluate_command, features_command,
+                         init_command, link_tree, report_command, run_command, same_datasets, spectrum_command,
+                         sweep_report_command, theory_curve_command, train_command)
 
 TIMEOUT = 20
 FUZZ_PARAMS = {"D": 7, "M": 40, "M_TEST": 200}
@@ -57,9 +58,9 @@ FUZZ_PARAMS = {"D": 7, "M": 40, "M_TEST": 200}
 SOURCES = {"truth": "truth.h5", "network": "W/network.h5", "features": "W/features.h5", "svm": "W/svm.h5",
            "eval": "W/eval.h5"}
 READERS = {
-    "truth": ["features", "evaluate", "sweep-report"],
-    "network": ["features", "evaluate", "sweep-report"],
-    "features": ["train", "evaluate"],
+    "truth": ["features", "evaluate", "sweep-report", "spectrum", "theory-curve"],
+    "network": ["features", "evaluate", "sweep-report", "spectrum", "theory-curve"],
+    "features": ["train", "evaluate", "spectrum"],
     "svm": ["evaluate"],
     "eval": ["init", "report", "sweep-report"],
 }
@@ -117,20 +118,30 @@ LIBHDF5_BUGS: dict[tuple[str, str, str], str] = {
     ("truth", "heap-object-size", "features"): SEGFAULT,
     ("truth", "heap-object-size", "evaluate"): SEGFAULT,
     ("truth", "heap-object-size", "sweep-report"): SEGFAULT,
+    ("truth", "heap-object-size", "spectrum"): SEGFAULT,
+    ("truth", "heap-object-size", "theory-curve"): SEGFAULT,
     ("truth", "heap-free-space-size", "features"): HANG,
     ("truth", "heap-free-space-size", "evaluate"): HANG,
     ("truth", "heap-free-space-size", "sweep-report"): HANG,
+    ("truth", "heap-free-space-size", "spectrum"): HANG,
+    ("truth", "heap-free-space-size", "theory-curve"): HANG,
     ("network", "heap-object-size", "features"): SEGFAULT,
     ("network", "heap-object-size", "evaluate"): SEGFAULT,
     ("network", "heap-object-size", "sweep-report"): SEGFAULT,
+    ("network", "heap-object-size", "spectrum"): SEGFAULT,
+    ("network", "heap-object-size", "theory-curve"): SEGFAULT,
     ("network", "heap-free-space-size", "features"): HANG,
     ("network", "heap-free-space-size", "evaluate"): HANG,
     ("network", "heap-free-space-size", "sweep-report"): HANG,
+    ("network", "heap-free-space-size", "spectrum"): HANG,
+    ("network", "heap-free-space-size", "theory-curve"): HANG,
     ("features", "flip-any-2", "train"): SEGFAULT,
     ("features", "heap-object-size", "train"): SEGFAULT,
     ("features", "heap-object-size", "evaluate"): SEGFAULT,
+    ("features", "heap-object-size", "spectrum"): SEGFAULT,
     ("features", "heap-free-space-size", "train"): HANG,
     ("features", "heap-free-space-size", "evaluate"): HANG,
+    ("features", "heap-free-space-size", "spectrum"): HANG,
     ("svm", "heap-object-size", "evaluate"): SEGFAULT,
     ("svm", "heap-free-space-size", "evaluate"): HANG,
     ("eval", "heap-object-size", "init"): SEGFAULT,
@@ -277,6 +288,20 @@ def command(stage: str, run: Path, kind: str, copy: Path, out: Path, tmp: Path) 
         outputs = [out / "results.csv", out / "results.md"]
         return (report_command([files["eval"], run / "V/eval.h5", run / "u/eval.h5"], csv=outputs[0],
                                markdown=outputs[1]), outputs, copy)
+    if stage == "spectrum":
+        # Step W's folder inside the output folder, its inputs linked there (the damaged one
+        # in place of the valid one): ntk-spectrum writes beside them.
+        step = out / "W"
+        step.mkdir(parents=True)
+        for name in SPECTRUM_INPUTS:
+            os.link(files[name.removesuffix(".h5")], step / name)
+        outputs = [step / "spectrum.h5", step / "spectrum.csv", out / "alignment.csv", out / "alignment.md"]
+        seen = step / f"{kind}.h5" if kind in ("network", "features") else copy
+        return (spectrum_command([step], truth=files["truth"], alignment_csv=outputs[2], alignment_markdown=outputs[3],
+                                 quiet=True), outputs, seen)
+    if stage == "theory-curve":  # on 100 of the 200 test samples
+        return (theory_curve_command(out / "theory.h5", truth=files["truth"], network=files["network"], layer="W",
+                                     samples=100, quiet=True), [out / "theory.h5"], copy)
     if stage == "sweep-report":
         # A point folder: the run, with the damaged file in place of the valid one.
         point = tmp / "point"
@@ -288,7 +313,11 @@ def command(stage: str, run: Path, kind: str, copy: Path, out: Path, tmp: Path) 
 
 
 def files_in(folder: Path) -> list[str]:
-    return sorted(str(q.relative_to(folder)) for q in folder.rglob("*") if q.is_file()) if folder.exists() else []
+    """The files in an output folder, but for the inputs the spectrum's step folder holds there."""
+    if not folder.exists():
+        return []
+    return sorted(str(q.relative_to(folder)) for q in folder.rglob("*")
+                  if q.is_file() and not (q.name in SPECTRUM_INPUTS and q.parent != folder))
 
 
 def differences(out: Path, reference: Path) -> list[str]:
@@ -359,7 +388,7 @@ def test_damaged_input(kind, mutation, stage, fuzz_run, damaged, undamaged, tmp_
             note(f"fuzz {case_id((kind, mutation, stage))}: the message does not name the damaged file: {lines[0]}")
         if result.stdout:
             problems.append("a failing stage printed on stdout")
-        left = sorted(q.name for q in out.iterdir()) if out.exists() else []
+        left = files_in(out)
         if left:
             problems.append(f"left in the output folder: {left}")
     if expected and not problems:

@@ -12,19 +12,31 @@ is run again. Then:
 
 A SIGKILL cannot be caught, so this is also what a power cut, the OOM killer
 or a Slurm time limit leaves behind. The killed stage is the second step's (V)
-for init, features, train and evaluate, so that the rerun stays short.
+for init, features, train, evaluate and the theory curve, so that the rerun
+stays short. ntk-spectrum runs once for every step (W and V here) and writes
+six files (each step's spectrum.h5 and spectrum.csv, the alignment table):
+all of them are redone. The theory curve (`make theory-curves`, which needs
+BASELINES=infinite) is killed in a run of its own (theory_baseline).
 
 A kill timed as a fraction of a run may land before the stage has started or
 after it has finished: init and report take a few milliseconds, mostly the
 start of the process, and only truth and features write long enough to be
-caught writing by a timed kill. Each timed kill therefore records whether it
+caught writing by a timed kill. The theory curve computes for about 0.5 s
+(THEORY_SAMPLES = 1500) before it writes at once: a timed kill must land while
+it works. ntk-spectrum computes for a few milliseconds at M = 60 and writes
+at the end: as init and report, only its exact kill points are certain. Each timed kill therefore records whether it
 landed while the stage was working (alive, and holding a file of its run
 open: past parsing its options and opening its inputs), and the notes list
 them. What makes every stage's case certain is the exact kill points: under
 strace's fault injection, each stage is SIGKILLed at its first write to a file
 (its temporary, begun) and at the rename of each output (the temporary
 complete, not yet in place; for the report, also with results.md in place and
-results.csv not) — while it works, however short its run — then `make` again.
+results.csv not; for the spectrum, at each of its six renames, so with every
+prefix of its outputs in place) — while it works, however short its run —
+then `make` again. The outputs in place after such a kill must be exactly
+those renamed before it, each equal to the undisturbed run's (none, or a
+consistent part of the set, never a partial file), and `make` must redo
+the rest.
 """
 from __future__ import annotations
 
@@ -41,9 +53,12 @@ import pytest
 
 from faults_testing import KILL_PARAMS, SMALL_PARAMS, compare_with, note
 from ntk_testing import (PIPELINE_STAGES, REPO, STEPS, clean_env, final_files, link_tree, make, make_command,
-                         run_command, stage_command, temporaries)
+                         run_command, same_datasets, spectrum_outputs, stage_command, temporaries)
 
 STEP = "V"
+# Every stage of a run: the pipeline's, the spectrum (of the default goal) and the theory curve.
+KILL_STAGES = PIPELINE_STAGES + ["spectrum", "theory-curve"]
+SPECTRUM_OUTPUTS = spectrum_outputs(KILL_PARAMS["LAYERS"].split())
 FRACTIONS = [0.0, 0.25, 0.5, 0.65, 0.8, 0.9]
 # What a stage writes and everything made from it (removed before the kill,
 # as after a first run killed there).
@@ -53,16 +68,27 @@ _after = {
     "train": ["V/svm.h5", "V/eval.h5"],
     "evaluate": ["V/eval.h5"],
     "report": [],
+    "spectrum": SPECTRUM_OUTPUTS,
+    "theory-curve": ["V/theory.h5"],
 }
 REPORT = ["results.csv", "results.md"]
 # Stages that write their artifact while computing it (streaming): a kill in
 # the middle of their run must find a temporary file.
 STREAMING = ["truth", "features"]
+# Stages that compute long enough, before they write, for a timed kill to land while they work.
+LONG = STREAMING + ["theory-curve"]
+
+
+def baseline_of(stage: str, kill_baseline, theory_baseline):
+    """The undisturbed run a stage is killed in: the theory curve needs BASELINES=infinite."""
+    return theory_baseline if stage == "theory-curve" else kill_baseline
 
 
 def downstream(stage: str, baseline) -> set[str]:
     if stage == "truth":
         return set(final_files(baseline.path))
+    if stage in ("spectrum", "theory-curve"):  # nothing is made from them
+        return set(_after[stage])
     return set(_after[stage] + REPORT)
 
 
@@ -120,30 +146,32 @@ def kill_group(process: subprocess.Popen, delay: float, run: Path | None = None)
 
 
 @pytest.fixture(scope="module")
-def durations(kill_baseline, tmp_path_factory) -> dict[str, float]:
+def durations(kill_baseline, theory_baseline, tmp_path_factory) -> dict[str, float]:
     """Each stage's undisturbed duration (the shorter of two runs)."""
     times = {}
-    for stage in PIPELINE_STAGES:
+    for stage in KILL_STAGES:
+        baseline = baseline_of(stage, kill_baseline, theory_baseline)
         best = float("inf")
         for attempt in range(2):
             run = tmp_path_factory.mktemp(f"measure-{stage}") / "run"
-            link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
+            link_tree(baseline.path, run, skip=downstream(stage, baseline))
             start = time.monotonic()
-            run_command(stage_command(stage, run, KILL_PARAMS, STEP), check=True)
+            run_command(stage_command(stage, run, baseline.params, STEP), check=True)
             best = min(best, time.monotonic() - start)
         times[stage] = best
     note("undisturbed stage durations (s): " + ", ".join(f"{s} {t:.3f}" for s, t in times.items()))
     return times
 
 
-@pytest.mark.parametrize("stage", PIPELINE_STAGES)
-def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
+@pytest.mark.parametrize("stage", KILL_STAGES)
+def test_stage_killed_then_make(stage, kill_baseline, theory_baseline, durations, tmp_path):
+    kill_baseline = baseline_of(stage, kill_baseline, theory_baseline)
     problems, mid_write, mid_work = [], [], []
     host = socket.gethostname()
     for fraction in FRACTIONS:
         run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
         link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
-        command = stage_command(stage, run, KILL_PARAMS, STEP)
+        command = stage_command(stage, run, kill_baseline.params, STEP)
         process = start_group(command)
         if kill_group(process, fraction * durations[stage], run):
             mid_work.append(f"{round(fraction * 100)} %")
@@ -159,8 +187,9 @@ def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
         problems += rerun_and_compare(run, fraction, kill_baseline)
     note(f"kill {stage} (of {durations[stage]:.3f} s): landed while it worked at {', '.join(mid_work) or 'none'}; "
          + "temporaries left by the kill: " + ("; ".join(mid_write) or "none"))
-    if stage in STREAMING and not mid_work:
-        problems.append(f"no kill landed while {stage} was working: raise M_TEST so that the test tests something")
+    if stage in LONG and not mid_work:
+        problems.append(f"no kill landed while {stage} was working: raise M_TEST (THEORY_SAMPLES) so that the test "
+                        "tests something")
     if stage in STREAMING and not mid_write:
         problems.append(f"no kill landed while {stage} was writing (no temporary after any kill): "
                         "raise M_TEST so that the test tests something")
@@ -170,7 +199,7 @@ def test_stage_killed_then_make(stage, kill_baseline, durations, tmp_path):
 def rerun_and_compare(run: Path, fraction: float, baseline, where: str | None = None) -> list[str]:
     """After a kill at `fraction` (or at `where`): `make` again must finish with the undisturbed results."""
     where = where or f"killed at {fraction:.0%}"
-    result = make(run, KILL_PARAMS, check=False)
+    result = make(run, baseline.params, baseline.goals, check=False)
     if result.returncode != 0:
         return [f"{where}: the next make failed ({result.returncode}): {result.stderr.strip()[-2000:]}"]
     return [f"{where}: {problem}" for problem in compare_with(run, baseline)]
@@ -181,9 +210,10 @@ def rerun_and_compare(run: Path, fraction: float, baseline, where: str | None = 
 # Each stage's outputs, in the order it renames them into place.
 OUTPUTS = {"truth": ["truth.h5"], "init": [f"{STEP}/network.h5"], "features": [f"{STEP}/features.h5"],
            "train": [f"{STEP}/svm.h5"], "evaluate": [f"{STEP}/eval.h5"],
-           "report": ["results.md", "results.csv"]}
-# The system call that writes a stage's output: HDF5 writes with pwrite64, the report with write.
-WRITE_CALL = {stage: "write" if stage == "report" else "pwrite64" for stage in PIPELINE_STAGES}
+           "report": ["results.md", "results.csv"], "spectrum": SPECTRUM_OUTPUTS, "theory-curve": [f"{STEP}/theory.h5"]}
+# The system call that first writes a stage's output: HDF5 writes with pwrite64, the text tables with
+# write (the spectrum writes each step's spectrum.csv before its spectrum.h5).
+WRITE_CALL = {stage: "write" if stage in ("report", "spectrum") else "pwrite64" for stage in KILL_STAGES}
 
 
 def kill_points(stage: str) -> list[tuple[str, str, int]]:
@@ -202,11 +232,13 @@ def strace() -> str:
     return found
 
 
-@pytest.mark.parametrize("stage", PIPELINE_STAGES)
-def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, strace, tmp_path):
+@pytest.mark.parametrize("stage", KILL_STAGES)
+def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, theory_baseline, strace, tmp_path):
     """SIGKILL delivered by strace at the entry of a system call: at the first write of
     the output (its temporary begun) and at each rename (the temporary complete, not yet
-    in place). The kill lands while the stage works, whatever its duration."""
+    in place). The kill lands while the stage works, whatever its duration. What is in
+    place after it is exactly what was renamed before, each file the undisturbed run's."""
+    kill_baseline = baseline_of(stage, kill_baseline, theory_baseline)
     problems = []
     for name, call, occurrence in kill_points(stage):
         run = tmp_path / name.split(" (")[0].replace(" ", "-") / "run"
@@ -214,7 +246,7 @@ def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, strace, 
         before = set(final_files(run))
         command = [strace, "-f", "-qq", "-o", "/dev/null", "-e", f"trace={call}",
                    "-e", f"inject={call}:signal=SIGKILL:when={occurrence}",
-                   *stage_command(stage, run, KILL_PARAMS, STEP, quiet=True)]
+                   *stage_command(stage, run, kill_baseline.params, STEP, quiet=True)]
         result = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
         # strace ends as its tracee did: killed by SIGKILL (or exit status 128 + SIGKILL).
         if result.returncode not in (-signal.SIGKILL, 128 + signal.SIGKILL):
@@ -225,9 +257,37 @@ def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, strace, 
         made = set(final_files(run)) - before
         if made != renamed:
             problems.append(f"{name}: outputs in place after the kill: {sorted(made)}, expected {sorted(renamed)}")
+        for rel in sorted(made):  # complete, and the undisturbed run's: a consistent part of the set
+            if rel.endswith(".h5"):
+                problems += [f"{name}: {problem}" for problem in same_datasets(run / rel, kill_baseline.path / rel)]
+            elif (run / rel).read_bytes() != (kill_baseline.path / rel).read_bytes():
+                problems.append(f"{name}: {rel} in place after the kill differs from the undisturbed run's")
         if not temporaries(run):
             problems.append(f"{name}: no temporary after the kill: the stage had not begun its output")
         problems += rerun_and_compare(run, 0, kill_baseline, name)
+    assert not problems, "\n".join(problems)
+
+
+def test_spectrum_killed_among_stale_outputs_then_make(kill_baseline, strace, tmp_path):
+    """A spectrum rerun (its inputs changed) killed after its first renames: the
+    alignment table is new, the steps' files are the last run's, stale. make must
+    redo them all, not take the new alignment table for the whole set."""
+    run = tmp_path / "run"
+    link_tree(kill_baseline.path, run, skip=set(SPECTRUM_OUTPUTS))
+    newest = max((run / rel).stat().st_mtime for rel in final_files(run))
+    for rel in SPECTRUM_OUTPUTS:  # the last run's outputs, older than their inputs (copies: links share mtimes)
+        shutil.copyfile(kill_baseline.path / rel, run / rel)
+        os.utime(run / rel, (newest - 3600, newest - 3600))
+    point = SPECTRUM_OUTPUTS.index("V/spectrum.h5") + 1   # after the alignment table's two renames
+    command = [strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename",
+               "-e", f"inject=rename:signal=SIGKILL:when={point}",
+               *stage_command("spectrum", run, kill_baseline.params, quiet=True)]
+    result = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), result.stderr
+    inodes = {rel: (run / rel).stat().st_ino for rel in SPECTRUM_OUTPUTS}
+    problems = rerun_and_compare(run, 0, kill_baseline, "killed at the third rename among stale outputs")
+    problems += [f"{rel}: not rewritten by the next make" for rel in SPECTRUM_OUTPUTS
+                 if (run / rel).stat().st_ino == inodes[rel]]
     assert not problems, "\n".join(problems)
 
 

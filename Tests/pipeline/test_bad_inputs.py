@@ -34,7 +34,8 @@ import h5py
 import numpy as np
 import pytest
 
-from ntk_testing import copy_artifact, final_files, make, reseal, run_stage, temporaries
+from ntk_testing import (SPECTRUM_INPUTS, SPECTRUM_STEP_OUTPUTS, copy_artifact, final_files, make, reseal, run_stage,
+                         temporaries)
 
 # --- checking a refusal ---------------------------------------------------------
 
@@ -80,7 +81,9 @@ def check_refusal(result, outputs: list[Path], names: list, stage: str, quiet: b
     for output in outputs:
         if output.exists():
             problems.append(f"{output} was written although the stage failed")
-        leftovers = sorted(p.name for p in output.parent.iterdir()) if output.parent.exists() else []
+        # (A spectrum's step folder holds its inputs: they are not left by the stage.)
+        leftovers = sorted(p.name for p in output.parent.iterdir() if p.name not in SPECTRUM_INPUTS
+                           ) if output.parent.exists() else []
         temporary = [n for n in leftovers if n.startswith(".") and n.endswith(".tmp")]
         if temporary:
             problems.append(f"temporary files left in {output.parent}: {temporary}")
@@ -106,6 +109,12 @@ class Refusal:
             if self.stage == "report":
                 outputs = [folder / "results.csv", folder / "results.md"]
                 result = run_stage("report", *self.args, "--csv", outputs[0], "--markdown", outputs[1])
+            elif self.stage == "spectrum":  # the last argument: the step folder, where it writes too
+                step = Path(self.args[-1])
+                outputs = [folder / "alignment.csv", folder / "alignment.md"] + [
+                    step / name for name in SPECTRUM_STEP_OUTPUTS]
+                result = run_stage("spectrum", *self.args[:-1], *(["--quiet"] if quiet else []),
+                                   "--alignment-csv", outputs[0], "--alignment-markdown", outputs[1], step)
             elif self.stage == "sweep-report":
                 outputs = [folder / "report"]
                 result = run_stage(self.stage, *self.args, *(["--quiet"] if quiet else []), "-o", outputs[0])
@@ -149,11 +158,40 @@ def slot_commands(run):
         "evaluate--features": evaluate_with("features"),
         "evaluate--svm": evaluate_with("svm"),
         "report": (W / "eval.h5", lambda f: ("report", [f, V / "eval.h5"])),
+        "theory-curve--truth": (r / "truth.h5", lambda f: (
+            "theory-curve", ["--truth", f, "--network", W / "network.h5", "--layer", "W", "--samples", 100])),
+        "theory-curve--network": (W / "network.h5", lambda f: (
+            "theory-curve", ["--truth", r / "truth.h5", "--network", f, "--layer", "W", "--samples", 100])),
+        "spectrum--truth": (r / "truth.h5", lambda f: spectrum_with(run, truth=f)),
+        "spectrum--network": (W / "network.h5", lambda f: spectrum_with(run, network=f)),
+        "spectrum--features": (W / "features.h5", lambda f: spectrum_with(run, features=f)),
     }
 
 
+def spectrum_with(run, *, truth: Path | None = None, **bad: Path):
+    """ntk-spectrum on step W with a bad input: the truth given, or a bad network or features
+    file put in place of the step folder's (moved there, beside the other linked: the stage
+    finds its inputs by name in the step folder). (stage, arguments, the path to name.)"""
+    if truth is not None:
+        step = truth.parent / "W"
+    else:
+        (kind, f), = bad.items()
+        step = f.parent / "W"
+    step.mkdir()
+    for name in SPECTRUM_INPUTS:
+        kind_name = name.removesuffix(".h5")
+        if kind_name in bad:
+            if bad[kind_name].exists():
+                bad[kind_name].rename(step / name)
+        else:
+            (step / name).hardlink_to(run.path / "W" / name)
+    named = truth if truth is not None else step / f"{kind}.h5"
+    return "spectrum", ["--truth", truth or run.path / "truth.h5", step], [named]
+
+
 SLOTS = ["init--from", "features--truth", "features--network", "train--features", "evaluate--truth",
-         "evaluate--network", "evaluate--features", "evaluate--svm", "report"]
+         "evaluate--network", "evaluate--features", "evaluate--svm", "report", "theory-curve--truth",
+         "theory-curve--network", "spectrum--truth", "spectrum--network", "spectrum--features"]
 
 
 def missing(valid: Path, bad: Path) -> Path:
@@ -205,8 +243,8 @@ def test_broken_file(small_run, tmp_path, slot, broken):
     valid, command = slot_commands(small_run)[slot]
     (tmp_path / "bad").mkdir()
     path = BROKEN[broken](valid, tmp_path / "bad")
-    stage, args = command(path)
-    Refusal(stage, args, [path]).run(tmp_path / "out")
+    stage, args, *named = command(path)
+    Refusal(stage, args, named[0] if named else [path]).run(tmp_path / "out")
 
 
 # --- bad contents ------------------------------------------------------------------

@@ -13,6 +13,16 @@ with 128 + the signal (or, before it has opened its output, die of the signal)
 and leave nothing in its output folder. One test
 checks the default cadence itself, a line every 5 s, on ntk-gradient-descent.
 
+ntk-spectrum and ntk-theory-curve spend their time in single calls that report
+nothing themselves (an n × n LAPACK eigendecomposition per kernel, about a
+second at the spectrum's n = 2000, the theory curve's N × N one about 20 s at
+its default N = 4000; a kernel's alignment): meanwhile they write
+"<label>: working, N s" at the same cadence (StageLog.working). The test runs
+each on an eigendecomposition of seconds (the spectrum on n = 4000 of 6000
+samples, the theory curve on N = 2500), checks the cadence of these lines, and
+signals the stage after two: it must end with the signal and leave nothing
+(test_working_lines_at_the_interval_and_a_signal_stops_the_stage).
+
 Gradient descent's progress (test_gradient_descent_logs_the_loss_and_the_time_left):
 a line at each recorded step with the loss the trajectory records, and progress
 lines whose time left is the steps left at the rate they state.
@@ -31,13 +41,15 @@ from pathlib import Path
 import h5py
 import pytest
 
-from ntk_testing import binary, clean_env, run_stage
+from ntk_testing import SPECTRUM_INPUTS, binary, clean_env, run_stage, spectrum_command, theory_curve_command
 
 # The progress lines of Progress.advance: "<label>: done/total unit, rate unit/s, N s left".
 ADVANCE = r"(?P<done>\d+)/(?P<total>\d+) (?P<unit>\S+), (?P<rate>[\d.]+[kM]?) (?P=unit)/s, (?P<left>\d+) s left"
 # Of Progress.report: the linear solver's passes and gap, libsvm's iterations.
 LINEAR = r"linear solver: [\d.]+ passes, relative duality gap \S+ \(tolerance \S+\)"
 LIBSVM = r"libsvm: \d+ iterations, \d+ s"
+# Of StageLog.working: a call that reports nothing itself, still running.
+WORKING = r"working, \d+ s"
 
 INTERVAL = 0.5
 # Reading a pipe adds a little delay to a line's time, never a line earlier than written:
@@ -85,6 +97,12 @@ def setup(stage: str, folder: Path) -> tuple[list[object], str]:
             ADVANCE
     if stage == "gradient-descent":
         return ["--truth", truth, "--network", network, "--layer", "all", "--steps", 100000], ADVANCE
+    if stage == "spectrum":  # m = 6000 samples, spectra on 4000 (the inputs are linked into the step folder)
+        return [truth, network, features], WORKING
+    if stage == "theory-curve":  # N = 2500 held-out samples
+        truth = made("truth-theory.h5", "truth", "--dim", 25, "--train", 10, "--test", 2500, "--seed", 3)
+        network = made("network-theory.h5", "init", "--truth", truth, "--layer", "W", "--seed", 1)
+        return [truth, network], WORKING
     raise ValueError(stage)
 
 
@@ -99,7 +117,7 @@ class Watched:
         writes its first line at once, however soon after the previous loop's last)."""
         series: dict[str, list[tuple[float, str]]] = {}
         for when, line in self.progress:
-            label = re.split(r": (?=\d+/\d+ |linear solver: |libsvm: )", line)[0]
+            label = re.split(r": (?=\d+/\d+ |linear solver: |libsvm: |working, )", line)[0]
             series.setdefault(label, []).append((when, line))
         return max(series.values(), key=len)
 
@@ -222,3 +240,27 @@ def test_gradient_descent_logs_the_loss_and_the_time_left(inputs, tmp_path):
         expected = (steps - done) / rate
         assert abs(left - expected) <= 0.5 + 0.06 * expected, (found[0], expected)
     assert [int(found["done"]) for found in progress] == sorted(int(found["done"]) for found in progress)
+
+
+@pytest.mark.parametrize("stage, number", [("spectrum", signal.SIGTERM), ("theory-curve", signal.SIGINT)])
+def test_working_lines_at_the_interval_and_a_signal_stops_the_stage(stage, number, inputs, tmp_path):
+    files, pattern = setup(stage, inputs)
+    out = tmp_path / "out"
+    out.mkdir()
+    if stage == "spectrum":
+        step = out / "W"
+        step.mkdir()
+        for source, name in zip(files[1:], SPECTRUM_INPUTS):
+            os.link(source, step / name)
+        argv = spectrum_command([step], truth=files[0], samples=4000, alignment_csv=out / "alignment.csv",
+                                alignment_markdown=out / "alignment.md")
+    else:
+        argv = theory_curve_command(out / "theory.h5", truth=files[0], network=files[1], layer="W", samples=2500)
+    watched = watch([*argv, "--progress-seconds", INTERVAL], pattern, lines_before_signal=2, number=number)
+    log = "\n".join(line for _, line in watched.lines)
+    assert watched.returncode in (128 + number, -number), f"exit status {watched.returncode}\n{log}"
+    left = sorted(str(q.relative_to(out)) for q in out.rglob("*") if q.is_file() and q.name not in SPECTRUM_INPUTS)
+    assert left == [], f"left behind: {left}"
+    check_cadence(watched.longest_series()[:2], INTERVAL, slack=SLACK)
+    for _, line in watched.lines:
+        assert line.startswith(f"ntk-{stage}: "), line

@@ -37,7 +37,8 @@ LAYER_NAMES = {"W": "W1", "V": "W2", "u": "u"}
 # pipelines/layerwise.mk's defaults, for the command lines it would give a stage.
 DEFAULTS = {"D": 25, "M": 100, "M_TEST": 100000, "TEACHER_SEED": 124, "INIT_SEEDS": "0 1 2", "C": 1,
             "LAYERS": " ".join(STEPS), "FEATURE_KIND": "output-gradient", "STORAGE": "auto", "TEST_FEATURES": "",
-            "INPUT_SEEDS": ""}
+            "INPUT_SEEDS": "", "BASELINES": "", "SPECTRUM_SAMPLES": 2000, "SPECTRUM_SEED": 0, "THEORY_SAMPLES": 4000,
+            "KRR_RIDGE": "1e-3"}
 
 
 def parameter(params: dict[str, object], key: str) -> str:
@@ -197,12 +198,70 @@ def sweep_report_command(points: list[Path], *, name: str, output: Path, steps: 
     return _command("sweep-report", *evaluations, "--name", name, quiet=quiet, output=output)
 
 
+def spectrum_command(steps: list[Path], *, truth: Path, trained: bool = False, infinite: bool = False,
+                     samples: object = 2000, seed: object = 0, alignment_csv: Path | None = None,
+                     alignment_markdown: Path | None = None, quiet: bool = False) -> list[str]:
+    """ntk-spectrum over step folders (each holding network.h5 and features.h5, and
+    trained.h5 with `trained`): it writes spectrum.h5 and spectrum.csv into each."""
+    return _command("spectrum", "--truth", truth, *(["--trained"] if trained else []),
+                    *(["--infinite"] if infinite else []), "--samples", samples, "--seed", seed,
+                    *(["--alignment-csv", alignment_csv] if alignment_csv else []),
+                    *(["--alignment-markdown", alignment_markdown] if alignment_markdown else []), *steps,
+                    quiet=quiet)
+
+
+def theory_curve_command(output: Path, *, truth: Path, network: Path, layer: str, samples: object = 4000,
+                         krr_ridge: object = "1e-3", quiet: bool = False) -> list[str]:
+    return _command("theory-curve", "--truth", truth, "--network", network, "--layer", layer, "--samples", samples,
+                    "--krr-ridge", krr_ridge, quiet=quiet, output=output)
+
+
+# The inputs ntk-spectrum reads in a step folder, and what it writes there and beside the step folders.
+SPECTRUM_INPUTS = ["network.h5", "features.h5"]
+SPECTRUM_STEP_OUTPUTS = ["spectrum.h5", "spectrum.csv"]
+ALIGNMENT_OUTPUTS = ["alignment.csv", "alignment.md"]
+
+
+def spectrum_outputs(steps: list[str]) -> list[str]:
+    """Everything one ntk-spectrum of a run writes (relative to the run), in the
+    order it renames them into place: the alignment table first, then each step's
+    files from the last step to the first (its writes are nested: each output's
+    temporary is complete before the first rename)."""
+    return (["alignment.md", "alignment.csv"]
+            + [f"{s}/{name}" for s in reversed(steps) for name in SPECTRUM_STEP_OUTPUTS])
+
+
+def link_spectrum_inputs(run: Path, folder: Path, steps: list[str], *, trained: bool = False) -> None:
+    """Hard-links (or, on another file system, copies) each step's inputs of
+    ntk-spectrum from `run` into `folder`/<step>, where missing: the stage writes
+    beside its inputs, so its multi-folder form (stage_command's `output`) needs
+    them there."""
+    for step in steps:
+        (folder / step).mkdir(parents=True, exist_ok=True)
+        for name in SPECTRUM_INPUTS + (["trained.h5"] if trained else []):
+            if (folder / step / name).exists():
+                continue
+            try:
+                os.link(run / step / name, folder / step / name)
+            except OSError:  # another file system (a tmpfs): a copy
+                shutil.copyfile(run / step / name, folder / step / name)
+
+
 def stage_command(stage: str, run: Path, params: dict[str, object], step: str | None = None, *,
                   output: Path | None = None, quiet: bool = False) -> list[str]:
     """The command make runs for `stage` (of `step`) in `run`; `output` writes
-    elsewhere (a folder, for the report)."""
+    elsewhere (a folder, for the report; for ntk-spectrum, which runs once over
+    every step, the folder holding the step folders, which must hold the inputs:
+    link_spectrum_inputs)."""
     value = functools.partial(parameter, params)
     steps = value("LAYERS").split()
+    if stage == "spectrum":
+        baselines = value("BASELINES").split()
+        folder = output or run
+        return spectrum_command([folder / s for s in steps], truth=run / "truth.h5", trained="trained" in baselines,
+                                infinite="infinite" in baselines, samples=value("SPECTRUM_SAMPLES"),
+                                seed=value("SPECTRUM_SEED"), alignment_csv=folder / "alignment.csv",
+                                alignment_markdown=folder / "alignment.md", quiet=quiet)
     if stage == "truth":
         return truth_command(output or run / "truth.h5", dim=value("D"), train=value("M"), test=value("M_TEST"),
                              widths=value("TEACHER_WIDTHS"), seed=value("TEACHER_SEED"),
@@ -225,6 +284,10 @@ def stage_command(stage: str, run: Path, params: dict[str, object], step: str | 
         return train_command(output or files["svm"], features=files["features"], C=value("C"), quiet=quiet)
     if stage == "evaluate":
         return evaluate_command(output or folder / "eval.h5", **files, quiet=quiet)
+    if stage == "theory-curve":
+        return theory_curve_command(output or folder / "theory.h5", truth=files["truth"], network=files["network"],
+                                    layer=step, samples=value("THEORY_SAMPLES"), krr_ridge=value("KRR_RIDGE"),
+                                    quiet=quiet)
     raise ValueError(stage)
 
 
@@ -245,6 +308,7 @@ class Run:
     stdout: str = ""
     stderr: str = ""
     duration: float = 0.0
+    goals: tuple[str, ...] = ()   # make's goals (none: the default, `run`)
 
     def value(self, key: str) -> str:
         return parameter(self.params, key)
@@ -273,11 +337,11 @@ class Run:
         return self.path / step / f"{name}.h5"
 
 
-def start_run(path: Path, params: dict[str, object]) -> Run:
+def start_run(path: Path, params: dict[str, object], goals: tuple[str, ...] = ()) -> Run:
     """Runs the pipeline with `make` (it must succeed)."""
     start = time.monotonic()
-    result = make(path, params)
-    return Run(path, dict(params), result.stdout, result.stderr, time.monotonic() - start)
+    result = make(path, params, goals)
+    return Run(path, dict(params), result.stdout, result.stderr, time.monotonic() - start, tuple(goals))
 
 
 # --- artifacts ----------------------------------------------------------------------------

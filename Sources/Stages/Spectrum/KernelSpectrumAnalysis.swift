@@ -182,9 +182,13 @@ public struct KernelSpectrumAnalysis: Sendable {
     var results: [SpectrumArtifact.KernelResult] = []
     func finite(_ kernel: SpectrumArtifact.Kernel, _ g: FeatureRows) {
       let started = Date()
-      let (alignment, method) = KernelAlignment.ofFeatures(labels: y, features: g)
+      let (alignment, method) = log.working("layer \(name): \(kernel.rawValue): alignment on \(m) samples") {
+        KernelAlignment.ofFeatures(labels: y, features: g)
+      }
       let aligned = Date()
-      let spectrum = KernelSpectrum(kernel: g.rows(at: spectrumSamples).gram(), labels: ySpectrum)
+      let spectrum = log.working("layer \(name): \(kernel.rawValue): spectrum of \(n)") {
+        KernelSpectrum(kernel: g.rows(at: spectrumSamples).gram(), labels: ySpectrum)
+      }
       log(
         "layer \(name): \(kernel.rawValue): alignment \(alignment.uncentred), centred \(alignment.centred) "
           + "(\(method.rawValue), \(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
@@ -206,12 +210,15 @@ public struct KernelSpectrumAnalysis: Sendable {
       let xAligned = exact ? x : x.rows(at: alignmentSamples)
       let yAligned = alignmentSamples.map { y[$0] }
       let a = alignmentSamples.count
-      let alignment = KernelAlignment.fromKernelRows(
-        labels: yAligned, blockRows: max(1, min(a, (1 << 20) / a))
-      ) { ntk.kernel(rows: $0, of: xAligned, layers: selection) }
+      let alignment = log.working("layer \(name): K_infinite: alignment on \(a) samples") {
+        KernelAlignment.fromKernelRows(labels: yAligned, blockRows: max(1, min(a, (1 << 20) / a))) {
+          ntk.kernel(rows: $0, of: xAligned, layers: selection)
+        }
+      }
       let aligned = Date()
-      let spectrum = KernelSpectrum(
-        kernel: ntk.kernel(of: x.rows(at: spectrumSamples), layers: selection), labels: ySpectrum)
+      let spectrum = log.working("layer \(name): K_infinite: spectrum of \(n)") {
+        KernelSpectrum(kernel: ntk.kernel(of: x.rows(at: spectrumSamples), layers: selection), labels: ySpectrum)
+      }
       log(
         "layer \(name): K_infinite: alignment \(alignment.uncentred), centred \(alignment.centred) on \(a) samples "
           + "(\(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")

@@ -48,12 +48,19 @@ public struct TheoryCurve: Sendable {
     let ntk = InfiniteWidthNTK(architectureOf: network)
     let name = network.name(of: selection)
     let provenance = try Provenance(program: "ntk-theory-curve", inputFiles: [truthPath, networkPath])
-    let x = try truth.inputs(.test).readMatrix(rows: 0..<samples)
-    let y = try truth.labelDataset(.test).readLabels(rows: 0..<samples)
+    let inputs = try truth.inputs(.test)
+    let labels = try truth.labelDataset(.test)
+    let x = try inputs.readMatrix(rows: 0..<samples)
+    let y = try labels.readLabels(rows: 0..<samples)
+    // The first N rows alone cannot be checked against the datasets' digests.
+    try inputs.verifyRemainingRows()
+    try labels.verifyRemainingRows()
     let started = Date()
     let kernel = ntk.kernel(of: x, layers: selection)
     log("layer \(name): K∞ of \(samples) test samples in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
-    let curve = SpectralLearningCurve(sampleKernel: kernel, labels: y)
+    let curve = log.working("layer \(name): spectrum of K∞ on \(samples) samples") {
+      SpectralLearningCurve(sampleKernel: kernel, labels: y)
+    }
     log(
       "layer \(name): spectrum in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; λ_1 = "
         + String(format: "%.4g", curve.eigenvalues[0]) + ", Σλ = " + String(format: "%.4g", curve.trace)
