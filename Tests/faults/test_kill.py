@@ -163,29 +163,46 @@ def durations(kill_baseline, theory_baseline, tmp_path_factory) -> dict[str, flo
     return times
 
 
+def measured(stage: str, baseline, folder: Path) -> float:
+    """The stage's undisturbed duration now (the load changes while the suite runs)."""
+    run = folder / "run"
+    link_tree(baseline.path, run, skip=downstream(stage, baseline))
+    start = time.monotonic()
+    run_command(stage_command(stage, run, baseline.params, STEP), check=True)
+    return time.monotonic() - start
+
+
 @pytest.mark.parametrize("stage", KILL_STAGES)
 def test_stage_killed_then_make(stage, kill_baseline, theory_baseline, durations, tmp_path):
     kill_baseline = baseline_of(stage, kill_baseline, theory_baseline)
     problems, mid_write, mid_work = [], [], []
     host = socket.gethostname()
-    for fraction in FRACTIONS:
-        run = tmp_path / f"killed-at-{round(fraction * 100)}" / "run"
-        link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
-        command = stage_command(stage, run, kill_baseline.params, STEP)
-        process = start_group(command)
-        if kill_group(process, fraction * durations[stage], run):
-            mid_work.append(f"{round(fraction * 100)} %")
-        left = temporaries(run)
-        if left:
-            mid_write.append(f"{round(fraction * 100)} %: {left}")
-            # The documented temporary name: .<name>.<host>.<pid>.<tag>.tmp
-            for name in left:
-                if name.endswith(".tmp") and not re.fullmatch(rf"\.[^/]+\.{re.escape(host)}\.{process.pid}\.[0-9a-z]+\.tmp",
-                                    Path(name).name):
-                    problems.append(f"killed at {fraction:.0%}: temporary {name} is not named "
-                                    f".<name>.{host}.{process.pid}.<tag>.tmp")
-        problems += rerun_and_compare(run, fraction, kill_baseline)
-    note(f"kill {stage} (of {durations[stage]:.3f} s): landed while it worked at {', '.join(mid_work) or 'none'}; "
+    duration = durations[stage]
+    # A second round, on the duration measured again, when the first missed the stage at work:
+    # on a shared machine its duration may have changed since the fixture measured it.
+    for round_ in (1, 2):
+        if round_ == 2:
+            if (stage not in LONG or mid_work) and (stage not in STREAMING or mid_write):
+                break
+            duration = measured(stage, kill_baseline, tmp_path / "measure")
+        for fraction in FRACTIONS:
+            run = tmp_path / f"round-{round_}" / f"killed-at-{round(fraction * 100)}" / "run"
+            link_tree(kill_baseline.path, run, skip=downstream(stage, kill_baseline))
+            command = stage_command(stage, run, kill_baseline.params, STEP)
+            process = start_group(command)
+            if kill_group(process, fraction * duration, run):
+                mid_work.append(f"{round(fraction * 100)} %")
+            left = temporaries(run)
+            if left:
+                mid_write.append(f"{round(fraction * 100)} %: {left}")
+                # The documented temporary name: .<name>.<host>.<pid>.<tag>.tmp
+                for name in left:
+                    if name.endswith(".tmp") and not re.fullmatch(
+                            rf"\.[^/]+\.{re.escape(host)}\.{process.pid}\.[0-9a-z]+\.tmp", Path(name).name):
+                        problems.append(f"killed at {fraction:.0%}: temporary {name} is not named "
+                                        f".<name>.{host}.{process.pid}.<tag>.tmp")
+            problems += rerun_and_compare(run, fraction, kill_baseline)
+    note(f"kill {stage} (of {duration:.3f} s): landed while it worked at {', '.join(mid_work) or 'none'}; "
          + "temporaries left by the kill: " + ("; ".join(mid_write) or "none"))
     if stage in LONG and not mid_work:
         problems.append(f"no kill landed while {stage} was working: raise M_TEST (THEORY_SAMPLES) so that the test "
