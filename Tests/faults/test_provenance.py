@@ -73,13 +73,18 @@ def inputs(run) -> dict[str, Path]:
     return step_files(run.path, "W")
 
 
+def mixed_inputs(sources: dict[str, str], run, **others) -> dict[str, Path]:
+    """Step W's files of `run`, each kind named in `sources` taken from that other run instead."""
+    files = inputs(run)
+    for kind, source in sources.items():
+        files[kind] = inputs(others[source])[kind]
+    return files
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_evaluate_refuses_files_of_other_runs(case, small_run, other_seed, other_teacher, tmp_path):
     sources, named = CASES[case]
-    runs = {"other_seed": other_seed, "other_teacher": other_teacher}
-    files = inputs(small_run)
-    for kind, source in sources.items():
-        files[kind] = inputs(runs[source])[kind]
+    files = mixed_inputs(sources, small_run, other_seed=other_seed, other_teacher=other_teacher)
     output = tmp_path / "out" / "eval.h5"
     result = evaluate(output, **files)
     problems = []
@@ -149,10 +154,7 @@ SPECTRUM_CASES = {
 @pytest.mark.parametrize("case", SPECTRUM_CASES)
 def test_spectrum_refuses_files_of_other_runs(case, small_run, other_seed, other_teacher, tmp_path):
     sources, named = SPECTRUM_CASES[case]
-    runs = {"other_seed": other_seed, "other_teacher": other_teacher}
-    files = inputs(small_run)
-    for kind, source in sources.items():
-        files[kind] = inputs(runs[source])[kind]
+    files = mixed_inputs(sources, small_run, other_seed=other_seed, other_teacher=other_teacher)
     step = tmp_path / "W"   # the step folder, its inputs linked there: the stage writes beside them
     step.mkdir()
     for kind in ("network", "features"):
