@@ -51,7 +51,7 @@ LIBSVM = r"libsvm: \d+ iterations, \d+ s"
 # Of StageLog.working: a call that reports nothing itself, still running.
 WORKING = r"working, \d+ s"
 
-INTERVAL = 0.5
+INTERVAL = 0.25
 # Reading a pipe adds a little delay to a line's time, never a line earlier than written:
 # two lines may then look closer by that delay.
 JITTER = 0.1
