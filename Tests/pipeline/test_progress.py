@@ -126,8 +126,11 @@ def watch(argv: list[object], pattern: str, *, lines_before_signal: int | None, 
           timeout: float = 120) -> Watched:
     """Runs `argv` with stderr a pipe, timing each line as it comes; after
     `lines_before_signal` progress lines, sends `number` to the stage."""
+    # SIGINT at its default action in the stage, whatever this process inherited (a shell's
+    # background job ignores it).
     process = subprocess.Popen([str(a) for a in argv], env=clean_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     progress_line = re.compile(rf"^(?P<label>ntk-[\w-]+: .*?): {pattern}$")
     lines, progress, pending, signalled, labels = [], [], b"", False, {}
     deadline = time.monotonic() + timeout
