@@ -177,8 +177,8 @@ struct Solver {
     var search = BiasSearch()
     // The best certificate so far: each is a consistent (α′, w(α′), b̂).
     var best: Certificate? = nil
-    // Once the gap is below 10⁻² the active bounds are likely known: polishing tries to finish exactly, and on
-    // problems of over a million feature entries (where a failed attempt costs seconds) until it failed thrice.
+    // After every step polishing tries to finish exactly; on problems of over a million feature entries (where
+    // a failed attempt costs seconds) only until it has failed three times in a row.
     var polishFailures = 0
     while true {
       let last = history.last
