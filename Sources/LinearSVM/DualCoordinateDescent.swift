@@ -35,7 +35,8 @@ import NTKMath
 /// (P − D)/P ≤ `tolerance`, with both bounds on the optimum P*:
 /// - D = D(α′) at a feasible α′: α with the larger class's α scaled down until
 ///   Σ y_i α′_i = 0, or the convex combination of the last inner solutions on
-///   either side of the root that has Σ y_i α′_i = 0, or a polished α (Polish);
+///   either side of the root that has Σ y_i α′_i = 0, or the exact solution
+///   on a working set of the samples nearest the margin (WorkingSet);
 /// - P = P(w(α′), b̂), b̂ the exact minimiser over b of the hinge loss at
 ///   w(α′) (found among the samples' kinks; among equal minimisers the one
 ///   nearest b + ρ s).
@@ -177,9 +178,9 @@ struct Solver {
     var search = BiasSearch()
     // The best certificate so far: each is a consistent (α′, w(α′), b̂).
     var best: Certificate? = nil
-    // After every step polishing tries to finish exactly; on problems of over a million feature entries (where
-    // a failed attempt costs seconds) only until it has failed three times in a row.
-    var polishFailures = 0
+    // After every step the working set tries to finish exactly; on problems of over a million feature entries
+    // (where a failed attempt costs seconds) only until it has failed three times in a row.
+    var finishFailures = 0
     while true {
       let last = history.last
       let left = Self.passesLeft(history, tolerance)
@@ -192,14 +193,12 @@ struct Solver {
       steps += 1
       if balance != 0 { sides[balance > 0 ? 1 : -1] = Side(alpha: alpha, s: balance) }
       var certificate = self.certificate(bias: b + rho * balance)
-      if certificate.relativeGap > tolerance, polishFailures < 3 || m * samples.featureCount < 1 << 20 {
-        if let exact = polished(alpha: alpha, bias: b + rho * balance),
-          exact.relativeGap < certificate.relativeGap / 10
-        {
+      if certificate.relativeGap > tolerance, finishFailures < 3 || m * samples.featureCount < 1 << 20 {
+        if let exact = finished(from: certificate), exact.relativeGap < certificate.relativeGap / 10 {
           certificate = exact
-          polishFailures = 0
+          finishFailures = 0
         } else {
-          polishFailures += 1
+          finishFailures += 1
         }
       }
       if best.map({ certificate.relativeGap < $0.relativeGap }) ?? true { best = certificate }
@@ -241,7 +240,7 @@ struct Solver {
     }
     var balance = self.balance
     defer { self.balance = balance }
-    // An inner solve stops after `innerPassLimit` passes too, so that certificates (and polishing) come
+    // An inner solve stops after `innerPassLimit` passes too, so that certificates (and working-set solves) come
     // regularly where coordinate descent creeps (nearly hard-margin problems, C‖g‖² in the hundreds).
     let stop = min(maxPasses * m, visits + Self.innerPassLimit * m)
     while visits < stop {
@@ -311,15 +310,13 @@ struct Solver {
     }
   }
 
-  /// The best certificate of Polish's candidates from α, where the free
-  /// samples are few enough for its solve (|F|³ for an eigendecomposition) to
-  /// cost no more than a few passes, or under 256.
-  func polished(alpha: [Double], bias: Double) -> Certificate? {
-    let p = samples.featureCount
-    let maxFree = min(2000, 2 * (p + 1) + 64, max(256, Int(pow(Double(4 * m * p), 1.0 / 3))))
-    return Polish.candidates(
-      alpha: alpha, y: y, C: C, rows: rows, samples: samples, squaredNorms: squaredNorms, maxFree: maxFree
-    ).map { certificate(feasible: scaled($0, balance(of: $0)), bias: bias) }.min { $0.relativeGap < $1.relativeGap }
+  /// The certificate of the working set's exact solve from a certificate's primal point.
+  func finished(from start: Certificate) -> Certificate? {
+    guard
+      let (alpha, bias) = WorkingSet.solve(
+        weights: start.weights, bias: start.intercept, y: y, C: C, rows: rows, samples: samples)
+    else { return nil }
+    return certificate(feasible: scaled(alpha, balance(of: alpha)), bias: bias)
   }
 
   /// Σ y_i α_i.

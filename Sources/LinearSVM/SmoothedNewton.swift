@@ -23,9 +23,9 @@ import NTKMath
 /// and solved by an eigendecomposition. Each Newton step is damped by backtracking
 /// (Armijo); μ starts at 1 (the margin's scale) and shrinks tenfold once
 /// Newton has converged, warm-started, until the certificate — the same as
-/// coordinate descent's, from α — is within the tolerance. Polishing (Polish)
-/// from α finishes exactly where the zone is small. A pass is one product of
-/// every row with w.
+/// coordinate descent's, from α — is within the tolerance. The working set's
+/// exact solve (WorkingSet) from each certificate finishes where Newton
+/// creeps. A pass is one product of every row with w.
 extension DualCoordinateDescent {
   /// Problems of at most this many features take Newton's method (a (p + 1)² Hessian from the zone's rows).
   public static let newtonFeatureLimit = 256
@@ -63,7 +63,7 @@ extension Solver {
       }
       let alpha = state.alpha
       var certificate = self.certificate(feasible: scaled(alpha, balance(of: alpha)), bias: b)
-      if certificate.relativeGap > tolerance, let exact = polished(alpha: alpha, bias: b),
+      if certificate.relativeGap > tolerance, let exact = finished(from: certificate),
         exact.relativeGap < certificate.relativeGap
       {
         certificate = exact
@@ -72,7 +72,7 @@ extension Solver {
       history.append((passes, best!.relativeGap))
       progress(.init(passes: passes, gap: best!.relativeGap, passesLeft: Self.passesLeft(history, tolerance)))
       if best!.relativeGap <= tolerance { return best!.result(method: "Newton", passes: passes, steps: steps) }
-      // Below 10⁻¹⁰ the quadratic zone is at the level of rounding: polishing must have finished by then.
+      // Below 10⁻¹⁰ the quadratic zone is at the level of rounding: the working set must have finished by then.
       if passes >= Double(maxPasses) || mu <= 1e-10 {
         throw SVMError.notConverged(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
       }
@@ -134,7 +134,7 @@ extension Solver {
     // step in b finite; the line search keeps it a descent.
     if zone.isEmpty { hessian[p, p] = C / mu }
     // Every eigenvalue counts: the identity on w is tiny beside (C/μ)·Σ g gᵀ at small μ.
-    return AffineProjection(hessian, state.gradient.map { -$0 }, relativeCutoff: 0).leastNormSolution
+    return pseudoinverseSolve(hessian, state.gradient.map { -$0 })
   }
 }
 
@@ -144,6 +144,26 @@ extension FeatureRows {
     switch self {
     case .dense(let f): return f
     case .factored(let factors): return Matrix.concatenatingColumns(factors.map { $0.expanded() })
+    }
+  }
+}
+
+/// H⁺ r for a symmetric H, from its eigendecomposition (every nonzero eigenvalue counts).
+func pseudoinverseSolve(_ h: Matrix, _ r: [Double]) -> [Double] {
+  let (lambda, vectors) = h.symmetricEigendecomposition()
+  var coordinates = BLAS.product(vectors, vector: r)
+  for k in coordinates.indices { coordinates[k] = lambda[k] != 0 ? coordinates[k] / lambda[k] : 0 }
+  return BLAS.product(vectors, vector: coordinates, transposeA: true)
+}
+
+extension FeatureRows {
+  /// The rows at `indices`.
+  func subset(_ indices: [Int]) -> FeatureRows {
+    switch self {
+    case .dense(let f): return .dense(f.rows(at: indices))
+    case .factored(let factors):
+      return .factored(
+        factors.map { TangentFactors(delta: $0.delta.rows(at: indices), input: $0.input.rows(at: indices)) })
     }
   }
 }

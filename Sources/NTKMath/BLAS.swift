@@ -46,4 +46,18 @@ public enum BLAS {
     return y
   }
 
+  /// AᵀA for an n × k A, upper triangle only (dsyrk: half a product's n·k² flops); the lower triangle is zero.
+  public static func crossProduct(_ a: Matrix) -> Matrix {
+    let k = a.columns
+    var c = Matrix(rows: k, columns: k)
+    if a.rows == 0 || k == 0 { return c }
+    a.values.withUnsafeBufferPointer { pa in
+      c.values.withUnsafeMutableBufferPointer { pc in
+        cblas_dsyrk(
+          CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(a.rows), 1.0, pa.baseAddress, Int32(k), 0.0,
+          pc.baseAddress, Int32(k))
+      }
+    }
+    return c
+  }
 }

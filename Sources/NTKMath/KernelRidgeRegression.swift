@@ -1,6 +1,3 @@
-import CLAPACK
-import COpenBLAS
-
 /// Kernel ridge regression on a precomputed kernel (as scikit-learn's
 /// `KernelRidge(kernel='precomputed', alpha=λ)`, no intercept):
 ///
@@ -40,35 +37,16 @@ public enum KernelRidgeRegression {
   public static func weights(features phi: Matrix, labels y: [Double], ridge: Double) throws -> [Double] {
     precondition(phi.rows == y.count, "features of \(phi.shape) for \(y.count) labels")
     let k = phi.columns
-    // ΦᵀΦ's upper triangle only (dsyrk: half a product's m·k² flops, the cost at large m); the Cholesky
-    // solve reads no other.
-    var gram = Matrix(rows: k, columns: k)
-    if phi.rows > 0 && k > 0 {
-      phi.values.withUnsafeBufferPointer { p in
-        gram.values.withUnsafeMutableBufferPointer { g in
-          cblas_dsyrk(
-            CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(phi.rows), 1.0, p.baseAddress, Int32(k), 0.0,
-            g.baseAddress, Int32(k))
-        }
-      }
-    }
+    var gram = BLAS.crossProduct(phi)
     for i in 0..<k { gram[i, i] += ridge }
     return try choleskySolve(gram, BLAS.product(phi, vector: y, transposeA: true))
   }
 
-  /// x = A⁻¹ b for a symmetric positive definite A: only its upper triangle, row-major, is read (LAPACK's
-  /// lower triangle of the column-major transpose).
+  /// x = A⁻¹ b for a symmetric positive definite A (only its upper triangle is read).
   static func choleskySolve(_ a: Matrix, _ b: [Double]) throws -> [Double] {
-    let n = a.rows
-    guard n > 0 else { return [] }
-    var factor = a.values
-    var x = b
-    var order = Int32(n), leading = Int32(n), one = Int32(1), info = Int32(0)
-    dpotrf_("L", &order, &factor, &leading, &info, 1)
-    guard info == 0 else { throw KernelRidgeError.notPositiveDefinite(order: n, minor: Int(info)) }
-    dpotrs_("L", &order, &one, &factor, &leading, &x, &leading, &info, 1)
-    precondition(info == 0, "dpotrs failed (info \(info))")
-    return x
+    do { return try Cholesky(a).solve(b) } catch {
+      throw KernelRidgeError.notPositiveDefinite(order: a.rows, minor: error.minor)
+    }
   }
 }
 
