@@ -97,10 +97,11 @@ struct BoxQuadraticProgram {
       }
       let affine = direction((0..<n).map { -a[$0] * z[$0] }, (0..<n).map { -(C - a[$0]) * u[$0] })
       let t = longest(affine)
-      let affineMu = (0..<n).reduce(0) { total, i in
-        total + (a[i] + t * affine.a[i]) * (z[i] + t * affine.z[i])
-          + (C - a[i] - t * affine.a[i]) * (u[i] + t * affine.u[i])
-      } / Double(2 * n)
+      let affineMu =
+        (0..<n).reduce(0) { total, i in
+          total + (a[i] + t * affine.a[i]) * (z[i] + t * affine.z[i])
+            + (C - a[i] - t * affine.a[i]) * (u[i] + t * affine.u[i])
+        } / Double(2 * n)
       let sigma = pow3(affineMu / mu)
       let corrected = direction(
         (0..<n).map { sigma * mu - a[$0] * z[$0] - affine.a[$0] * affine.z[$0] },

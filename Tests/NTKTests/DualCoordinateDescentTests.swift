@@ -87,6 +87,24 @@ private func primal(_ x: Matrix, _ y: [Double], _ w: [Double], _ b: Double, _ C:
     #expect(margins.count { abs($0 - 1) < 1e-6 } > 2 * (p + 1))
   }
 
+  /// Tiny features and labels unrelated to them, as on the u step: w ≈ 0, the bias does the work, and most of
+  /// the larger class sits on the margin — far more samples than the working set, so that holding the others
+  /// by their margins cannot balance the bias; held as they are, the working set still finishes exactly.
+  @Test(arguments: [DualCoordinateDescent.Parameters.Method.coordinateDescent, .newton])
+  func finishesANearlyDegenerateProblem(method: DualCoordinateDescent.Parameters.Method) throws {
+    let (m, p, C) = (5000, 5, 1.0)
+    let (x, noise) = problem(m: m, p: p, seed: 99, scale: 0.01)
+    let y = noise.indices.map { $0 % 5 < 3 ? 1.0 : -1.0 }
+    let libsvm = try LinearSVM.train(features: x, labels: y, parameters: SVMParameters(C: C, tolerance: 1e-6))
+    let libsvmWeights = FeatureRows.dense(x).combination(
+      of: libsvm.supportIndices, coefficients: libsvm.dualCoefficients)
+    let result = try DualCoordinateDescent.solve(
+      rows: .dense(x), labels: y, parameters: .init(C: C, tolerance: 1e-10, maxPasses: 2000, method: method))
+    let objective = primal(x, y, result.weights, result.solution.intercept, C)
+    #expect(objective <= primal(x, y, libsvmWeights, libsvm.intercept, C) * (1 + 1e-10))
+    #expect(result.objectives.relativeGap <= 1e-10)
+  }
+
   /// Factored rows (δ ⊗ z, never formed) give the problem of their expanded rows.
   @Test(arguments: [DualCoordinateDescent.Parameters.Method.coordinateDescent, .newton])
   func factoredRowsSolveTheExpandedProblem(method: DualCoordinateDescent.Parameters.Method) throws {
