@@ -26,7 +26,9 @@ ENTRY = Path(__file__).resolve().parent / "bench.py"  # its --wrap times a stage
 # right after `make build`: others may rebuild .build/release while they run.
 SNAPSHOT = "data/bench/bin"
 BIN = ROOT / SNAPSHOT
-STAGE_NAMES = ("truth", "init", "features", "train", "evaluate", "infinite-kernel", "gradient-descent", "report", "sweep-report", "kernel-convergence")
+# Every stage the Makefile builds (its STAGES), so that a run from the snapshot finds each one.
+STAGE_NAMES = tuple(re.search(r"^STAGES := ((?:.*\\\n)*.*)$", (ROOT / "Makefile").read_text(), re.M)
+                    .group(1).replace("\\\n", " ").split())
 PEER_PY = ROOT / ".venv" / "bin" / "python"
 GNU_TIME = "/usr/bin/time"
 CORE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # unset for the numpy peer only

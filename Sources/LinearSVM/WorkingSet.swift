@@ -24,10 +24,11 @@ import NTKMath
 /// A sample held wrongly shows in the certificate of the whole problem, by
 /// which the caller judges the result.
 enum WorkingSet {
-  /// At most this many samples in B: enough for the p + 1 samples a solution
-  /// can have on the margin up to p of about 600, and each interior-point step
-  /// O(|B|·min(p, |B|)²) (at p = 625, |B| = 2000: about 0.1 s).
-  static let size = 2000
+  /// The samples in B: 2000, enough for the p + 1 samples a solution can have
+  /// on the margin up to p of about 600, or 1 % of m, as the samples whose side
+  /// of the margin is in doubt grow in number with m. Each interior-point step
+  /// is O(|B|·min(p, |B|)²): at p = 625, about 0.1 s for 2000 and 0.5 s for 10⁴.
+  static func size(samples m: Int) -> Int { min(m, max(2000, m / 100)) }
 
   /// (α, b) for the whole problem from the primal point (w, b) — the samples
   /// outside B held by their margins, or at `held` — or nil where B cannot
@@ -41,6 +42,7 @@ enum WorkingSet {
     w.withUnsafeBufferPointer { w in
       for i in 0..<m { margins[i] = y[i] * (samples.dot(i, w.baseAddress!) + b) }
     }
+    let size = Self.size(samples: m)
     let band =
       m <= size
       ? Array(0..<m) : (0..<m).sorted { abs(margins[$0] - 1) < abs(margins[$1] - 1) }.prefix(size).sorted()
