@@ -63,10 +63,10 @@ extension Solver {
       }
       let alpha = state.alpha
       var certificate = self.certificate(feasible: scaled(alpha, balance(of: alpha)), bias: b)
-      if certificate.relativeGap > tolerance, let exact = finished(from: certificate),
-        exact.relativeGap < certificate.relativeGap
-      {
-        certificate = exact
+      for holding in WorkingSet.Holding.allCases where certificate.relativeGap > tolerance {
+        if let exact = finished(from: certificate, holding: holding), exact.relativeGap < certificate.relativeGap {
+          certificate = exact
+        }
       }
       if best.map({ certificate.relativeGap < $0.relativeGap }) ?? true { best = certificate }
       history.append((passes, best!.relativeGap))

@@ -20,10 +20,14 @@ import NTKMath
 ///   10⁻⁶, where the optimum has about 600);
 /// - **as they are**: a_i = α_i of the start, where the margins of far more
 ///   than |B| samples lie within the error of 1 (a near-degenerate problem,
-///   w ≈ 0) and the holding by margin cannot balance the bias's equality.
+///   w ≈ 0) and the holding by margin cannot balance the bias's equality
+///   (the u step, and the V step at m = 10⁶).
 /// A sample held wrongly shows in the certificate of the whole problem, by
 /// which the caller judges the result.
 enum WorkingSet {
+  /// How the samples outside B are held: at the bound their margin points to, or at their α.
+  enum Holding: CaseIterable { case byMargin, asTheyAre }
+
   /// The samples in B: 2000, enough for the p + 1 samples a solution can have
   /// on the margin up to p of about 600, or 1 % of m, as the samples whose side
   /// of the margin is in doubt grow in number with m. Each interior-point step
