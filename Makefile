@@ -80,20 +80,6 @@ $(BINARIES:=.sha256): %.sha256: | %
 endif
 endif
 
-# A stage's parameters live in a file rewritten only when they change: `make
-# C=0.5` on an existing run redoes what C affects and nothing else. Make
-# compares the texts while it reads the makefiles and gives only the changed
-# files a recipe to run (FORCE), so that `make -n` lists exactly what a real
-# make reruns (a recipe that might rewrite a file counts under -n as a change).
-# $(call params.changed,FOLDER,NAMES,PREFIX): each FOLDER/NAME whose text is not $(PREFIX.NAME).
-same.text = $(and $(findstring x$1,x$2),$(findstring x$2,x$1))
-params.changed = $(foreach n,$2,$(if $(wildcard $1/$n),$(if $(call same.text,$(file <$1/$n),$($3.$n)),,$1/$n)))
-# The recipe that writes a parameter file: $(call params.write,TEXT).
-params.write = @mkdir -p $(@D); new=$@.$$$$.new; echo '$1' > $$new; mv -f $$new $@
-
-.PHONY: FORCE
-FORCE:
-
 # Python only at the edges: h5py for interoperability tests, numpy and
 # scikit-learn as the benchmark peer and test oracle.
 $(VENV)/.installed: requirements-dev.txt | system-deps
@@ -113,6 +99,8 @@ $(PEERS_VENV)/.installed: requirements-peers.txt | system-deps
 draw = gnuplot -c $1 $< $(@D)/.$(@F).tmp $2 || { rm -f $(@D)/.$(@F).tmp; exit 1; }; mv -f $(@D)/.$(@F).tmp $@
 
 # --- the pipeline --------------------------------------------------------
+# Every stage's rule comes from $(call stage,…) (pipelines/cache.mk: the cache rule, `make status`).
+include pipelines/cache.mk
 include pipelines/$(PIPELINE).mk
 
 # --- sweeps: many runs and a report over them (pipelines/sweep.mk) --------
@@ -169,3 +157,6 @@ clean: clean-runs
 
 # `make -s print-VAR` prints a variable as make sets it (the tests ask it for OPENBLAS_CORETYPE).
 print-%: ; @echo '$($*)'
+
+# Last, once every rule is read: the rules whose stamp differs from their command (pipelines/cache.mk).
+$(cache.force)

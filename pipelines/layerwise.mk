@@ -66,9 +66,6 @@ KRR_RIDGE ?= 1e-3
 # The theory curve of krr_infinite (`make theory-curves`, and the learning curve's): the spectrum of K∞ on
 # the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST).
 THEORY_SAMPLES ?= 4000
-ifneq ($(filter theory-curves,$(MAKECMDGOALS)),)
-$(if $(filter infinite,$(BASELINES)),,$(error the theory curve is drawn over krr_infinite: it needs BASELINES=infinite, got BASELINES="$(BASELINES)"))
-endif
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
@@ -78,12 +75,9 @@ GD_RATE ?= auto
 # memory of SVM_KERNEL_MEMORY_GIB, a prefix of the same permutation above.
 SPECTRUM_SAMPLES ?= 2000
 SPECTRUM_SEED ?= 0
-spectrum.digits = $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst \
-  8,,$(subst 9,,$1))))))))))
-$(if $(or $(call spectrum.digits,$(SPECTRUM_SAMPLES)),$(filter-out 1,$(words $(SPECTRUM_SAMPLES))),$(filter \
-  0 1 00 01,$(SPECTRUM_SAMPLES))),$(error SPECTRUM_SAMPLES must be a whole number of at least 2, got "$(SPECTRUM_SAMPLES)"))
-$(if $(or $(call spectrum.digits,$(SPECTRUM_SEED)),$(filter-out 1,$(words $(SPECTRUM_SEED)))),$(error \
-  SPECTRUM_SEED must be a whole number, got "$(SPECTRUM_SEED)"))
+$(if $(and $(call whole.number,$(SPECTRUM_SAMPLES)),$(filter-out 0 1,$(SPECTRUM_SAMPLES))),,$(error \
+  SPECTRUM_SAMPLES must be a whole number of at least 2, got "$(SPECTRUM_SAMPLES)"))
+$(if $(call whole.number,$(SPECTRUM_SEED)),,$(error SPECTRUM_SEED must be a whole number, got "$(SPECTRUM_SEED)"))
 # $(call step-results,STEP_FOLDER,BASELINES): the files holding a step's results, for the reports.
 step-results = $1/eval.h5 $(foreach b,$2,$1/$(baseline.file.$b))
 # STORAGE=auto picks factored features above STORAGE_LIMIT_MIB of dense rows (ntk-features' default, 1 GiB, when unset).
@@ -93,33 +87,24 @@ leak_flag := $(if $(filter 1 yes true,$(ALLOW_LABEL_LEAK)),--allow-label-leak)
 TEST_FEATURES ?=
 test_features_flag := $(if $(filter 1 yes true,$(TEST_FEATURES)),--test-features)
 
-comma := ,
-space := $(subst ,, )
+
 step_list := $(strip $(LAYERS))
 seed_list := $(strip $(subst $(comma), ,$(INIT_SEEDS)))
 ifneq ($(words $(step_list)),$(words $(seed_list)))
 $(error INIT_SEEDS needs one seed per step: LAYERS = "$(step_list)", INIT_SEEDS = "$(seed_list)")
 endif
-stamp = $(BIN)/ntk-$1.sha256
-# A stage's parameters, in a file rewritten only when they change (Makefile, params.changed).
-params = $(RUN)/.params/$1
-params.truth = $(D) $(M) $(M_TEST) $(TEACHER_WIDTHS) $(TEACHER_SEED) $(INPUT_SEEDS)
-params.features = $(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag)
-params.evaluate = $(leak_flag)
-params.train = $(C) $(SOLVER)$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
-params.infinite-kernel = $(C) $(SOLVER) $(INFINITE_LANDMARKS) $(INFINITE_LANDMARK_SEED) $(KRR_RIDGE)
-params.gradient-descent = $(GD_STEPS) $(GD_RATE)
-params.theory-curve = $(THEORY_SAMPLES) $(KRR_RIDGE)
-# (BASELINES too: adding infinite adds no input file, only the kernel K∞.)
-params.spectrum = $(SPECTRUM_SAMPLES) $(SPECTRUM_SEED) $(sort $(BASELINES))$(addprefix $(space),$(SVM_KERNEL_MEMORY_GIB))
-# "step:seed" for every step, and "step:previous step" for every step after the first.
-step_seeds := $(join $(step_list),$(addprefix :,$(seed_list)))
-step_previous := $(filter-out %:none :%,$(join $(step_list),$(addprefix :,none $(step_list))))
-pair.first = $(word 1,$(subst :, ,$1))
-pair.second = $(word 2,$(subst :, ,$1))
-$(foreach p,$(step_seeds),$(eval params.init-$(call pair.first,$p) = $(D) $(WIDTHS) $(call pair.second,$p)))
+# Refused before any stage runs (the network's depth is checked by ntk-init: WIDTHS gives it).
+$(foreach s,$(step_list),$(if $(or $(filter W V u all,$s),$(call whole.number,$(patsubst W%,%,$(filter W%,$s)))),,$(error \
+  LAYERS takes W1 … WL, u, W, V or all, got "$s")))
+$(foreach s,$(seed_list),$(if $(call whole.number,$s),,$(error INIT_SEEDS takes whole numbers, got "$s")))
+$(if $(filter-out auto libsvm linear,$(SOLVER))$(filter-out 1,$(words $(SOLVER))),$(error \
+  SOLVER takes auto, libsvm or linear, got "$(SOLVER)"))
+# Each step's seed, and the step before it (none for the first): $(call step.chain,PREVIOUS,STEPS,SEEDS).
+step.chain = $(if $2,$(eval step.previous.$(firstword $2) := $1)$(eval step.seed.$(firstword $2) := $(firstword \
+  $3))$(call step.chain,$(firstword $2),$(wordlist 2,$(words $2),$2),$(wordlist 2,$(words $3),$3)))
+$(call step.chain,,$(step_list),$(seed_list))
 results := $(foreach s,$(step_list),$(call step-results,$(RUN)/$s,$(BASELINES)))
-# Everything one ntk-spectrum writes. A goal names them all (spectrum-outputs), not one: a process killed
+# Everything one ntk-spectrum writes: a goal names them all (spectrum-outputs), not one: a process killed
 # between its renames leaves some in place, and make redoes the group only if a goal's file is missing or old.
 spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spectrum.csv) $(RUN)/alignment.csv \
   $(RUN)/alignment.md
@@ -138,88 +123,75 @@ spectrum-outputs: $(spectrum_outputs)
 .PHONY: spectra
 spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
 
+# --- the stages: $(call stage,OUTPUTS,INPUTS,COMMAND) (pipelines/cache.mk) ---
 ifeq ($(DATA),)
-$(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
-	$(LAUNCH) $(BIN)/ntk-truth --dim=$(D) --train=$(M) --test=$(M_TEST) --widths=$(TEACHER_WIDTHS) \
-	  --seed=$(TEACHER_SEED) $(addprefix --input-seeds=,$(INPUT_SEEDS)) --output=$@
+$(call stage,$(RUN)/truth.h5,,$(BIN)/ntk-truth --dim=$(D) --train=$(M) --test=$(M_TEST) --widths=$(TEACHER_WIDTHS) \
+  --seed=$(TEACHER_SEED) $(addprefix --input-seeds=,$(INPUT_SEEDS)) --output=$(RUN)/truth.h5)
 endif
 
-# Each step's seed, and the network it starts from: the previous step's.
-$(foreach p,$(step_seeds),$(eval $(RUN)/$(call pair.first,$p)/network.h5: private SEED := $(call pair.second,$p)))
-$(foreach p,$(step_previous),$(eval $(RUN)/$(call pair.first,$p)/network.h5: $(RUN)/$(call pair.second,$p)/eval.h5))
+# $(call theory-curve,TRUTH,NETWORK,LAYER,OUTPUT): the predicted test MSE of krr_infinite against m (also the
+# learning curve's, once per layer and seed).
+theory-curve = $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
+  --krr-ridge=$(KRR_RIDGE) --output=$4
 
 # The student's shape (with DATA: d from the imported truth, student_inputs).
 student_shape ?= --dim=$(D) --widths=$(WIDTHS)
-$(RUN)/%/network.h5: $(call stamp,init) $(call params,init-%) $(student_inputs)
-	$(LAUNCH) $(BIN)/ntk-init $(student_shape) --layer=$* --seed=$(SEED) \
-	  $(addprefix --from=,$(filter %/eval.h5,$^)) --output=$@
+# $(call layerwise.step,STEP,FOLDER,PREVIOUS): the stages of one step. Its network starts from the previous
+# step's (carried in its eval.h5); the baselines and the theory curve sit beside the chain.
+define layerwise.step
+$(call stage,$2/network.h5,$(student_inputs) $(3:%=$(RUN)/%/eval.h5),$(BIN)/ntk-init $(student_shape) --layer=$1 \
+  --seed=$(step.seed.$1) $(3:%=--from=$(RUN)/%/eval.h5) --output=$2/network.h5)
+$(call stage,$2/features.h5,$(RUN)/truth.h5 $2/network.h5,$(BIN)/ntk-features --truth=$(RUN)/truth.h5 \
+  --network=$2/network.h5 --layer=$1 --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag) \
+  --output=$2/features.h5)
+$(call stage,$2/svm.h5,$2/features.h5,$(BIN)/ntk-train --features=$2/features.h5 --C=$(C) --solver=$(SOLVER) \
+  $(kernel_memory_flag) --output=$2/svm.h5)
+$(call stage,$2/eval.h5,$(RUN)/truth.h5 $2/network.h5 $2/features.h5 $2/svm.h5,$(BIN)/ntk-evaluate \
+  --truth=$(RUN)/truth.h5 --network=$2/network.h5 --features=$2/features.h5 --svm=$2/svm.h5 $(leak_flag) \
+  --output=$2/eval.h5)
+$(call stage,$2/infinite.h5,$(RUN)/truth.h5 $2/network.h5,$(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 \
+  --network=$2/network.h5 --layer=$1 --C=$(C) --solver=$(SOLVER) $(kernel_memory_flag) \
+  --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) --krr-ridge=$(KRR_RIDGE) \
+  --output=$2/infinite.h5)
+$(call stage,$2/trained.h5 $2/trajectory.csv,$(RUN)/truth.h5 $2/network.h5,$(BIN)/ntk-gradient-descent \
+  --truth=$(RUN)/truth.h5 --network=$2/network.h5 --layer=$1 --steps=$(GD_STEPS) --rate=$(GD_RATE) \
+  --trajectory-csv=$2/trajectory.csv --output=$2/trained.h5)
+$(call stage,$2/theory.h5,$(RUN)/truth.h5 $2/network.h5,$(call theory-curve,$(RUN)/truth.h5,$2/network.h5,$1,$2/theory.h5))
+endef
+$(foreach s,$(step_list),$(call layerwise.step,$s,$(RUN)/$s,$(step.previous.$s)))
 
-$(RUN)/%/features.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,features) $(call params,features)
-	$(LAUNCH) $(BIN)/ntk-features --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --kind=$(FEATURE_KIND) $(leak_flag) $(storage_flag) $(test_features_flag) --output=$@
-
-$(RUN)/%/svm.h5: $(RUN)/%/features.h5 $(call stamp,train) $(call params,train)
-	$(LAUNCH) $(BIN)/ntk-train --features=$< --C=$(C) --solver=$(SOLVER) $(kernel_memory_flag) --output=$@
-
-$(RUN)/%/eval.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(RUN)/%/features.h5 $(RUN)/%/svm.h5 $(call stamp,evaluate) \
-    $(call params,evaluate)
-	$(LAUNCH) $(BIN)/ntk-evaluate --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 \
-	  --features=$(RUN)/$*/features.h5 --svm=$(RUN)/$*/svm.h5 $(leak_flag) --output=$@
-
-# The SVM on the infinite-width tangent kernel of the step's layer: the
-# network's architecture only, the training set, the same C; and kernel ridge regression with it.
-$(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-kernel) $(call params,infinite-kernel)
-	$(LAUNCH) $(BIN)/ntk-infinite-kernel --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --C=$(C) --solver=$(SOLVER) --landmarks=$(INFINITE_LANDMARKS) --landmark-seed=$(INFINITE_LANDMARK_SEED) \
-	  --krr-ridge=$(KRR_RIDGE) --output=$@
-
-# `make theory-curves`: the predicted test MSE of krr_infinite against m, per step (RUN/<step>/theory.h5).
-# $(call theory-curve,TRUTH,NETWORK,LAYER): the command (also the learning curve's, once per layer and seed).
-theory-curve = $(LAUNCH) $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
-  --krr-ridge=$(KRR_RIDGE) --output=$@
-.PHONY: theory-curves
-theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
-$(RUN)/%/theory.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,theory-curve) $(call params,theory-curve)
-	$(call theory-curve,$(RUN)/truth.h5,$(RUN)/$*/network.h5,$*)
-
-# The step's layer of the step's starting network trained by gradient descent:
-# a comparison beside θc, not the network carried to the next step.
-$(RUN)/%/trained.h5 $(RUN)/%/trajectory.csv &: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,gradient-descent) \
-    $(call params,gradient-descent)
-	$(LAUNCH) $(BIN)/ntk-gradient-descent --truth=$(RUN)/truth.h5 --network=$(RUN)/$*/network.h5 --layer=$* \
-	  --steps=$(GD_STEPS) --rate=$(GD_RATE) --trajectory-csv=$(RUN)/$*/trajectory.csv --output=$(RUN)/$*/trained.h5
-
-# `make training-curves`: each step's training loss and test error against the step of gradient descent.
-.PHONY: training-curves
-training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png)
-$(RUN)/%/training-curve.svg: $(RUN)/%/trajectory.csv plots/training-curve.gp
-	$(call draw,plots/training-curve.gp,svg)
-$(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
-	$(call draw,plots/training-curve.gp,png)
 
 # The alignment and spectra of every step's kernels, in one process (it costs about as much as its start at
 # m = 100): K0 always, K∞ and K_T with their baselines; and the alignment table beside results.csv.
 spectrum.trained := $(filter trained,$(BASELINES))
-$(spectrum_outputs) &: $(RUN)/truth.h5 $(foreach s,$(step_list),$(RUN)/$s/network.h5 $(RUN)/$s/features.h5 \
-    $(if $(spectrum.trained),$(RUN)/$s/trained.h5)) $(call stamp,spectrum) $(call params,spectrum)
-	$(LAUNCH) $(BIN)/ntk-spectrum --truth=$(RUN)/truth.h5 $(if $(spectrum.trained),--trained) \
-	  $(if $(filter infinite,$(BASELINES)),--infinite) --samples=$(SPECTRUM_SAMPLES) --seed=$(SPECTRUM_SEED) \
-	  $(kernel_memory_flag) --alignment-csv=$(RUN)/alignment.csv --alignment-markdown=$(RUN)/alignment.md \
-	  $(foreach s,$(step_list),$(RUN)/$s)
+$(call stage,$(spectrum_outputs),$(RUN)/truth.h5 $(foreach s,$(step_list),$(RUN)/$s/network.h5 $(RUN)/$s/features.h5 \
+    $(if $(spectrum.trained),$(RUN)/$s/trained.h5)),$(BIN)/ntk-spectrum --truth=$(RUN)/truth.h5 $(if \
+  $(spectrum.trained),--trained) $(if $(filter infinite,$(BASELINES)),--infinite) --samples=$(SPECTRUM_SAMPLES) \
+  --seed=$(SPECTRUM_SEED) $(kernel_memory_flag) --alignment-csv=$(RUN)/alignment.csv \
+  --alignment-markdown=$(RUN)/alignment.md $(foreach s,$(step_list),$(RUN)/$s))
+
+$(call stage,$(RUN)/results.csv $(RUN)/results.md,$(results),$(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv \
+  --markdown=$(RUN)/results.md > /dev/null)
+
+# `make theory-curves`: the predicted test MSE of krr_infinite against m, per step (RUN/<step>/theory.h5).
+# `make training-curves`: each step's training loss and test error against the step of gradient descent.
+.PHONY: theory-curves training-curves
+theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
+training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png)
+$(if $(filter theory-curves,$(MAKECMDGOALS)),$(if $(filter infinite,$(BASELINES)),,$(error the theory curve is \
+  drawn over krr_infinite: it needs BASELINES=infinite, got BASELINES="$(BASELINES)")))
+$(if $(filter training-curves,$(MAKECMDGOALS)),$(if $(filter trained,$(BASELINES)),,$(error the training curves \
+  are the trained baseline's: they need BASELINES=trained, got BASELINES="$(BASELINES)")))
+
+# Figures, drawn by gnuplot from a step's tables.
+$(RUN)/%/training-curve.svg: $(RUN)/%/trajectory.csv plots/training-curve.gp
+	$(call draw,plots/training-curve.gp,svg)
+$(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
+	$(call draw,plots/training-curve.gp,png)
 $(RUN)/%/spectrum.svg: $(RUN)/%/spectrum.csv plots/spectrum.gp
 	$(call draw,plots/spectrum.gp,svg)
 $(RUN)/%/spectrum.png: $(RUN)/%/spectrum.csv plots/spectrum.gp
 	$(call draw,plots/spectrum.gp,png)
-
-$(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
-	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
-
-# The parameter files (Makefile, params.changed).
-params.names := $(if $(DATA),import,truth) features evaluate train infinite-kernel gradient-descent theory-curve \
-  spectrum $(addprefix init-,$(step_list))
-$(call params.changed,$(RUN)/.params,$(params.names),params): FORCE
-$(RUN)/.params/%:
-	$(call params.write,$(params.$*))
 
 # Every file a run can make, named as a prerequisite so that none is an intermediate file:
 # make keeps each (a cached result) and remakes a deleted one (V/features.h5, say) when a
@@ -227,4 +199,4 @@ $(RUN)/.params/%:
 # has no .NOTINTERMEDIATE.) Never made itself.
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
-  trained.h5 trajectory.csv spectrum.h5 spectrum.csv theory.h5)) $(addprefix $(RUN)/.params/,$(params.names))
+  trained.h5 trajectory.csv spectrum.h5 spectrum.csv theory.h5))

@@ -39,19 +39,34 @@ public enum AtomicOutput {
     }
   }
 
-  /// Writes an HDF5 artifact; its content digest is added as it closes. `inside`
-  /// (other atomic writes, written together with this one: all or none) runs once
-  /// the file is closed and before its rename: closing flushes, and can still fail.
+  /// Writes an HDF5 artifact; its content digest is added as it closes, and
+  /// written beside it as `.NAME.digest` (`digestSidecar`: what make's cache
+  /// compares, pipelines/cache.mk). `inside` (other atomic writes, written
+  /// together with this one: all or none) runs once the file is closed and
+  /// before its rename: closing flushes, and can still fail. The old sidecar
+  /// goes before the new file takes its place and the new one comes after:
+  /// a sidecar never names another content than the file's.
   public static func write(
     to path: String, inside: () throws -> Void = {}, _ body: (HDF5File) throws -> Void
   ) throws {
-    try replace(path) { temporary in
-      let file = try HDF5File.create(temporary)
-      try body(file)
-      try file.sealContentDigest(definition: HDF5File.contentDigestDefinition)
-      try file.close()
-      try inside()
+    let sidecar = digestSidecar(of: path)
+    try replace(sidecar) { sidecarTemporary in
+      try replace(path) { temporary in
+        let file = try HDF5File.create(temporary)
+        try body(file)
+        let digest = try file.sealContentDigest(definition: HDF5File.contentDigestDefinition) ?? ""
+        try file.close()
+        try inside()
+        try writeText(digest + "\n", at: sidecarTemporary, naming: path)
+        unlink(sidecar)
+      }
     }
+  }
+
+  /// `DIR/.NAME.digest`: the content digest of the artifact `DIR/NAME`, one line.
+  public static func digestSidecar(of path: String) -> String {
+    let url = URL(fileURLWithPath: path)
+    return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).digest").path
   }
 
   /// Writes `text` (UTF-8) to a new file at `temporary`; errors name `path`.

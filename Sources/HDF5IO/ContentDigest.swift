@@ -61,13 +61,15 @@ extension HDF5File {
   /// check a dataset's digest whenever they read it whole, in order. The
   /// datasets' digests are written in path order, so that the same results
   /// give the same layout (a seeded fault of Tests/faults hits the same
-  /// structure every time).
-  public func sealContentDigest(definition: String) throws {
-    guard let (datasets, file) = digests?.finish() else { return }
+  /// structure every time). Returns the file's digest (nil for a file opened to read).
+  @discardableResult
+  public func sealContentDigest(definition: String) throws -> String? {
+    guard let (datasets, file) = digests?.finish() else { return nil }
     for (name, digest) in datasets.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
       try setAttribute("content_digest", .string(digest), on: name)
     }
     try setAttributes(["content_digest": .string(file), "content_digest_definition": .string(definition)])
+    return file
   }
 
   /// Checks the names and shapes of the file's datasets against its
