@@ -26,6 +26,8 @@
 
 comma := ,
 space := $(subst ,, )
+# $(call commas,A B C): A,B,C
+commas = $(subst $(space),$(comma),$(strip $1))
 define newline
 
 

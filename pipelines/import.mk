@@ -32,18 +32,16 @@ NORMALIZE ?= 1
 WIDTHS ?=
 
 import.flag = $(if $(filter 1 yes true,$1),--$2,--no-$2)
-params.import = $(DATA) $(DATA_LABELS) $(INPUTS_NAME) $(LABELS_NAME) $(POSITIVE) $(NEGATIVE) $(M) $(M_TEST) \
-  $(TEST_FRACTION) $(SPLIT_SEED) $(STANDARDIZE) $(NORMALIZE)
 
 # The student: d from the imported truth, widths d,d unless WIDTHS is given.
 student_shape = --truth=$(RUN)/truth.h5 $(addprefix --widths=,$(WIDTHS))
 student_inputs = $(RUN)/truth.h5
 
-$(RUN)/truth.h5: $(DATA) $(DATA_LABELS) $(BIN)/ntk-import.sha256 $(RUN)/.params/import
-	$(LAUNCH) $(BIN)/ntk-import --data=$(DATA) $(addprefix --labels=,$(DATA_LABELS)) --inputs-name=$(INPUTS_NAME) \
-	  --labels-name=$(LABELS_NAME) --positive=$(POSITIVE) --negative=$(NEGATIVE) $(addprefix --train=,$(M)) \
-	  $(if $(M_TEST),--test=$(M_TEST),--test-fraction=$(TEST_FRACTION)) --split-seed=$(SPLIT_SEED) \
-	  $(call import.flag,$(STANDARDIZE),standardize) $(call import.flag,$(NORMALIZE),normalize) --quiet --output=$@
+$(call stage,$(RUN)/truth.h5,$(DATA) $(DATA_LABELS),$(BIN)/ntk-import --data=$(DATA) $(addprefix \
+  --labels=,$(DATA_LABELS)) --inputs-name=$(INPUTS_NAME) --labels-name=$(LABELS_NAME) --positive=$(POSITIVE) \
+  --negative=$(NEGATIVE) $(addprefix --train=,$(M)) $(if $(M_TEST),--test=$(M_TEST),--test-fraction=$(TEST_FRACTION)) \
+  --split-seed=$(SPLIT_SEED) $(call import.flag,$(STANDARDIZE),standardize) $(call import.flag,$(NORMALIZE),normalize) \
+  --quiet --output=$(RUN)/truth.h5)
 
 # Sweeps over an imported data set report in their own folder, apart from the teacher's sweeps.
 SWEEP_ROOT ?= data/$(basename $(notdir $(DATA)))-sweeps

@@ -23,14 +23,7 @@ CONVERGENCE_SAMPLES ?= 200
 CONVERGENCE_DEPTH ?= 2
 convergence.d := $(call sweep.value,D,25)
 convergence.teacher_seed := $(call sweep.value,TEACHER_SEED,124)
-convergence.empty :=
-convergence.space := $(convergence.empty) $(convergence.empty)
-convergence.list = $(subst $(convergence.space),$(sweep.comma),$(strip $1))
 convergence.plots := $(addprefix $(CONVERGENCE_ROOT)/kernel-distance-vs-width.,svg png)
-# Each stage's parameters, in a file rewritten only when they change (Makefile, params.changed).
-convergence.params.truth = $(convergence.d) $(CONVERGENCE_SAMPLES) $(convergence.teacher_seed)
-convergence.params.distances = $(CONVERGENCE_SAMPLES) $(CONVERGENCE_DEPTH) $(CONVERGENCE_WIDTHS) / $(CONVERGENCE_SEEDS)
-
 .PHONY: kernel-convergence
 kernel-convergence: $(CONVERGENCE_ROOT)/distances.md $(convergence.plots)
 	@cat $<
@@ -38,21 +31,14 @@ kernel-convergence: $(CONVERGENCE_ROOT)/distances.md $(convergence.plots)
 	  "kernel-distance-vs-width.svg kernel-distance-vs-width.png"
 
 # Ten test inputs: ntk-truth needs some; they are not used.
-$(CONVERGENCE_ROOT)/truth.h5: $(BIN)/ntk-truth.sha256 $(CONVERGENCE_ROOT)/.params/truth
-	$(LAUNCH) $(BIN)/ntk-truth --dim=$(convergence.d) --train=$(CONVERGENCE_SAMPLES) --test=10 \
-	  --seed=$(convergence.teacher_seed) --output=$@
+$(call stage,$(CONVERGENCE_ROOT)/truth.h5,,$(BIN)/ntk-truth --dim=$(convergence.d) --train=$(CONVERGENCE_SAMPLES) \
+  --test=10 --seed=$(convergence.teacher_seed) --output=$(CONVERGENCE_ROOT)/truth.h5)
 
-$(addprefix $(CONVERGENCE_ROOT)/,convergence.h5 distances.csv distances.md) &: $(CONVERGENCE_ROOT)/truth.h5 \
-    $(BIN)/ntk-kernel-convergence.sha256 $(CONVERGENCE_ROOT)/.params/distances
-	$(LAUNCH) $(BIN)/ntk-kernel-convergence --truth=$< --samples=$(CONVERGENCE_SAMPLES) \
-	  --depth=$(CONVERGENCE_DEPTH) --widths-list=$(call convergence.list,$(CONVERGENCE_WIDTHS)) \
-	  --seeds=$(call convergence.list,$(CONVERGENCE_SEEDS)) --csv=$(CONVERGENCE_ROOT)/distances.csv \
-	  --markdown=$(CONVERGENCE_ROOT)/distances.md --output=$(CONVERGENCE_ROOT)/convergence.h5
+convergence.outputs := $(addprefix $(CONVERGENCE_ROOT)/,convergence.h5 distances.csv distances.md)
+$(call stage,$(convergence.outputs),$(CONVERGENCE_ROOT)/truth.h5,$(BIN)/ntk-kernel-convergence --truth=$(CONVERGENCE_ROOT)/truth.h5 --samples=$(CONVERGENCE_SAMPLES) \
+  --depth=$(CONVERGENCE_DEPTH) --widths-list=$(call commas,$(CONVERGENCE_WIDTHS)) \
+  --seeds=$(call commas,$(CONVERGENCE_SEEDS)) --csv=$(CONVERGENCE_ROOT)/distances.csv \
+  --markdown=$(CONVERGENCE_ROOT)/distances.md --output=$(CONVERGENCE_ROOT)/convergence.h5)
 
 $(CONVERGENCE_ROOT)/kernel-distance-vs-width.%: $(CONVERGENCE_ROOT)/distances.csv plots/kernel-distance-vs-width.gp
-	gnuplot -c plots/kernel-distance-vs-width.gp $< $(@D)/.$(@F).tmp $* || { rm -f $(@D)/.$(@F).tmp; exit 1; }; \
-	  mv -f $(@D)/.$(@F).tmp $@
-
-$(call params.changed,$(CONVERGENCE_ROOT)/.params,truth distances,convergence.params): FORCE
-$(CONVERGENCE_ROOT)/.params/%:
-	$(call params.write,$(convergence.params.$*))
+	$(call draw,plots/kernel-distance-vs-width.gp,$*)

@@ -64,8 +64,9 @@ INFINITE_LANDMARK_SEED ?= 0
 # (docs/theory.md: why 1e-3).
 KRR_RIDGE ?= 1e-3
 # The theory curve of krr_infinite (`make theory-curves`, and the learning curve's): the spectrum of K∞ on
-# the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST).
-THEORY_SAMPLES ?= 4000
+# the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST; empty: ntk-theory-curve's default,
+# min(4000, the test samples the truth has)).
+THEORY_SAMPLES ?=
 # Gradient descent of the trained baseline: steps T and learning rate η (auto: m / λ_max(K0)).
 GD_STEPS ?= 1000
 GD_RATE ?= auto
@@ -131,7 +132,7 @@ endif
 
 # $(call theory-curve,TRUTH,NETWORK,LAYER,OUTPUT): the predicted test MSE of krr_infinite against m (also the
 # learning curve's, once per layer and seed).
-theory-curve = $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
+theory-curve = $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 $(addprefix --samples=,$(THEORY_SAMPLES)) \
   --krr-ridge=$(KRR_RIDGE) --output=$4
 
 # The student's shape (with DATA: d from the imported truth, student_inputs).

@@ -22,6 +22,6 @@ learning-curve-large.m_test := $(call sweep.value,M_TEST,10000)
 
 $(foreach m,$(learning-curve-large.m),$(foreach seed,$(learning-curve-large.seeds),$(call sweep-point, \
   learning-curve-large, layers-W-V-u_M-$(m)_seed-$(seed), W V u, INIT_SEEDS="0 1 2" \
-  M=$(m) M_TEST=$(learning-curve-large.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(sweep.comma)2$(seed))))
+  M=$(m) M_TEST=$(learning-curve-large.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(comma)2$(seed))))
 
 $(call sweep-report,learning-curve-large,test-error-vs-m)

@@ -16,7 +16,7 @@
 # The theory curve: K∞ depends only on the architecture and the layer, and the test set of a teacher seed
 # is the same at every M (INPUT_SEEDS), so each step's curve is computed once per teacher seed, from the
 # truth and step networks of the seed's smallest-M point, on THEORY_SAMPLES of its test samples (default
-# 4000, or M_TEST where smaller). THEORY=1 (the default with the infinite baseline) asks for it, THEORY=0
+# 4000, or the point's test samples where fewer). THEORY=1 (the default with the infinite baseline) asks for it, THEORY=0
 # leaves it out; asked for without the infinite baseline, make refuses.
 #
 # Shrink it for a quick look: SWEEP_M (the list of M), SWEEP_SEEDS (teacher
@@ -35,32 +35,26 @@ learning-curve.init-seeds.all := 0
 $(foreach layers,W-V-u all,$(foreach m,$(SWEEP_M),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,learning-curve, \
   layers-$(layers)_M-$(m)_seed-$(seed), $(subst -, ,$(layers)), \
   INIT_SEEDS="$(learning-curve.init-seeds.$(layers))" \
-  M=$(m) M_TEST=$(learning-curve.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(sweep.comma)2$(seed)))))
+  M=$(m) M_TEST=$(learning-curve.m_test) TEACHER_SEED=$(seed) INPUT_SEEDS=1$(seed)$(comma)2$(seed)))))
 
 learning-curve.theory := $(call sweep.value,THEORY,$(if $(filter infinite,$(sweep.baselines)),1,0))
 ifeq ($(learning-curve.theory),1)
 $(if $(filter infinite,$(sweep.baselines)),,$(if $(filter learning-curve,$(MAKECMDGOALS)),$(error \
   THEORY=1: the theory curve is drawn over krr_infinite: it needs the infinite baseline, got BASELINES="$(sweep.baselines)")))
-learning-curve.theory-samples := $(call sweep.value,THEORY_SAMPLES,$(shell \
-  n=$(or $(learning-curve.m_test),0); echo $$(( n > 0 && n < 4000 ? n : 4000 ))))
 learning-curve.theory-root := $(SWEEP_ROOT)/learning-curve/theory
 learning-curve.first-m := $(firstword $(SWEEP_M))
-# $(call learning-curve.theory-rule,LAYERS,SEED,STEP)
-define learning-curve.theory-rule
-sweep.theory.learning-curve += $(learning-curve.theory-root)/seed-$2/$3.h5
-$(learning-curve.theory-root)/seed-$2/$3.h5: $(SWEEP_ROOT)/learning-curve/layers-$1_M-$(learning-curve.first-m)_seed-$2/results.csv \
-    $(BIN)/ntk-theory-curve.sha256 $(learning-curve.theory-root)/.params/theory
-	@mkdir -p $$(@D)
-	$$(call theory-curve,$$(<D)/truth.h5,$$(<D)/$3/network.h5,$3)
-endef
-$(foreach layers,W-V-u all,$(foreach seed,$(SWEEP_SEEDS),$(foreach step,$(subst -, ,$(layers)),$(eval \
-  $(call learning-curve.theory-rule,$(layers),$(seed),$(step))))))
-$(learning-curve.theory-root)/%.h5: private THEORY_SAMPLES := $(learning-curve.theory-samples)
-# The theory's parameters (Makefile, params.changed).
-learning-curve.params.theory = $(learning-curve.theory-samples) $(KRR_RIDGE)
-$(call params.changed,$(learning-curve.theory-root)/.params,theory,learning-curve.params): FORCE
-$(learning-curve.theory-root)/.params/theory:
-	$(call params.write,$(learning-curve.params.theory))
+# $(call learning-curve.theory-of,LAYERS,SEED,STEP): the theory curve of a step (THEORY_SAMPLES: empty, ntk-theory-curve's
+# default, min(4000, the test samples the point has)), from the seed's smallest-M point.
+learning-curve.theory-of = $(eval sweep.theory.learning-curve += $(learning-curve.theory-root)/seed-$2/$3.h5)$(call \
+  learning-curve.theory-stage,$(SWEEP_ROOT)/learning-curve/layers-$1_M-$(learning-curve.first-m)_seed-$2,$3,$(call \
+  learning-curve.theory-file,$2,$3))
+learning-curve.theory-file = $(learning-curve.theory-root)/seed-$1/$2.h5
+learning-curve.theory-stage = $(call stage,$3,$1/truth.h5 $1/$2/network.h5,$(call \
+  theory-curve,$1/truth.h5,$1/$2/network.h5,$2,$3))
+ifndef SWEEP_POINT
+$(foreach layers,W-V-u all,$(foreach seed,$(SWEEP_SEEDS),$(foreach step,$(subst -, ,$(layers)),$(call \
+  learning-curve.theory-of,$(layers),$(seed),$(step)))))
+endif
 endif
 
 $(call sweep-report,learning-curve,test-error-vs-m $(if $(filter 1,$(learning-curve.theory)),krr-mse-vs-m))

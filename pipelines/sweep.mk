@@ -15,9 +15,10 @@
 #       files of ntk-theory-curve) before the call, also theory-vs-measured.csv and theory-curve.csv.
 #
 # A point's recipe always runs its sub-make, which redoes only what is missing
-# or stale in that run (parameter and binary stamps, as for a single run); the
-# report is redone when a point's table or the list of points changed. Points
-# run side by side under `make -j N` (the sub-makes share the jobserver).
+# or stale in that run (the cache rule of a single run, pipelines/cache.mk); the
+# report is a stage over every point's files, redone when one of them or the
+# list of points changed. Points run side by side under `make -j N` (the
+# sub-makes share the jobserver).
 #
 # Point names become folder and make target names: no spaces, ':' or '='
 # (layerwise.mk writes rules with $(RUN) inside $(eval), where '=' would make
@@ -31,7 +32,6 @@ SWEEP_PIPELINE ?= notebook
 # The teacher seeds of every sweep (TEACHER_SEED of each point).
 SWEEP_SEEDS ?= 124 125 126 127 128
 
-sweep.comma := ,
 # $(call sweep.value,VAR,DEFAULT): VAR as set on the command line or in the
 # environment, else DEFAULT (the per-run pipeline's own defaults do not apply
 # to sweeps: e.g. M_TEST is 20000 unless given).
@@ -52,14 +52,18 @@ sweep-point = $(if $(findstring =,$2)$(findstring :,$2),$(error sweep point name
 sweep-report = $(eval $(call sweep.report-rule,$(strip $1),$(strip $2)))
 endif
 
+# A point's files: what the report and the theory curve read, all made by the point's sub-make.
+sweep.point-files = $1/results.csv $1/truth.h5 $(foreach s,$2,$1/$s/network.h5 $(call step-results,$1/$s,$(sweep.baselines)) \
+  $1/$s/spectrum.h5)
 # The report reads each point's steps in the order Make chains them (LAYERS).
 define sweep.point-rule
 sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
 sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
-$(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
+cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3))
+$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3) &: $$(sweep.stamps) sweep.always
 	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
-	  BASELINES="$(sweep.baselines)" $4 $$@ spectrum-outputs
+	  BASELINES="$(sweep.baselines)" $4 $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs
 endef
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)
@@ -69,17 +73,9 @@ $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv meas
     $(foreach p,$2,$p.svg $p.png))
 	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg $p.png)"
 
-# The list of points, rewritten only when it changes (a shrunken sweep reports only its own points).
-$(call sweep.report,$1)/.points: sweep.always
-	@mkdir -p $$(@D)
-	@echo '$$(sort $$(sweep.points.$1))' > $$@.new
-	@if cmp -s $$@.new $$@; then rm $$@.new; else mv $$@.new $$@; fi
-
-$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1)) &: \
-    $$(addsuffix /results.csv,$$(sweep.points.$1)) $(BIN)/ntk-sweep-report.sha256 $(call sweep.report,$1)/.points \
-    $(sweep.theory.$1)
-	$$(LAUNCH) $(BIN)/ntk-sweep-report $(if $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 \
-	  --output=$(call sweep.report,$1) $$(sweep.results.$1)
+$(call stage,$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call \
+  sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report $(if \
+  $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) $(sweep.results.$1))
 
 $(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
     plots/sweep-common.gp
@@ -93,14 +89,5 @@ sweep.gnuplot = $(call draw,plots/$*.gp,$1)
 
 .PHONY: sweep.always
 sweep.always:
-
-# Inside a point's sub-make: the sweep brought the binary digests up to date
-# before it started the point, so the point leaves them alone — no rebuild
-# (sources edited mid-sweep) and no two points rewriting the same digest file.
-# The Makefile defines its digest rules only outside a point (ifndef
-# SWEEP_POINT); a pattern rule without a recipe cancels any other.
-ifdef SWEEP_POINT
-$(BIN)/%.sha256: $(BIN)/%
-endif
 
 endif # sweep.included

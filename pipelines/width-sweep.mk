@@ -18,11 +18,11 @@ SWEEP_WIDTHS ?= 25 50 100 200 400 800
 width-sweep.m := $(call sweep.value,M,400)
 # With DATA (an imported data set): d from the data, an empty M_TEST (a fixed fraction of it).
 width-sweep.m_test := $(call sweep.value,M_TEST,$(if $(DATA),,20000))
-width-sweep.teacher := $(if $(DATA),,D=25 TEACHER_WIDTHS=25$(sweep.comma)25)
+width-sweep.teacher := $(if $(DATA),,D=25 TEACHER_WIDTHS=25$(comma)25)
 
 $(foreach w,$(SWEEP_WIDTHS),$(foreach seed,$(SWEEP_SEEDS),$(call sweep-point,width-sweep, \
   widths-$(w)-$(w)_M-$(width-sweep.m)_seed-$(seed), W V u, \
-  $(width-sweep.teacher) WIDTHS=$(w)$(sweep.comma)$(w) INIT_SEEDS="0 1 2" \
+  $(width-sweep.teacher) WIDTHS=$(w)$(comma)$(w) INIT_SEEDS="0 1 2" \
   M=$(width-sweep.m) M_TEST=$(width-sweep.m_test) TEACHER_SEED=$(seed))))
 
 $(call sweep-report,width-sweep,test-error-vs-width lazy-regime-vs-width alignment-vs-width)
