@@ -201,3 +201,11 @@ $(RUN)/%/spectrum.png: $(RUN)/%/spectrum.csv plots/spectrum.gp
 .PHONY: run-files
 run-files: $(foreach s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5 eval.h5 infinite.h5 \
   trained.h5 trajectory.csv spectrum.h5 spectrum.csv theory.h5))
+
+# `make status`: for each output the default goal needs (with the baselines), up to date, stale (why) or missing
+# (a sweep's: `make status SWEEP=learning-curve`, pipelines/sweep.mk).
+.PHONY: status
+ifndef SWEEP
+status:
+	$(call cache.status,$(RUN)/results.csv $(spectrum_outputs))
+endif

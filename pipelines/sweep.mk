@@ -58,12 +58,14 @@ sweep.point-files = $1/results.csv $1/truth.h5 $(foreach s,$2,$1/$s/network.h5 $
 # The report reads each point's steps in the order Make chains them (LAYERS).
 define sweep.point-rule
 sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
+sweep.point-names.$1 += $2
+sweep.make.$1/$2 := SWEEP= PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
+  BASELINES="$(sweep.baselines)" $4
 sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3))
 $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3) &: $$(sweep.stamps) sweep.always
-	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
-	  BASELINES="$(sweep.baselines)" $4 $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs
+	$$(MAKE) --no-print-directory $$(sweep.make.$1/$2) $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs
 endef
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)
@@ -76,6 +78,13 @@ $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv meas
 $(call stage,$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call \
   sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report $(if \
   $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) $(sweep.results.$1))
+
+# `make status SWEEP=$1`: every point's status (its own sub-make, which runs nothing), then the report's.
+ifeq ($(SWEEP),$1)
+status:
+	@$$(foreach p,$$(sweep.point-names.$1),$$(MAKE) --no-print-directory -s status $$(sweep.make.$1/$$p);)
+	$$(call cache.status,$(addprefix $(call sweep.report,$1)/,results.csv))
+endif
 
 $(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
     plots/sweep-common.gp
