@@ -37,7 +37,8 @@ import.flag = $(if $(filter 1 yes true,$1),--$2,--no-$2)
 student_shape = --truth=$(RUN)/truth.h5 $(addprefix --widths=,$(WIDTHS))
 student_inputs = $(RUN)/truth.h5
 
-$(call stage,$(RUN)/truth.h5,$(DATA) $(DATA_LABELS),$(BIN)/ntk-import --data=$(DATA) $(addprefix \
+# The truth's stage, called by layerwise.mk once every default is set.
+import.stage = $(call stage,$(RUN)/truth.h5,$(DATA) $(DATA_LABELS),$(BIN)/ntk-import --data=$(DATA) $(addprefix \
   --labels=,$(DATA_LABELS)) --inputs-name=$(INPUTS_NAME) --labels-name=$(LABELS_NAME) --positive=$(POSITIVE) \
   --negative=$(NEGATIVE) $(addprefix --train=,$(M)) $(if $(M_TEST),--test=$(M_TEST),--test-fraction=$(TEST_FRACTION)) \
   --split-seed=$(SPLIT_SEED) $(call import.flag,$(STANDARDIZE),standardize) $(call import.flag,$(NORMALIZE),normalize) \

@@ -128,6 +128,8 @@ spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)
 ifeq ($(DATA),)
 $(call stage,$(RUN)/truth.h5,,$(BIN)/ntk-truth --dim=$(D) --train=$(M) --test=$(M_TEST) --widths=$(TEACHER_WIDTHS) \
   --seed=$(TEACHER_SEED) $(addprefix --input-seeds=,$(INPUT_SEEDS)) --output=$(RUN)/truth.h5)
+else
+$(import.stage)
 endif
 
 # $(call theory-curve,TRUTH,NETWORK,LAYER,OUTPUT): the predicted test MSE of krr_infinite against m (also the

@@ -438,20 +438,25 @@ def same_datasets(path: Path, reference: Path) -> list[str]:
 
 
 def is_temporary(name: str) -> bool:
-    return name.startswith(".") and (name.endswith(".tmp") or name.endswith(".new"))
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def is_cache_record(name: str) -> bool:
+    """make's stamp `.NAME.cmd` and a stage's content-digest sidecar `.NAME.digest` (pipelines/cache.mk)."""
+    return name.startswith(".") and (name.endswith(".cmd") or name.endswith(".digest"))
 
 
 def temporaries(folder: Path) -> list[str]:
-    """Temporary files anywhere under `folder` (stage outputs `.…tmp`, make's `.params/….new`)."""
+    """Temporary files anywhere under `folder` (stage outputs `.…tmp`)."""
     if not folder.exists():
         return []
     return sorted(str(q.relative_to(folder)) for q in folder.rglob("*") if q.is_file() and is_temporary(q.name))
 
 
 def final_files(folder: Path) -> list[str]:
-    """Files under `folder` with a final name (no temporaries; make's parameter files left out)."""
+    """Files under `folder` with a final name (no temporaries; make's stamps and the digest sidecars left out)."""
     return sorted(str(q.relative_to(folder)) for q in folder.rglob("*")
-                  if q.is_file() and not is_temporary(q.name) and ".params" not in q.parts)
+                  if q.is_file() and not is_temporary(q.name) and not is_cache_record(q.name))
 
 
 def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
