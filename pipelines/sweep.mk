@@ -64,6 +64,8 @@ sweep.make.$1/$2 := SWEEP= PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEE
 sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3))
+# Made, and on a failure cleaned up, by the point's own make: never deleted by this one.
+.PRECIOUS: $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3)
 $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3) &: $$(sweep.stamps) sweep.always
 	$$(MAKE) --no-print-directory $$(sweep.make.$1/$2) $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs
 endef
