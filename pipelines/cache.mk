@@ -12,6 +12,8 @@
 # output's stamp, DIR/.NAME.cmd, records it after a success, with the digest of
 # the stage binary (its first word) and the content digest of each input
 # artifact (DIR/.NAME.digest, which every stage writes beside each HDF5 file).
+# The folder stage.root (RUN, a sweep's root) is named ROOT in the stamp: a
+# copied or moved run folder keeps its cache.
 #
 # - Make compares each stamp with the current text while it reads the makefiles
 #   and gives the rules whose text differs a prerequisite that always counts as
@@ -43,8 +45,12 @@ cache.stamp = $(dir $1).$(notdir $1).cmd
 cache.digest = $(dir $1).$(notdir $1).digest
 # What an output is made from, as its stamp records it, a line each: the command, the binary's
 # digest, each input (an artifact with its content digest). $(call cache.lines,KEY,SEPARATOR,QUOTE).
-cache.lines = $(call $3,$(cache.command.$1))$(foreach b,$(cache.binary.$1),$2$(call $3,$(strip $(file <$b.sha256))))$(foreach \
-  i,$(cache.inputs.$1),$2$(call $3,$i$(addprefix $(space),$(strip $(file <$(call cache.digest,$i))))))
+cache.lines = $(call $3,$(call cache.relative,$1,$(cache.command.$1)))$(foreach b,$(cache.binary.$1),$2$(call \
+  $3,$(strip $(file <$b.sha256))))$(foreach i,$(cache.inputs.$1),$2$(call $3,$(call cache.relative,$1,$i)$(addprefix \
+  $(space),$(strip $(file <$(call cache.digest,$i))))))
+# The stage's folder (stage.root when it was defined: RUN, a sweep's root) is named ROOT in its stamp, so that a
+# copied or moved run folder keeps its cache. $(call cache.relative,KEY,TEXT)
+cache.relative = $(if $(cache.root.$1),$(patsubst $(cache.root.$1)/%,ROOT/%,$(subst =$(cache.root.$1)/,=ROOT/,$2)),$2)
 cache.text = $(subst $(space)$(newline),$(newline),$(call cache.lines,$1,$(newline),cache.as-is))
 cache.as-is = $1
 # The same lines as printf's arguments (a recipe line holds no newline).
@@ -73,6 +79,7 @@ cache.targets += $1
 cache.outputs.$1 := $2
 cache.inputs.$1 := $3
 cache.command.$1 := $4
+cache.root.$1 := $(stage.root)
 cache.binary.$1 := $(filter $(BINARIES),$(firstword $4))
 cache.artifacts += $(filter %.h5,$2)
 $(if $(cache.dry-run),$1,$2 $(if $(word 2,$2),&)): $3 $(addsuffix .sha256,$(filter $(BINARIES),$(firstword $4)))

@@ -30,6 +30,7 @@ kernel-convergence: $(CONVERGENCE_ROOT)/distances.md $(convergence.plots)
 	@echo "kernel-convergence: $(CONVERGENCE_ROOT)/: convergence.h5 distances.csv distances.md" \
 	  "kernel-distance-vs-width.svg kernel-distance-vs-width.png"
 
+stage.root := $(CONVERGENCE_ROOT)
 # Ten test inputs: ntk-truth needs some; they are not used.
 $(call stage,$(CONVERGENCE_ROOT)/truth.h5,,$(BIN)/ntk-truth --dim=$(convergence.d) --train=$(CONVERGENCE_SAMPLES) \
   --test=10 --seed=$(convergence.teacher_seed) --output=$(CONVERGENCE_ROOT)/truth.h5)

@@ -125,6 +125,7 @@ spectrum-outputs: $(spectrum_outputs)
 spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
 
 # --- the stages: $(call stage,OUTPUTS,INPUTS,COMMAND) (pipelines/cache.mk) ---
+stage.root := $(RUN)
 ifeq ($(DATA),)
 $(call stage,$(RUN)/truth.h5,,$(BIN)/ntk-truth --dim=$(D) --train=$(M) --test=$(M_TEST) --widths=$(TEACHER_WIDTHS) \
   --seed=$(TEACHER_SEED) $(addprefix --input-seeds=,$(INPUT_SEEDS)) --output=$(RUN)/truth.h5)

@@ -52,6 +52,7 @@ learning-curve.theory-file = $(learning-curve.theory-root)/seed-$1/$2.h5
 learning-curve.theory-stage = $(call stage,$3,$1/truth.h5 $1/$2/network.h5,$(call \
   theory-curve,$1/truth.h5,$1/$2/network.h5,$2,$3))
 ifndef SWEEP_POINT
+stage.root := $(SWEEP_ROOT)
 $(foreach layers,W-V-u all,$(foreach seed,$(SWEEP_SEEDS),$(foreach step,$(subst -, ,$(layers)),$(call \
   learning-curve.theory-of,$(layers),$(seed),$(step)))))
 endif

@@ -77,6 +77,7 @@ $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv meas
     $(foreach p,$2,$p.svg $p.png))
 	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg $p.png)"
 
+stage.root := $(SWEEP_ROOT)
 $(call stage,$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call \
   sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report $(if \
   $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) $(sweep.results.$1))

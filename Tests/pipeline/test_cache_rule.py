@@ -289,3 +289,52 @@ def test_the_infinite_kernel_follows_the_kernel_memory(workspace, tmp_path):
         assert f.attrs["approximation"] == "nystrom", "K∞ above the kernel memory is approximated"
     assert artifacts(run)["W/infinite.h5"] == artifacts(reference)["W/infinite.h5"]
     assert (run / "results.csv").read_bytes() == (reference / "results.csv").read_bytes()
+
+
+# --- a sweep: rerun after each change, it reports what a clean sweep reports ---------------------
+
+SWEEP = {"SWEEP_SEEDS": "124", "SWEEP_M": "30 40", "M_TEST": 120, "D": 5, "GD_STEPS": 5, "INFINITE_LANDMARKS": 20,
+         "THEORY_SAMPLES": 60}
+SWEEP_CHOICES = {"C": [None, 0.5], "SPECTRUM_SEED": [None, 1], "SVM_KERNEL_MEMORY_GIB": [None, "0.00001"],
+                 "GD_STEPS": [5, 8], "BASELINES": [None, "infinite"], "SWEEP_M": ["30 40", "40"],
+                 "KRR_RIDGE": [None, "1e-2"]}
+sweep_change = st.sampled_from(sorted(SWEEP_CHOICES)).flatmap(
+    lambda key: st.tuples(st.just(key), st.sampled_from(SWEEP_CHOICES[key])))
+REPORT = ["results.csv", "summary.csv", "measures.csv"]
+
+
+def sweep_report(root: Path, params: dict, binaries: Binaries) -> dict[str, bytes]:
+    command = make_command(Path("unused"), {**params, "SWEEP_ROOT": root}, ["learning-curve"],
+                           bin_folder=binaries.folder)
+    result = run_command(command, timeout=900)
+    assert result.returncode == 0, f"{params}: {result.stderr[-3000:]}"
+    return {name: (root / "learning-curve/report" / name).read_bytes() for name in REPORT}
+
+
+def check_sweep_sequence(workspace, changes, root: Path) -> None:
+    _, binaries, _ = workspace
+    params, clean = dict(SWEEP), {}
+    sweep_report(root / "incremental", params, binaries)
+    for key, value in changes:
+        params = apply(params, key, value)
+        ours = sweep_report(root / "incremental", params, binaries)
+        key_of = tuple(sorted((k, str(v)) for k, v in params.items()))
+        if key_of not in clean:
+            clean[key_of] = sweep_report(root / f"clean{len(clean)}", params, binaries)
+        for name in REPORT:
+            assert ours[name] == clean[key_of][name], f"after {key} {value} ({params}): {name} differs from a clean sweep's"
+
+
+@seed(SEED)
+@settings(max_examples=1, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(sweep_change, min_size=2, max_size=2))
+def test_a_sweep_rerun_equals_a_clean_sweep(workspace, tmp_path_factory, changes):
+    check_sweep_sequence(workspace, changes, tmp_path_factory.mktemp("sweep"))
+
+
+@pytest.mark.slow
+@seed(SEED)
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(sweep_change, min_size=5, max_size=5))
+def test_a_sweep_rerun_equals_a_clean_sweep_over_20_changes(workspace, tmp_path_factory, changes):
+    check_sweep_sequence(workspace, changes, tmp_path_factory.mktemp("sweep"))

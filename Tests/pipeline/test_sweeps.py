@@ -10,7 +10,8 @@ seeds, computed here from the points' files; and every plot the sweep draws
 is a valid SVG with plotted lines and a complete PNG.
 
 The learning curve runs with a kernel memory so small (SVM_KERNEL_MEMORY_GIB)
-that SOLVER=auto trains its larger M with the linear solver: the report's
+that SOLVER=auto trains its larger M with the linear solver (and K∞'s SVM by
+Nyström, on as many landmarks as the smallest M): the report's
 column `solver` names each row's solver, from the points' own svm.h5, and the
 plot marks the switch. learning-curve-large's points are checked from make's
 own list, without running them.
@@ -71,7 +72,8 @@ def run_sweep(root: Path, goal: str, variables: dict[str, object]):
 def learning_curve(tmp_path_factory) -> Sweep:
     root = tmp_path_factory.mktemp("sweeps")
     run_sweep(root, "learning-curve", {"SWEEP_SEEDS": " ".join(map(str, SEEDS)), "SWEEP_M": " ".join(map(str, MS)),
-                                       "M_TEST": 500, "SVM_KERNEL_MEMORY_GIB": KERNEL_MEMORY_GIB})
+                                       "M_TEST": 500, "SVM_KERNEL_MEMORY_GIB": KERNEL_MEMORY_GIB,
+                                       "INFINITE_LANDMARKS": min(MS)})
     points = {f"layers-{'-'.join(layers)}_M-{m}_seed-{seed}": (layers, m, 25, seed)
               for layers in (["W", "V", "u"], ["all"]) for m in MS for seed in SEEDS}
     return Sweep("learning-curve", root, points, ["test-error-vs-m", "krr-mse-vs-m"], d=25, teacher_widths="25 25")
