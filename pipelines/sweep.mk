@@ -63,6 +63,8 @@ sweep.make.$1/$2 := SWEEP= PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEE
   BASELINES="$(sweep.baselines)" $4
 sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
+# What the report also reads beside the result files: each point's parameters (truth.h5, each step's network.h5).
+sweep.parameters.$1 += $(SWEEP_ROOT)/$1/$2/truth.h5 $(foreach s,$3,$(SWEEP_ROOT)/$1/$2/$s/network.h5)
 cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3))
 $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3) &: $$(sweep.stamps) sweep.always
 	$$(MAKE) --no-print-directory $$(sweep.make.$1/$2) $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs
@@ -76,8 +78,9 @@ $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv meas
 	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg $p.png)"
 
 $(call stage,$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call \
-  sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report $(if \
-  $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) $(sweep.results.$1))
+  sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.parameters.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report \
+  $(if $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) \
+  $(sweep.results.$1))
 
 # `make status SWEEP=$1`: every point's status (its own sub-make, which runs nothing), then the report's.
 ifeq ($(SWEEP),$1)
