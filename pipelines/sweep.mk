@@ -89,15 +89,16 @@ status:
 	$$(call cache.status,$(addprefix $(call sweep.report,$1)/,results.csv))
 endif
 
-$(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
-    plots/sweep-common.gp
+# A plot reads summary.csv, measures.csv and (the theory curve's) theory-curve.csv beside it.
+$(call sweep.report,$1)/%.svg: $(call sweep.plot-inputs,$1) plots/%.gp plots/sweep-common.gp
 	$$(call sweep.gnuplot,svg)
-$(call sweep.report,$1)/%.png: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
-    plots/sweep-common.gp
+$(call sweep.report,$1)/%.png: $(call sweep.plot-inputs,$1) plots/%.gp plots/sweep-common.gp
 	$$(call sweep.gnuplot,png)
 endef
 
 sweep.gnuplot = $(call draw,plots/$*.gp,$1)
+sweep.plot-inputs = $(addprefix $(call sweep.report,$1)/,summary.csv measures.csv $(filter theory-curve.csv,$(call \
+  sweep.theory-files,$1)))
 
 .PHONY: sweep.always
 sweep.always:
