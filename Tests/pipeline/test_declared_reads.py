@@ -44,14 +44,22 @@ def write_data(path: Path) -> Path:
     return path
 
 
-# Each pipeline: (make's parameters in the test's folder, goals, -j 2).
+# The stages every pipeline runs (test_every_read_is_declared checks that the trace saw each).
+RUN_STAGES = {"ntk-init", "ntk-features", "ntk-train", "ntk-evaluate", "ntk-report", "ntk-spectrum"}
+BASELINE_STAGES = {"ntk-infinite-kernel", "ntk-gradient-descent"}
+# Each pipeline: (make's parameters in the test's folder, goals, -j2, the stages it runs).
 PIPELINES = {
-    "default": lambda t: (SMALL, [], False),
-    "baselines": lambda t: (BASELINES, ["spectra", "training-curves", "theory-curves"], False),
-    "notebook-loss": lambda t: ({**SMALL, "PIPELINE": "notebook-loss"}, [], False),
-    "import": lambda t: ({"DATA": write_data(t / "data.csv"), "POSITIVE": 1, "NEGATIVE": 0}, [], False),
-    "sweeps": lambda t: ({**SWEEP, "SWEEP_ROOT": t / "sweeps"}, ["learning-curve", "width-sweep"], True),
-    "kernel-convergence": lambda t: ({**CONVERGENCE, "CONVERGENCE_ROOT": t / "kc"}, ["kernel-convergence"], False),
+    "default": lambda t: (SMALL, [], False, RUN_STAGES | {"ntk-truth"}),
+    "baselines": lambda t: (BASELINES, ["run", "spectra", "training-curves", "theory-curves"], False,
+                            RUN_STAGES | BASELINE_STAGES | {"ntk-truth", "ntk-theory-curve", "gnuplot"}),
+    "notebook-loss": lambda t: ({**SMALL, "PIPELINE": "notebook-loss"}, [], False, RUN_STAGES | {"ntk-truth"}),
+    "import": lambda t: ({"DATA": write_data(t / "data.csv"), "POSITIVE": 1, "NEGATIVE": 0}, [], False,
+                         RUN_STAGES | {"ntk-import"}),
+    "sweeps": lambda t: ({**SWEEP, "SWEEP_ROOT": t / "sweeps"}, ["learning-curve", "width-sweep"], True,
+                         RUN_STAGES | BASELINE_STAGES | {"ntk-truth", "ntk-theory-curve", "ntk-sweep-report",
+                                                         "gnuplot"}),
+    "kernel-convergence": lambda t: ({**CONVERGENCE, "CONVERGENCE_ROOT": t / "kc"}, ["kernel-convergence"], False,
+                                     {"ntk-truth", "ntk-kernel-convergence", "gnuplot"}),
 }
 
 
@@ -97,26 +105,39 @@ def undeclared_reads(stage: Stage, rules, root: Path) -> list[str]:
     return problems
 
 
-def lint(log: Path, root: Path) -> list[str]:
-    """Every undeclared read of the traced run, a line each."""
+def lint(log: Path, root: Path, forget: tuple[str, str] | None = None) -> tuple[list[str], set[str]]:
+    """Every undeclared read of the traced run, a line each, and the names of the stages that ran.
+    `forget` = (target, prerequisite), relative to `root`: make's data base without that prerequisite
+    (the lint's own check)."""
     processes = parse_log(log)
     found = stages(processes)
-    assert found, f"{log}: no stage ran"
     problems = []
     for make_pid in sorted({s.make_pid for s in found}):
         mine = [s for s in found if s.make_pid == make_pid]
         argv, environment = next((argv, env) for _, argv, env in processes[make_pid].execs if is_make(argv))
         goals = sorted({o for s in mine for o in s.outputs if o.is_file()})
         rules = make_database(argv, environment, goals)
+        if forget and root / forget[0] in rules:
+            rules[root / forget[0]].prerequisites.remove(root / forget[1])
         for stage in mine:
             problems += undeclared_reads(stage, rules, root)
-    return problems
+    return problems, {s.name for s in found}
 
 
 @pytest.mark.parametrize("pipeline", sorted(PIPELINES))
 def test_every_read_is_declared(pipeline, tmp_path):
     root = tmp_path.resolve()
-    params, goals, parallel = PIPELINES[pipeline](root)
-    log = traced_make(root, params, goals, parallel)
-    problems = lint(log, root)
+    params, goals, parallel, expected = PIPELINES[pipeline](root)
+    problems, ran = lint(traced_make(root, params, goals, parallel), root)
     assert not problems, "undeclared reads:\n" + "\n".join(problems)
+    assert expected <= ran, f"the trace shows no {sorted(expected - ran)} (stages seen: {sorted(ran)})"
+
+
+def test_an_undeclared_read_is_caught(tmp_path):
+    """The lint's own check: make's data base without ntk-features' truth.h5 (as if the rule forgot it)."""
+    root = tmp_path.resolve()
+    log = traced_make(root, {**SMALL, "LAYERS": "W", "INIT_SEEDS": 0}, [], False)
+    problems, _ = lint(log, root, forget=("run/W/features.h5", "run/truth.h5"))
+    assert len(problems) == 1 and problems[0].startswith(
+        "ntk-features (making run/W/features.h5) read run/truth.h5, which is not a prerequisite of run/W/features.h5"
+    ), problems

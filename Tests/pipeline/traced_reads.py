@@ -11,6 +11,7 @@ or gnuplot's `.NAME.tmp` stands for NAME.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -206,17 +207,13 @@ def command_outputs(argv: list[str]) -> set[Path]:
 
 def stages(processes: dict[int, Process]) -> list[Stage]:
     """Every stage of the trace, with the make whose recipe started it."""
-    found: dict[int, Stage] = {}
+    found = {p.pid: Stage(p.pid, argv, _make_of(processes, p.pid), [], set())
+             for p in processes.values() for _, argv, _ in p.execs if is_stage(argv)}
     for p in processes.values():
         for o in p.opens:
             owner = program_at(processes, p.pid, o.line)
             if owner and is_stage(owner[1]):
-                stage = found.get(owner[0]) or found.setdefault(owner[0], Stage(owner[0], owner[1], _make_of(
-                    processes, owner[0]), [], set()))
-                stage.opens.append(o)
-        for line, argv, _ in p.execs:
-            if is_stage(argv) and p.pid not in found:
-                found[p.pid] = Stage(p.pid, argv, _make_of(processes, p.pid), [], set())
+                found[owner[0]].opens.append(o)
     for stage in found.values():
         made = command_outputs(stage.argv) | {o.path for o in stage.opens if o.creates}
         stage.outputs = {final_name(path, stage.pid) or path for path in made}
@@ -238,18 +235,36 @@ def _make_of(processes: dict[int, Process], pid: int) -> int:
 # --- make's view: its data base ------------------------------------------------------------------------
 
 
-@dataclass
 class Rule:
-    prerequisites: list[Path]
-    also_makes: list[Path]
-    has_recipe: bool
+    """A target's rule in make's data base: its words as make printed them, made paths when asked."""
+
+    def __init__(self, prerequisites: list[str]):
+        self.words, self.also_words, self.has_recipe = prerequisites, [], False
+
+    @functools.cached_property
+    def prerequisites(self) -> set[Path]:
+        return {_absolute(w) for w in self.words}
+
+    @functools.cached_property
+    def also_makes(self) -> set[Path]:
+        return {_absolute(w) for w in self.also_words}
+
+
+class Database(dict):
+    """Target (an absolute path) → Rule; the data base of a large Makefile holds tens of thousands of words."""
+
+    def __contains__(self, path) -> bool:
+        return super().__contains__(str(path))
+
+    def __getitem__(self, path) -> Rule:
+        return super().__getitem__(str(path))
 
 
 def _absolute(word: str) -> Path:
     return Path(os.path.normpath(REPO / word))
 
 
-def make_database(argv: list[str], environment: dict[str, str], goals: list[Path]) -> dict[Path, Rule]:
+def make_database(argv: list[str], environment: dict[str, str], goals: list[Path]) -> Database:
     """make's data base (`make -p -q`) for a make started with `argv` and `environment` (its MAKEFLAGS,
     without the jobserver), asked for `goals` so that it searches their pattern rules: target → rule."""
     options = [w for w in argv[1:] if w.startswith("-") and not w.startswith("-j") and w != "-s"]
@@ -262,20 +277,18 @@ def make_database(argv: list[str], environment: dict[str, str], goals: list[Path
                             capture_output=True, text=True, timeout=120)
     if "# Files" not in result.stdout:
         raise AssertionError(f"make -p -q {' '.join(argv[1:])} printed no data base:\n{result.stderr}")
-    rules: dict[Path, Rule] = {}
-    target = None
+    rules, target = Database(), None
     for line in result.stdout.rsplit("# Files", 1)[1].splitlines():
         if line.startswith("# files hash-table stats"):
             break
         if target and line.startswith("#  Also makes: "):
-            rules[target].also_makes = [_absolute(w) for w in line.split(": ", 1)[1].split()]
+            target.also_words = line.split(": ", 1)[1].split()
         elif target and line.startswith("\t"):
-            rules[target].has_recipe = True
+            target.has_recipe = True
         elif line and not line.startswith(("#", "\t", " ")) and ":" in line and not re.match(r"^\S+ :?:?= ", line):
             name, _, prerequisites = line.partition(":")
-            normal = prerequisites.lstrip(":").split("|")[0].split()
-            target = _absolute(name)
-            rules[target] = Rule([_absolute(w) for w in normal], [], False)
+            target = Rule(prerequisites.lstrip(":").split("|")[0].split())
+            dict.__setitem__(rules, os.path.normpath(os.path.join(REPO, name)), target)
         elif not line:
             target = None
     return rules
