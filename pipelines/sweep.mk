@@ -63,6 +63,8 @@ sweep.make.$1/$2 := SWEEP= PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEE
   BASELINES="$(sweep.baselines)" $4
 sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
+# What the report also reads beside the result files: each point's parameters (truth.h5, each step's network.h5).
+sweep.parameters.$1 += $(SWEEP_ROOT)/$1/$2/truth.h5 $(foreach s,$3,$(SWEEP_ROOT)/$1/$2/$s/network.h5)
 cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3))
 # Made, and on a failure cleaned up, by the point's own make: never deleted by this one.
 .PRECIOUS: $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3)
@@ -79,8 +81,9 @@ $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv meas
 
 stage.root := $(SWEEP_ROOT)
 $(call stage,$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call \
-  sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report $(if \
-  $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) $(sweep.results.$1))
+  sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.parameters.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report \
+  $(if $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) \
+  $(sweep.results.$1))
 
 # `make status SWEEP=$1`: every point's status (its own sub-make, which runs nothing), then the report's.
 ifeq ($(SWEEP),$1)
@@ -89,15 +92,16 @@ status:
 	$$(call cache.status,$(addprefix $(call sweep.report,$1)/,results.csv))
 endif
 
-$(call sweep.report,$1)/%.svg: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
-    plots/sweep-common.gp
+# A plot reads summary.csv, measures.csv and (the theory curve's) theory-curve.csv beside it.
+$(call sweep.report,$1)/%.svg: $(call sweep.plot-inputs,$1) plots/%.gp plots/sweep-common.gp
 	$$(call sweep.gnuplot,svg)
-$(call sweep.report,$1)/%.png: $(call sweep.report,$1)/summary.csv $(call sweep.report,$1)/measures.csv plots/%.gp \
-    plots/sweep-common.gp
+$(call sweep.report,$1)/%.png: $(call sweep.plot-inputs,$1) plots/%.gp plots/sweep-common.gp
 	$$(call sweep.gnuplot,png)
 endef
 
 sweep.gnuplot = $(call draw,plots/$*.gp,$1)
+sweep.plot-inputs = $(addprefix $(call sweep.report,$1)/,summary.csv measures.csv $(filter theory-curve.csv,$(call \
+  sweep.theory-files,$1)))
 
 .PHONY: sweep.always
 sweep.always:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the pipeline builds and runs with, if missing.
 set -euo pipefail
-# strace: the fault tests kill each stage at exact system calls (Tests/faults/test_kill.py).
+# strace: the fault tests kill each stage at exact system calls (Tests/faults/test_kill.py); the lint test traces
+# what every stage opens (Tests/pipeline/test_declared_reads.py).
 packages=(libhdf5-dev libopenblas-dev libsvm-dev libxxhash-dev libzip-dev libcsv-dev libssl-dev pkg-config hdf5-tools gnuplot-nox python3-venv strace)
 missing=()
 # One dpkg-query for all (make runs this before every pipeline: one call
