@@ -5,7 +5,9 @@ In a private copy of the repository (sources and build folder), after a clean
 build and run, a real change to the code of the report stage and then of the
 train stage is rebuilt, and `make` must rerun exactly the stages that the
 README says, and `make -n` before it must list exactly those stages (the build
-refreshed the binaries' digests, so make need not check them again).
+refreshed the binaries' digests, so make need not check them again). The train
+stage's change leaves its output as it was: early cutoff stops the rebuild
+there, which `make -n` cannot know (it lists what would follow).
 """
 from __future__ import annotations
 
@@ -48,10 +50,10 @@ def stages(log: str) -> set[tuple[str, str]]:
     return found
 
 
-def reruns(repo: Path) -> set[tuple[str, str]]:
-    """The stages `make` runs, after checking that `make -n` lists exactly them."""
+def reruns(repo: Path, listed_too: set[tuple[str, str]] = frozenset()) -> set[tuple[str, str]]:
+    """The stages `make` runs, after checking that `make -n` lists exactly them and `listed_too`."""
     listed, ran = stages(run(repo, "-n")), stages(run(repo))
-    assert listed == ran, f"make -n listed {sorted(listed)}, make ran {sorted(ran)}"
+    assert listed == ran | listed_too, f"make -n listed {sorted(listed)}, make ran {sorted(ran)}"
     return ran
 
 
@@ -97,8 +99,8 @@ def test_a_change_to_the_report_stage_reruns_only_the_report(repo):
     assert reruns(repo) == {("report", "results.csv")}
 
 
-def test_a_change_to_the_train_stage_reruns_train_and_what_follows(repo):
+def test_a_change_to_the_train_stage_reruns_train_alone_when_its_output_is_the_same(repo):
     edit(repo, "Sources/Stages/Train/TrainSVM.swift", '"\\(label): training on', '"\\(label): training an SVM on')
     downstream = {("init", f"{s}/network.h5") for s in STEPS[1:]} | {("features", f"{s}/features.h5") for s in STEPS[1:]}
-    downstream |= {("train", f"{s}/svm.h5") for s in STEPS} | {("evaluate", f"{s}/eval.h5") for s in STEPS}
-    assert reruns(repo) == downstream | {("report", "results.csv")}
+    downstream |= {("evaluate", f"{s}/eval.h5") for s in STEPS} | {("report", "results.csv")}
+    assert reruns(repo, listed_too=downstream) == {("train", f"{s}/svm.h5") for s in STEPS}
