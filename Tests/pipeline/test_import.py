@@ -318,9 +318,16 @@ BAD = {
     "label-column-not-in-csv": (lambda t: [csv_file(t, good_csv()), "--labels-name", "target"],
                                 ["d.csv", "no label column 'target'", "a, b, label"]),
     "label-column-missing-in-hdf5": (lambda t: [h5_file(t), "--labels-name", "target"], ["d.h5", "/target", "missing"]),
-    "no-positive-sample": (lambda t: [h5_file(t), "--positive", "7"], ["d.h5", "no sample has a positive label (7)"]),
+    "no-positive-sample": (lambda t: [h5_file(t), "--positive", "7"],
+                           ["d.h5", "no sample has the positive label 7;", "the labels found are 0,1"]),
     "no-negative-sample": (lambda t: [csv_file(t, good_csv()), "--negative", "cat"],
-                           ["d.csv", "no sample has a negative label (cat)"]),
+                           ["d.csv", "no sample has the negative label cat;"]),
+    # A typo among the values (POSITIVE=M,Z), or a class that is not there (1,3,5,7,90 for 1,3,5,7,9).
+    "one-positive-value-unmatched": (lambda t: [h5_file(t), "--positive", "1,90"],
+                                     ["d.h5", "labels", "no sample has the positive label 90 (of 1,90)",
+                                      "the labels found are 0,1"]),
+    "negative-values-unmatched": (lambda t: [csv_file(t, good_csv()), "--negative", "0,Z,Y"],
+                                  ["d.csv", "no sample has the negative labels Z,Y (of 0,Z,Y)"]),
     "too-few-samples": (lambda t: [h5_file(t), "--train", 15, "--test", 6],
                         ["d.h5", "20 samples are left", "6 test + 15 training"]),
     "too-few-after-dropping": (lambda t: [h5_file(t, y=np.arange(20) % 4), "--train", 8, "--test", 3],
@@ -361,12 +368,17 @@ BAD = {
                     ["d.npz", "X", "Python objects", "pickle"]),
     "missing-file": (lambda t: [t / "absent.h5"], ["absent.h5", "no such file"]),
     "unknown-extension": (lambda t: [csv_file(t, good_csv(), name="d.txt")], ["d.txt", "unknown extension"]),
-    "npy-without-labels": (lambda t: [np.save(t / "X.npy", GOOD_X) or t / "X.npy"], ["X.npy", "--labels"]),
-    "class-in-both-sets": (lambda t: [h5_file(t), "--negative", "0,1"], ["label 1", "both"]),
+    "npy-without-labels": (lambda t: [np.save(t / "X.npy", GOOD_X) or t / "X.npy"],
+                           ["X.npy", "labels", "--labels", "DATA_LABELS"]),
+    "labels-file-with-hdf5": (lambda t: [h5_file(t), "--labels", np.save(t / "y.npy", GOOD_Y) or t / "y.npy"],
+                              ["d.h5", "labels", "--labels", "DATA_LABELS", "only for a .npy"]),
+    "class-in-both-sets": (lambda t: [h5_file(t), "--negative", "0,1"], ["d.h5", "labels", "label 1", "both"]),
     "bad-test-fraction": (lambda t: [h5_file(t), "--test-fraction", 1.5], ["--test-fraction"]),
 }
-# Problems found before the data are read (the command line): not a file's.
-COMMAND_LINE = {"unknown-extension", "npy-without-labels", "class-in-both-sets", "bad-test-fraction"}
+# Problems of the command line alone: not a file's.
+COMMAND_LINE = {"bad-test-fraction"}
+# Usage errors (exit 64, as every stage's), though they name the file; every other bad input exits 1.
+USAGE = {"unknown-extension", "npy-without-labels", "labels-file-with-hdf5", "bad-test-fraction"}
 
 
 @pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "verbose"])
@@ -387,6 +399,7 @@ def test_bad_input_is_refused(tmp_path, case, quiet):
     check_refusal(result, [output], names, "import", quiet, upfront=True)
     if case not in COMMAND_LINE:  # the message starts with the file
         assert result.stderr.strip().splitlines()[-1].startswith(f"ntk-import: error: {inputs}/"), result.stderr
+    assert result.returncode == (64 if case in USAGE else 1), result.stderr
 
 
 def test_multi_line_quoted_csv_fields(tmp_path):
