@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -145,6 +146,8 @@ def test_table_has_both_baselines(real_run):
     rows = list(csv.DictReader(open(run / "results.csv")))
     assert {(r["step"], r["model"]) for r in rows} >= {
         (s, model) for s in ["W", "V", "u"] for model in ("ntk_infinite", "net_trained")}
+    # docs/real-data.md shows the table that `make PIPELINE=<set>` prints.
+    assert "\n".join(table) in (REPO / "docs" / "real-data.md").read_text()
 
 
 # --- every format gives the same artifact ------------------------------------------
@@ -459,3 +462,42 @@ def test_learning_curve_on_imported_data(tmp_path):
         with h5py.File(str(point).format(40), "r") as small, h5py.File(str(point).format(80), "r") as large:
             assert small["split/train_rows"][()].tolist() == large["split/train_rows"][:40].tolist()
             assert small["split/test_rows"][()].tolist() == large["split/test_rows"][()].tolist()
+
+
+def check_report(report: Path, plots: list[str], data_set: str) -> None:
+    """A sweep's report over an imported data set: its files, the data set named, no teacher."""
+    for name in ["results.csv", "summary.csv", "measures.csv", "results.md"] + [f"{p}.{f}" for p in plots
+                                                                               for f in ("svg", "png")]:
+        assert (report / name).is_file(), f"{report}: no {name}"
+    assert {r["data_set"] for r in csv.DictReader(open(report / "summary.csv"))} == {data_set}
+    markdown = (report / "results.md").read_text()
+    assert f"data set {data_set}" in markdown and "split seeds" in markdown and "teacher" not in markdown, markdown
+    for plot in plots:
+        assert f"data set {data_set}" in (report / f"{plot}.svg").read_text(), plot
+
+
+def test_every_sweep_the_docs_show_runs_on_imported_data(tmp_path):
+    """`make -j 2 PIPELINE=digits learning-curve` (docs/real-data.md) and the learning curve and width sweep
+    over one's own CSV run to their reports with their defaults — both baselines, the theory curve of
+    krr_infinite on the test samples the data have (fewer than THEORY_SAMPLES' 4000) — at small sizes."""
+    small = {"SWEEP_SEEDS": "3", "GD_STEPS": 5}
+    digits = tmp_path / "digits.h5"
+    export("digits", digits)
+    root = tmp_path / "digits-sweeps"
+    make(tmp_path / "unused", {"PIPELINE": "digits", "DATA": digits, "SWEEP_ROOT": root, "SWEEP_M": "40 80", **small},
+         goals=["-j", "2", "learning-curve"], timeout=900)
+    check_report(root / "learning-curve" / "report", ["test-error-vs-m", "krr-mse-vs-m"], "digits")
+    with h5py.File(root / "learning-curve" / "theory" / "seed-3" / "W.h5") as f:
+        assert f.attrs["theory_samples"] == 449
+    rng = np.random.RandomState(7)
+    x = rng.randn(160, 3).tolist()
+    cells = tmp_path / "cells.csv"
+    cells.write_text("radius,texture,area,diagnosis\n" + "".join(
+        f"{a!r},{b!r},{c!r},{'M' if a + b > 0 else 'B'}\n" for a, b, c in x))
+    root = tmp_path / "cells-sweeps"
+    own = {"DATA": cells, "LABELS_NAME": "diagnosis", "POSITIVE": "M", "NEGATIVE": "B", "SWEEP_ROOT": root, **small}
+    make(tmp_path / "unused", {**own, "SWEEP_M": "30 60"}, goals=["-j", "2", "learning-curve"], timeout=900)
+    check_report(root / "learning-curve" / "report", ["test-error-vs-m", "krr-mse-vs-m"], "cells")
+    make(tmp_path / "unused", {**own, "M": 60, "SWEEP_WIDTHS": "8 16"}, goals=["-j", "2", "width-sweep"], timeout=900)
+    check_report(root / "width-sweep" / "report",
+                 ["test-error-vs-width", "lazy-regime-vs-width", "alignment-vs-width"], "cells")
