@@ -64,8 +64,9 @@ INFINITE_LANDMARK_SEED ?= 0
 # (docs/theory.md: why 1e-3).
 KRR_RIDGE ?= 1e-3
 # The theory curve of krr_infinite (`make theory-curves`, and the learning curve's): the spectrum of K∞ on
-# the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST).
-THEORY_SAMPLES ?= 4000
+# the first THEORY_SAMPLES test samples (2 ≤ THEORY_SAMPLES ≤ M_TEST; empty: ntk-theory-curve's default,
+# min(4000, the test samples of the truth)).
+THEORY_SAMPLES ?=
 ifneq ($(filter theory-curves,$(MAKECMDGOALS)),)
 $(if $(filter infinite,$(BASELINES)),,$(error the theory curve is drawn over krr_infinite: it needs BASELINES=infinite, got BASELINES="$(BASELINES)"))
 endif
@@ -175,8 +176,8 @@ $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-
 
 # `make theory-curves`: the predicted test MSE of krr_infinite against m, per step (RUN/<step>/theory.h5).
 # $(call theory-curve,TRUTH,NETWORK,LAYER): the command (also the learning curve's, once per layer and seed).
-theory-curve = $(LAUNCH) $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
-  --krr-ridge=$(KRR_RIDGE) --output=$@
+theory-curve = $(LAUNCH) $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 \
+  $(addprefix --samples=,$(THEORY_SAMPLES)) --krr-ridge=$(KRR_RIDGE) --output=$@
 .PHONY: theory-curves
 theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
 $(RUN)/%/theory.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,theory-curve) $(call params,theory-curve)

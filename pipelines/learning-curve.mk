@@ -16,7 +16,7 @@
 # The theory curve: K∞ depends only on the architecture and the layer, and the test set of a teacher seed
 # is the same at every M (INPUT_SEEDS), so each step's curve is computed once per teacher seed, from the
 # truth and step networks of the seed's smallest-M point, on THEORY_SAMPLES of its test samples (default
-# 4000, or M_TEST where smaller). THEORY=1 (the default with the infinite baseline) asks for it, THEORY=0
+# 4000, or the test samples of that truth where fewer: ntk-theory-curve's default). THEORY=1 (the default with the infinite baseline) asks for it, THEORY=0
 # leaves it out; asked for without the infinite baseline, make refuses.
 #
 # Shrink it for a quick look: SWEEP_M (the list of M), SWEEP_SEEDS (teacher
@@ -41,8 +41,7 @@ learning-curve.theory := $(call sweep.value,THEORY,$(if $(filter infinite,$(swee
 ifeq ($(learning-curve.theory),1)
 $(if $(filter infinite,$(sweep.baselines)),,$(if $(filter learning-curve,$(MAKECMDGOALS)),$(error \
   THEORY=1: the theory curve is drawn over krr_infinite: it needs the infinite baseline, got BASELINES="$(sweep.baselines)")))
-learning-curve.theory-samples := $(call sweep.value,THEORY_SAMPLES,$(shell \
-  n=$(or $(learning-curve.m_test),0); echo $$(( n > 0 && n < 4000 ? n : 4000 ))))
+learning-curve.theory-samples := $(call sweep.value,THEORY_SAMPLES,)
 learning-curve.theory-root := $(SWEEP_ROOT)/learning-curve/theory
 learning-curve.first-m := $(firstword $(SWEEP_M))
 # $(call learning-curve.theory-rule,LAYERS,SEED,STEP)
