@@ -89,7 +89,7 @@ public struct TrainByGradientDescent: Sendable {
         trajectory.trainError.append(zeroOneError(predicted: step.outputs.map(sign), labels: y))
         trajectory.testError.append(try Self.testError(network, truth, testLabels))
         trajectory.relativeWeightChange.append(Self.relativeChange(network, initial, selection))
-        log("\(stepLabel): step \(t): loss \(step.loss), train error \(trajectory.trainError.last!)")
+        log("\(stepLabel): gradient step \(t): loss \(step.loss), train error \(trajectory.trainError.last!)")
       }
       if t == steps { break }
       for (k, l) in selection.enumerated() {
