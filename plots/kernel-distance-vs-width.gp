@@ -82,9 +82,20 @@ do for [i=1:xs] { set xtics add (sprintf('%g', x_values[i]) x_values[i]) }
 set mxtics 1
 set logscale y 10
 # Room above the lines for the key.
-set yrange [ymin / 1.5 : ymax * 1.5]
-set ytics nomirror out
-set format y '10^{%L}'
+ylow = ymin / 1.5; yhigh = ymax * 1.5
+set yrange [ylow : yhigh]
+# Labelled ticks at round values, written as decimals (0.05, 0.2): powers of ten over more than three
+# decades, else 1, 2 and 5 times them (three a decade), and finer within a decade, so that at least two
+# are in view (the range spans a factor 2.25 at least).
+decades = log10(yhigh / ylow)
+mantissas = decades > 3 ? '1' : decades > 1 ? '1 2 5' : decades > 0.5 ? '1 1.5 2 3 5 7' : '1 1.2 1.5 2 2.5 3 4 5 6 8'
+set ytics () nomirror out
+do for [e=floor(log10(ylow)):ceil(log10(yhigh))] {
+  do for [j=1:words(mantissas)] {
+    tick = real(word(mantissas, j)) * 10.0**e
+    if (tick >= ylow && tick <= yhigh) { set ytics add (sprintf('%g', tick) tick) }
+  }
+}
 set mytics 10
 set border 3 lw 1
 set grid xtics ytics mytics lc rgb '#e6e6e6' lw 1, lc rgb '#f2f2f2' lw 1

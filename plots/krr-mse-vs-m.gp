@@ -1,5 +1,5 @@
 # Kernel ridge regression with K∞ (model krr_infinite): the measured test MSE (mean ± std over teacher
-# seeds, from the report's summary.csv) against the training samples M, one colour per step, and the
+# seeds, or split seeds of an imported data set, from the report's summary.csv) against the training samples M, one colour per step, and the
 # spectral theory's prediction as a line of the same colour (theory-curve.csv beside it, ntk-sweep-report
 # --theory). Nyström rows (krr_infinite_nystrom, above the exact kernel's memory) as open circles.
 #   gnuplot -c plots/krr-mse-vs-m.gp report/summary.csv OUTPUT svg|png
@@ -26,7 +26,7 @@ add_x(x) = strstrt(seen_xs, sprintf('|%.15g|', x)) > 0 ? 0 : \
   (xs = xs + 1, x_values[xs] = x, seen_xs = seen_xs.sprintf('%.15g|', x), 0)
 lines = 0
 seen = '|'
-xmin = 1e300; xmax = 0; ytop = 0; seeds = ''; rows = 0; d = ''; widths = ''; m_test = ''
+xmin = 1e300; xmax = 0; ytop = 0; seeds = ''; rows = 0; d = ''; widths = ''; m_test = ''; data_set = ''
 keep(old, new) = rows == 1 ? new : (old eq new ? old : '')
 is_krr(m) = m eq 'krr_infinite' || m eq 'krr_infinite_nystrom'
 std(name) = strcol(name) eq '' ? 0 : column(name)
@@ -37,7 +37,7 @@ scan(dummy) = !is_krr(strcol('model')) ? 0 : (rows = rows + 1, add_line(strcol('
   xmin = column('m') < xmin ? column('m') : xmin, xmax = column('m') > xmax ? column('m') : xmax, \
   ytop = column('test_mse_mean') + std('test_mse_std') > ytop ? column('test_mse_mean') + std('test_mse_std') : ytop, \
   seeds = keep(seeds, strcol('n_seeds')), d = keep(d, strcol('d')), widths = keep(widths, strcol('widths')), \
-  m_test = keep(m_test, strcol('m_test')), 0)
+  m_test = keep(m_test, strcol('m_test')), data_set = keep(data_set, strcol('data_set')), 0)
 stats summary using (scan(0)) nooutput
 if (lines == 0) {
   print sprintf("%s: no rows of krr_infinite (BASELINES=infinite)", summary)
@@ -67,9 +67,14 @@ do for [i=1:lines] {
 }
 
 commas(s) = strstrt(s, ' ') > 0 ? s[1:strstrt(s, ' ') - 1].','.commas(s[strstrt(s, ' ') + 1:]) : s
-shared = (d ne '' ? 'd = '.d.', ' : '').(widths ne '' ? 'student widths '.commas(widths).', ' : ''). \
-  (m_test ne '' ? 'M_{test} = '.m_test.'; ' : '').(seeds eq '1' ? 'one teacher seed' : \
-  'mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
+# A name as text in an enhanced title: '_' escaped (a file name's underscore is no subscript).
+plain(s) = strstrt(s, '_') > 0 ? s[1:strstrt(s, '_') - 1].'\_'.plain(s[strstrt(s, '_') + 1:]) : s
+# Over an imported data set (column data_set): its name, and its seeds are split seeds.
+seed_kind = data_set eq '' ? 'teacher' : 'split'
+shared = (data_set ne '' ? 'data set '.plain(data_set).', ' : '').(d ne '' ? 'd = '.d.', ' : ''). \
+  (widths ne '' ? 'student widths '.commas(widths).', ' : ''). \
+  (m_test ne '' ? 'M_{test} = '.m_test.'; ' : '').(seeds eq '1' ? 'one '.seed_kind.' seed' : \
+  'mean ± std over '.(seeds eq '' ? seed_kind.' seeds' : seeds.' '.seed_kind.' seeds'))
 set title "Kernel ridge regression with K_∞: test MSE against M\n{/*0.8 ".shared. \
   "}\n{/*0.8 points: measured (krr\\_infinite); lines: spectral theory (Canatar et al. 2021)".(has_curve ? '' : ', absent').'}'
 

@@ -34,6 +34,12 @@ if (lines == 0) {
   print sprintf("%s: no measures (is the trained baseline in BASELINES?)", measures)
   exit status 1
 }
+# A name as text in an enhanced title: '_' escaped (a file name's underscore is no subscript).
+plain(s) = strstrt(s, '_') > 0 ? s[1:strstrt(s, '_') - 1].'\_'.plain(s[strstrt(s, '_') + 1:]) : s
+# Over an imported data set (column data_set), its name; its seeds are split seeds.
+data_set = ''
+stats measures using (data_set = strcol('data_set'), 0) nooutput
+over_seeds = data_set eq '' ? 'teacher seeds' : 'split seeds; data set '.plain(data_set)
 # The widths, each a tic (a log axis' own tics can all fall outside a narrow sweep).
 array widths[100]
 seen_widths = '|'
@@ -68,7 +74,8 @@ unset key
 on(i, name) = strcol('step') eq line_step[i] && strcol('measure') eq name
 # Two panels and, below them, one legend for both (as the sweeps' test-error plots): placed in screen
 # coordinates, so that neither the legend nor the title can reach the data or each other.
-set multiplot title "How far gradient descent moved the trained layer (mean ± std over teacher seeds)\n{/*0.8 a distance of 0 (u's kernel does not depend on u) is not drawn}"
+set multiplot title "How far gradient descent moved the trained layer (mean ± std over ".over_seeds.")\n".\
+  "{/*0.8 a distance of 0 (u's kernel does not depend on u) is not drawn}"
 set bmargin at screen 0.23; set tmargin at screen 0.74
 do for [k=1:2] {
   name = k == 1 ? 'relative_weight_change' : 'kernel_distance'

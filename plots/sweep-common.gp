@@ -1,5 +1,6 @@
 # The figure of a sweep, from the report's summary.csv (ntk-sweep-report):
-# test error (mean ± std over teacher seeds) against one parameter, on a
+# test error (mean ± std over teacher seeds, or split seeds of an imported data set, which the title
+# names) against one parameter, on a
 # log-2 axis; one panel per model, one line per step. A dotted vertical line
 # marks where the SVMs (summary column `solver`) switch to the linear-time
 # solver ("linear solver →") or to libsvm's linear kernel; the infinite-width
@@ -72,8 +73,8 @@ std(name) = strcol(name) eq '' ? 0 : column(name)
 top(y) = (ytop = y > ytop ? y : ytop, 0)
 # First value of a column, or '' once a row differs.
 keep(old, new) = rows == 1 ? new : (old eq new ? old : '')
-d = ''; teacher = ''; widths = ''; m = ''; m_test = ''; seeds = ''; layer_sets = ''
-note(r) = (rows = rows + 1, \
+d = ''; teacher = ''; widths = ''; m = ''; m_test = ''; seeds = ''; layer_sets = ''; data_set = ''
+note(r) = (rows = rows + 1, data_set = keep(data_set, strcol('data_set')), \
   d = keep(d, strcol('d')), teacher = keep(teacher, strcol('teacher_widths')), \
   widths = keep(widths, strcol('widths')), m = keep(m, strcol('m')), m_test = keep(m_test, strcol('m_test')), \
   seeds = keep(seeds, strcol('n_seeds')), 0)
@@ -115,6 +116,11 @@ set style line 101 lc rgb '#cccccc' lw 0.8
 # Parameters shared by every point, for the second title line.
 shared_text = ''
 add_shared(text) = shared_text eq '' ? text : shared_text.', '.text
+# A name as text in an enhanced title: '_' escaped (a file name's underscore is no subscript).
+plain(s) = strstrt(s, '_') > 0 ? s[1:strstrt(s, '_') - 1].'\_'.plain(s[strstrt(s, '_') + 1:]) : s
+# Over an imported data set (summary column data_set): its name, and its seeds are split seeds.
+if (data_set ne '') { shared_text = add_shared('data set '.plain(data_set)) }
+seed_kind = data_set eq '' ? 'teacher' : 'split'
 if (d ne '') { shared_text = add_shared('d = '.d) }
 # Lists are space-separated in the summary; written here as in make (WIDTHS=25,25).
 commas(s) = strstrt(s, ' ') > 0 ? s[1:strstrt(s, ' ') - 1].','.commas(s[strstrt(s, ' ') + 1:]) : s
@@ -122,8 +128,8 @@ if (widths ne '' && xcolumn ne 'width') { shared_text = add_shared('student widt
 if (teacher ne '') { shared_text = add_shared('teacher widths '.commas(teacher)) }
 if (m ne '' && xcolumn ne 'm') { shared_text = add_shared('M = '.m) }
 if (m_test ne '') { shared_text = add_shared('M_{test} = '.m_test) }
-shared_text = shared_text.(seeds eq '1' ? '; one teacher seed (no spread)' : \
-  '; mean ± std over '.(seeds eq '' ? 'teacher seeds' : seeds.' teacher seeds'))
+shared_text = shared_text.(seeds eq '1' ? '; one '.seed_kind.' seed (no spread)' : \
+  '; mean ± std over '.(seeds eq '' ? seed_kind.' seeds' : seeds.' '.seed_kind.' seeds'))
 # How the baselines are drawn, in a further line of the title.
 style_text = !has_baseline ? '' : 'dashed: K_∞ SVM (left), trained network (right)'.(!has_approximation ? '' : \
   '; dotted, open circles: K_∞ SVM by the Nyström approximation (approximate)')

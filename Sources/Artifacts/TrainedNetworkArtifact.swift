@@ -14,7 +14,8 @@ import NTKMath
 ///     /errors/...                                   the model net_trained at T (see ModelErrors)
 ///
 /// Root attributes: `steps` (T), `learning_rate` (η), `learning_rate_rule`,
-/// `lambda_max` and `lambda_max_method` (of K0, when η is automatic), `kernel_distance` (between the
+/// `lambda_max`, `lambda_max_method` and `lambda_max_details` (of K0, when η is automatic),
+/// `kernel_distance` (between the
 /// training-set tangent kernels at θ0 and θ_T) and `kernel_distance_samples`.
 /// It is read as a step's results (StepResults).
 public enum TrainedNetworkArtifact {
@@ -39,12 +40,14 @@ public enum TrainedNetworkArtifact {
     public var lambdaMax: Double?
     public var kernelDistance: Double
     public var kernelDistanceSamples: Int
-    /// How λ_max was computed (Gᵀ G or Lanczos); nil when η was given.
+    /// How λ_max was computed, `gram` (Gᵀ G) or `lanczos`; nil when η was given.
     public var lambdaMaxMethod: String?
+    /// The method's details: the matrix decomposed, or Lanczos's iterations and residual; nil when η was given.
+    public var lambdaMaxDetails: String?
 
     public init(
       steps: Int, learningRate: Double, lambdaMax: Double?, kernelDistance: Double, kernelDistanceSamples: Int,
-      lambdaMaxMethod: String? = nil
+      lambdaMaxMethod: String? = nil, lambdaMaxDetails: String? = nil
     ) {
       self.steps = steps
       self.learningRate = learningRate
@@ -52,6 +55,7 @@ public enum TrainedNetworkArtifact {
       self.kernelDistance = kernelDistance
       self.kernelDistanceSamples = kernelDistanceSamples
       self.lambdaMaxMethod = lambdaMaxMethod
+      self.lambdaMaxDetails = lambdaMaxDetails
     }
   }
 
@@ -95,6 +99,7 @@ public enum TrainedNetworkArtifact {
       ])
       if let lambdaMax = training.lambdaMax { try file.setAttribute("lambda_max", .double(lambdaMax)) }
       if let method = training.lambdaMaxMethod { try file.setAttribute("lambda_max_method", .string(method)) }
+      if let details = training.lambdaMaxDetails { try file.setAttribute("lambda_max_details", .string(details)) }
       let series: [(String, [Double], String)] = [
         ("loss", trajectory.loss, "L(θ_t), the mean logistic loss on the training set"),
         ("train_error", trajectory.trainError, "0-1 error of sgn(f) on the training set"),

@@ -1,3 +1,4 @@
+import Foundation
 import HDF5IO
 import NTKMath
 
@@ -60,6 +61,17 @@ public struct TruthArtifact: Artifact {
   /// The seed of the teacher (and, in the notebook's order, of the inputs);
   /// for an imported data set, the seed of its train/test split.
   public func seed() throws -> Int { try file.integer(isImported ? "split_seed" : "seed") }
+
+  /// An imported data set's name: its source file's name without folder and extension (of the inputs' file,
+  /// for a .npy pair); empty for a teacher's truth.
+  public func dataSetName() throws -> String {
+    guard isImported else { return "" }
+    var source = try file.string("source_file")
+    if try file.string("source_format") == "npy", let space = source.lastIndex(of: " ") {
+      source = String(source[..<space])
+    }
+    return URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
+  }
 
   /// The teacher's hidden widths; none for an imported data set.
   public func teacherWidths() throws -> [Int] { isImported ? [] : try file.integers("teacher_hidden_widths") }

@@ -28,7 +28,8 @@ struct ImportCommand: ParsableCommand {
   @Option(name: .customLong("test"), help: "Test samples m_test.") var testSamples: Int?
   @Option(help: "The test set as a fraction of the kept samples (default 0.25 unless --test is given).")
   var testFraction: Double?
-  @Option(help: "Seed of the split (numpy's legacy RandomState(seed).permutation).") var splitSeed: UInt32 = 0
+  @Option(help: "Seed of the split (numpy's legacy RandomState(seed).permutation); make's SPLIT_SEED, TEACHER_SEED.")
+  var splitSeed: UInt32 = 124
   @Flag(inversion: .prefixedNo, help: "Standardize each feature with the training set's mean and deviation.")
   var standardize = true
   @Flag(inversion: .prefixedNo, help: "Scale each sample to norm √d (after standardizing).")
@@ -38,15 +39,23 @@ struct ImportCommand: ParsableCommand {
 
   func validate() throws {
     guard let format = DataFormat(path: data) else {
-      throw ValidationError("--data \(data): unknown extension; expected .h5, .hdf5, .npz, .npy or .csv")
+      throw ValidationError("\(data): unknown extension; expected .h5, .hdf5, .npz, .npy or .csv")
     }
-    if format == .npy, labels == nil { throw ValidationError("--data \(data) is a .npy file: give --labels y.npy") }
+    if format == .npy, labels == nil {
+      throw ValidationError(
+        "\(data): labels: a .npy file holds the inputs only; give the labels' .npy file with --labels "
+          + "(DATA_LABELS under make)")
+    }
     if let labels {
-      guard format == .npy else { throw ValidationError("--labels is only for a .npy --data, not .\(format)") }
-      guard DataFormat(path: labels) == .npy else { throw ValidationError("--labels \(labels): expected a .npy file") }
+      guard format == .npy else {
+        throw ValidationError(
+          "\(data): labels: this file holds its labels (\(labelsName), --labels-name, LABELS_NAME under make); "
+            + "--labels \(labels) (DATA_LABELS) is only for a .npy file of inputs")
+      }
+      guard DataFormat(path: labels) == .npy else {
+        throw ValidationError("\(labels): labels: --labels (DATA_LABELS) takes a .npy file")
+      }
     }
-    let task = BinaryTask(positive: positive.values, negative: negative.values)
-    if let both = task.overlap { throw ValidationError("label \(both) is in both --positive and --negative") }
     if let trainSamples, trainSamples <= 0 { throw ValidationError("--train must be positive, got \(trainSamples)") }
     if let testSamples, testSamples <= 0 { throw ValidationError("--test must be positive, got \(testSamples)") }
     if testSamples != nil, testFraction != nil { throw ValidationError("give --test or --test-fraction, not both") }

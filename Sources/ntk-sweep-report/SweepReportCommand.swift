@@ -9,16 +9,22 @@ struct SweepReportCommand: ParsableCommand {
       "Collect the errors of a sweep's points (run folders) into CSV and Markdown, with mean ± std over teacher seeds.",
     discussion: """
       Each point is a run folder of the layer-wise pipeline (truth.h5, <step>/network.h5, <step>/eval.h5), named by \
-      its steps' result files (eval.h5 and the baselines') in the order the point chained them; its parameters \
-      come from the files' \
-      provenance attributes. Writes, each atomically, into the output folder: results.csv (a row per point, step \
-      and model), summary.csv (mean and sample standard deviation over teacher seeds, grouped by the other \
-      parameters, step and model; read by plots/*.gp) and results.md.
+      its steps' result files (eval.h5, the baselines' infinite.h5 and trained.h5, and spectrum.h5) in the order \
+      the point chained them; its parameters come from the files' provenance attributes. Writes, each \
+      atomically, into the output folder: results.csv (a row per point, step and model), summary.csv (mean and \
+      sample standard deviation over teacher seeds — split seeds over an imported data set — grouped by the \
+      other parameters, step and model; read by plots/*.gp), results.md (the summary as Markdown) and \
+      measures.csv (the same statistics of the trained baseline's relative weight change and kernel distance, \
+      and of each kernel's alignment and centred alignment from spectrum.h5; read by \
+      plots/lazy-regime-vs-width.gp and alignment-vs-width.gp).
       """)
 
-  @Argument(help: "The result files of every point, <point>/<step>/eval.h5 (and baselines'), steps in order.")
+  @Argument(
+    help: "The result files of every point, <point>/<step>/eval.h5 (and the baselines', spectrum.h5), steps in order.")
   var results: [String]
-  @Option(name: [.customShort("o"), .long], help: "The folder to write results.csv, summary.csv and results.md into.")
+  @Option(
+    name: [.customShort("o"), .long],
+    help: "The folder to write results.csv, summary.csv, results.md and measures.csv into.")
   var output: String
   @Option(help: "The sweep's name, for the Markdown title (default: the name of the output folder's parent).")
   var name: String?

@@ -17,15 +17,20 @@ struct TheoryCurveCommand: ParsableCommand {
   @Option(help: "The ground-truth file (ntk-truth): its test inputs and labels.") var truth: String
   @Option(help: "A network of the architecture (ntk-init).") var network: String
   @Option(help: "The layer: W1 … WL, u (W, V name W1, W2), or all.") var layer: String
-  @Option(help: "N, the held-out samples (THEORY_SAMPLES): the first N test samples, 2 ≤ N ≤ m_test.")
-  var samples = TheoryCurve.defaultSamples
+  @Option(
+    help: ArgumentHelp(
+      "N, the held-out samples (THEORY_SAMPLES): the first N test samples, 2 ≤ N ≤ m_test.",
+      discussion: "Default: min(\(TheoryCurve.defaultSamples), m_test), m_test the test samples of --truth."))
+  var samples: Int?
   @Option(help: "The ridge of krr_infinite relative to tr(K∞)/m (KRR_RIDGE, ≥ 0).")
   var krrRidge = KernelRidgeRegression.defaultRelativeRidge
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
 
   func validate() throws {
-    guard samples >= 2 else { throw ValidationError("--samples (THEORY_SAMPLES) must be at least 2, got \(samples)") }
+    if let samples, samples < 2 {
+      throw ValidationError("--samples (THEORY_SAMPLES) must be at least 2, got \(samples)")
+    }
     guard krrRidge >= 0, krrRidge.isFinite else {
       throw ValidationError("--krr-ridge (KRR_RIDGE) must be a finite number ≥ 0, got \(krrRidge)")
     }

@@ -136,6 +136,22 @@ import Testing
     #expect(text.contains("| 100 | W | net θc | 2 | 0.25 ± 0 | 0.35 ± 0.071 |"))
   }
 
+  /// Over an imported data set: the data set named, its seeds split seeds, no empty teacher widths.
+  @Test func markdownOverImportedDataNamesTheDataSet() throws {
+    let p = SweepParameters(
+      layers: ["W"], initSeeds: [0], inputDimension: 64, teacherWidths: [], trainSamples: 50, testSamples: 449,
+      widths: [64, 64], dataSet: "digits")
+    let rows = [1, 2].map { Self.row(p, seed: $0, step: "W", model: .netSVM, train: 0.25, test: 0.3) }
+    let text = SweepReport.markdown(try SweepReport.summarize(rows), title: "learning-curve")
+    #expect(text.contains("over the split seeds (n of them)"))
+    #expect(
+      text.contains(
+        "Shared by every row: data set digits; layers W; initial seeds 0; d 64; widths 64,64; M 50; M_test 449; "
+          + "split seeds 1 2."))
+    #expect(!text.contains("teacher"))
+    #expect(SweepReport.summaryCSV(try SweepReport.summarize(rows)).contains("\nW,0,digits,64,,50,449,"))
+  }
+
   @Test func summaryCSVHasOneLinePerGroup() throws {
     let p = Self.parameters(m: 400, widths: [50, 50])
     let rows = [
@@ -145,8 +161,9 @@ import Testing
     let lines = SweepReport.summaryCSV(try SweepReport.summarize(rows)).split(separator: "\n")
     #expect(lines.count == 2)
     #expect(lines[0] == Substring(SweepReport.summaryColumns.joined(separator: ",")))
-    // One reported test error: no deviation (empty, as NaN in the run's table); no test MSE (a classifier).
-    #expect(lines[1] == "W V u,0 1 2,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,,,2,1 2,none")
+    // One reported test error: no deviation (empty, as NaN in the run's table); no test MSE (a classifier);
+    // no data set (a teacher).
+    #expect(lines[1] == "W V u,0 1 2,,25,25 25,400,2000,50 50,50,u,classifier,0.0,0.0,0.25,,,,2,1 2,none")
   }
 
   /// The column `solver`: short names of the SVMs' `solved_from` (Sources/Stages/Train's texts).
@@ -302,8 +319,8 @@ import Testing
     #expect(csv.count == 1 + 4 * 2 * Model.allCases.count)
     #expect(csv[0] == Substring(SweepReport.resultsColumns.joined(separator: ",")))
     // The test points' evaluations record no solver (as files written before it was recorded).
-    #expect(csv[1] == "W u,0 1,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05),,unknown")
-    #expect(csv[2] == "W u,0 1,3,2 2,32,1000,3,2 2,W,classifier,0.003,\(0.003 + 0.05),,unknown")
+    #expect(csv[1] == "W u,0 1,,3,2 2,32,1000,1,2 2,W,classifier,0.001,\(0.001 + 0.05),,unknown")
+    #expect(csv[2] == "W u,0 1,,3,2 2,32,1000,3,2 2,W,classifier,0.003,\(0.003 + 0.05),,unknown")
     let markdown = try String(contentsOfFile: root + "/report/results.md", encoding: .utf8)
     #expect(markdown.hasPrefix("# test\n"))
     #expect(FileManager.default.fileExists(atPath: root + "/report/summary.csv"))

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from ntk_testing import STAGES, binary, clean_env, is_temporary, run_stage
+from ntk_testing import STAGES, binary, clean_env, is_temporary, make, run_stage
 
 OPTIONS = {  # options each stage's help must name (a sample of each group)
     "truth": ["--dim", "--widths", "--train", "--test", "--seed", "--input-seeds", "--output", "--quiet"],
@@ -102,3 +102,15 @@ def test_a_signal_removes_the_temporaries_and_exits_128_plus_it(number, tmp_path
     process.send_signal(number)
     assert process.wait(timeout=60) == 128 + number
     assert os.listdir(tmp_path) == [], f"left behind: {os.listdir(tmp_path)}"
+
+
+def test_logs_name_the_step_as_the_tables_do(tmp_path):
+    """Each step's log lines say the step as the table does, the layer beside it where they differ
+    ("step V (layer W2)", "step u"); the report counts in the singular when there is one."""
+    params = {"D": 4, "M": 30, "M_TEST": 50, "BASELINES": "trained", "GD_STEPS": 2}
+    log = make(tmp_path / "run", {**params, "LAYERS": "W V u", "INIT_SEEDS": "0 1 2"}).stderr
+    for stage in ("features", "train", "evaluate", "gradient-descent"):
+        assert f"ntk-{stage}: step V (layer W2): " in log and f"ntk-{stage}: step u: " in log, (stage, log)
+    assert "(layer V)" not in log and "ntk-report: 3 steps, " in log
+    log = make(tmp_path / "one", {**params, "LAYERS": "u", "INIT_SEEDS": "0"}).stderr
+    assert "ntk-report: 1 step, " in log, log

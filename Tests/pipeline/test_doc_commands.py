@@ -152,10 +152,15 @@ def test_the_readme_baselines_and_data_commands_run(tmp_path):
     folder = clone(tmp_path / "repo")
     for block in readme_quick_blocks("Adding a baseline", "Your own data"):
         check_block(block, folder, dry=False)
-    for path in ["data/base/u/infinite.h5", "data/base/u/trained.h5", "data/base/W/training-curve.png",
+    for path in ["data/notebook/u/infinite.h5", "data/notebook/u/trained.h5", "data/notebook/W/training-curve.png",
                  "data/mine/truth.h5", "data/cells/results.csv", "data/pair/results.csv"]:
         assert (folder / path).is_file(), f"{path} was not written"
-    assert "NTK ∞" in (folder / "data/base/results.md").read_text()
+    # The default run plus columns: the notebook's columns as the README's table has them.
+    table = (folder / "data/notebook/results.md").read_text()
+    readme = re.search(r"^\| step \| classifier .*?(?=\n\n)", (REPO / "README.md").read_text(), re.S | re.M).group(0)
+    assert "NTK ∞" in table and "net trained" in table
+    for ours, notebook in zip(table.splitlines(), readme.splitlines()):
+        assert ours.startswith(notebook.rstrip()[:-1]), (ours, notebook)
 
 
 def test_quick_commands_of_docs_run(tmp_path):
@@ -223,6 +228,35 @@ def test_stage_commands_shown_take_the_options_shown():
             if option not in helps[stage]:
                 problems.append(f"{block}: {stage} has no option {option}")
     assert not problems, "\n".join(problems)
+
+
+# An option line of --help: two spaces, then the option (or a flag and its inversion, --a/--no-a).
+HELP_OPTION = re.compile(r"^  (?:-\w, )?(--[a-z][a-z-]*(?:/--[a-z][a-z-]*)?)", re.M)
+# Options of every stage, stated once in docs/pipeline.md instead of in each synopsis.
+EVERY_STAGE = {"--output", "--quiet", "--progress-seconds", "--help"}
+
+
+def test_every_option_of_every_stage_is_in_its_synopsis():
+    """Each option --help lists appears in the stage's usage synopsis in the docs (an unlabelled block),
+    so that the synopses cannot drift behind the stages."""
+    synopsis: dict[str, set[str]] = {}
+    for block, stage, rest in stage_lines():
+        if block.language == "":
+            synopsis.setdefault(stage, set()).update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", rest))
+    stages = sorted(path.name for path in (REPO / "Sources").glob("ntk-*"))
+    assert len(stages) >= 13
+    problems = []
+    for stage in stages:
+        help_text = subprocess.run([binary(stage.removeprefix("ntk-")), "--help"], capture_output=True, text=True,
+                                   env=clean_env()).stdout
+        options = HELP_OPTION.findall(help_text)
+        assert "--help" in options, f"{stage}: no options found in its --help"
+        for option in options:
+            if option not in EVERY_STAGE and not synopsis.get(stage, set()) & set(option.split("/")):
+                problems.append(f"{stage} {option}")
+    assert not problems, "options in --help but in no synopsis: " + ", ".join(problems)
+    pipeline = (REPO / "docs" / "pipeline.md").read_text()
+    assert all(f"`{option}`" in pipeline for option in EVERY_STAGE - {"--output", "--help"})
 
 
 def test_the_content_digest_recipe_runs(tmp_path):

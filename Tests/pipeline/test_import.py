@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -145,6 +146,8 @@ def test_table_has_both_baselines(real_run):
     rows = list(csv.DictReader(open(run / "results.csv")))
     assert {(r["step"], r["model"]) for r in rows} >= {
         (s, model) for s in ["W", "V", "u"] for model in ("ntk_infinite", "net_trained")}
+    # docs/real-data.md shows the table that `make PIPELINE=<set>` prints.
+    assert "\n".join(table) in (REPO / "docs" / "real-data.md").read_text()
 
 
 # --- every format gives the same artifact ------------------------------------------
@@ -318,9 +321,16 @@ BAD = {
     "label-column-not-in-csv": (lambda t: [csv_file(t, good_csv()), "--labels-name", "target"],
                                 ["d.csv", "no label column 'target'", "a, b, label"]),
     "label-column-missing-in-hdf5": (lambda t: [h5_file(t), "--labels-name", "target"], ["d.h5", "/target", "missing"]),
-    "no-positive-sample": (lambda t: [h5_file(t), "--positive", "7"], ["d.h5", "no sample has a positive label (7)"]),
+    "no-positive-sample": (lambda t: [h5_file(t), "--positive", "7"],
+                           ["d.h5", "no sample has the positive label 7;", "the labels found are 0,1"]),
     "no-negative-sample": (lambda t: [csv_file(t, good_csv()), "--negative", "cat"],
-                           ["d.csv", "no sample has a negative label (cat)"]),
+                           ["d.csv", "no sample has the negative label cat;"]),
+    # A typo among the values (POSITIVE=M,Z), or a class that is not there (1,3,5,7,90 for 1,3,5,7,9).
+    "one-positive-value-unmatched": (lambda t: [h5_file(t), "--positive", "1,90"],
+                                     ["d.h5", "labels", "no sample has the positive label 90 (of 1,90)",
+                                      "the labels found are 0,1"]),
+    "negative-values-unmatched": (lambda t: [csv_file(t, good_csv()), "--negative", "0,Z,Y"],
+                                  ["d.csv", "no sample has the negative labels Z,Y (of 0,Z,Y)"]),
     "too-few-samples": (lambda t: [h5_file(t), "--train", 15, "--test", 6],
                         ["d.h5", "20 samples are left", "6 test + 15 training"]),
     "too-few-after-dropping": (lambda t: [h5_file(t, y=np.arange(20) % 4), "--train", 8, "--test", 3],
@@ -361,12 +371,17 @@ BAD = {
                     ["d.npz", "X", "Python objects", "pickle"]),
     "missing-file": (lambda t: [t / "absent.h5"], ["absent.h5", "no such file"]),
     "unknown-extension": (lambda t: [csv_file(t, good_csv(), name="d.txt")], ["d.txt", "unknown extension"]),
-    "npy-without-labels": (lambda t: [np.save(t / "X.npy", GOOD_X) or t / "X.npy"], ["X.npy", "--labels"]),
-    "class-in-both-sets": (lambda t: [h5_file(t), "--negative", "0,1"], ["label 1", "both"]),
+    "npy-without-labels": (lambda t: [np.save(t / "X.npy", GOOD_X) or t / "X.npy"],
+                           ["X.npy", "labels", "--labels", "DATA_LABELS"]),
+    "labels-file-with-hdf5": (lambda t: [h5_file(t), "--labels", np.save(t / "y.npy", GOOD_Y) or t / "y.npy"],
+                              ["d.h5", "labels", "--labels", "DATA_LABELS", "only for a .npy"]),
+    "class-in-both-sets": (lambda t: [h5_file(t), "--negative", "0,1"], ["d.h5", "labels", "label 1", "both"]),
     "bad-test-fraction": (lambda t: [h5_file(t), "--test-fraction", 1.5], ["--test-fraction"]),
 }
-# Problems found before the data are read (the command line): not a file's.
-COMMAND_LINE = {"unknown-extension", "npy-without-labels", "class-in-both-sets", "bad-test-fraction"}
+# Problems of the command line alone: not a file's.
+COMMAND_LINE = {"bad-test-fraction"}
+# Usage errors (exit 64, as every stage's), though they name the file; every other bad input exits 1.
+USAGE = {"unknown-extension", "npy-without-labels", "labels-file-with-hdf5", "bad-test-fraction"}
 
 
 @pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "verbose"])
@@ -387,6 +402,7 @@ def test_bad_input_is_refused(tmp_path, case, quiet):
     check_refusal(result, [output], names, "import", quiet, upfront=True)
     if case not in COMMAND_LINE:  # the message starts with the file
         assert result.stderr.strip().splitlines()[-1].startswith(f"ntk-import: error: {inputs}/"), result.stderr
+    assert result.returncode == (64 if case in USAGE else 1), result.stderr
 
 
 def test_multi_line_quoted_csv_fields(tmp_path):
@@ -446,3 +462,42 @@ def test_learning_curve_on_imported_data(tmp_path):
         with h5py.File(str(point).format(40), "r") as small, h5py.File(str(point).format(80), "r") as large:
             assert small["split/train_rows"][()].tolist() == large["split/train_rows"][:40].tolist()
             assert small["split/test_rows"][()].tolist() == large["split/test_rows"][()].tolist()
+
+
+def check_report(report: Path, plots: list[str], data_set: str) -> None:
+    """A sweep's report over an imported data set: its files, the data set named, no teacher."""
+    for name in ["results.csv", "summary.csv", "measures.csv", "results.md"] + [f"{p}.{f}" for p in plots
+                                                                               for f in ("svg", "png")]:
+        assert (report / name).is_file(), f"{report}: no {name}"
+    assert {r["data_set"] for r in csv.DictReader(open(report / "summary.csv"))} == {data_set}
+    markdown = (report / "results.md").read_text()
+    assert f"data set {data_set}" in markdown and "split seeds" in markdown and "teacher" not in markdown, markdown
+    for plot in plots:
+        assert f"data set {data_set}" in (report / f"{plot}.svg").read_text(), plot
+
+
+def test_every_sweep_the_docs_show_runs_on_imported_data(tmp_path):
+    """`make -j 2 PIPELINE=digits learning-curve` (docs/real-data.md) and the learning curve and width sweep
+    over one's own CSV run to their reports with their defaults — both baselines, the theory curve of
+    krr_infinite on the test samples the data have (fewer than THEORY_SAMPLES' 4000) — at small sizes."""
+    small = {"SWEEP_SEEDS": "3", "GD_STEPS": 5}
+    digits = tmp_path / "digits.h5"
+    export("digits", digits)
+    root = tmp_path / "digits-sweeps"
+    make(tmp_path / "unused", {"PIPELINE": "digits", "DATA": digits, "SWEEP_ROOT": root, "SWEEP_M": "40 80", **small},
+         goals=["-j", "2", "learning-curve"], timeout=900)
+    check_report(root / "learning-curve" / "report", ["test-error-vs-m", "krr-mse-vs-m"], "digits")
+    with h5py.File(root / "learning-curve" / "theory" / "seed-3" / "W.h5") as f:
+        assert f.attrs["theory_samples"] == 449
+    rng = np.random.RandomState(7)
+    x = rng.randn(160, 3).tolist()
+    cells = tmp_path / "cells.csv"
+    cells.write_text("radius,texture,area,diagnosis\n" + "".join(
+        f"{a!r},{b!r},{c!r},{'M' if a + b > 0 else 'B'}\n" for a, b, c in x))
+    root = tmp_path / "cells-sweeps"
+    own = {"DATA": cells, "LABELS_NAME": "diagnosis", "POSITIVE": "M", "NEGATIVE": "B", "SWEEP_ROOT": root, **small}
+    make(tmp_path / "unused", {**own, "SWEEP_M": "30 60"}, goals=["-j", "2", "learning-curve"], timeout=900)
+    check_report(root / "learning-curve" / "report", ["test-error-vs-m", "krr-mse-vs-m"], "cells")
+    make(tmp_path / "unused", {**own, "M": 60, "SWEEP_WIDTHS": "8 16"}, goals=["-j", "2", "width-sweep"], timeout=900)
+    check_report(root / "width-sweep" / "report",
+                 ["test-error-vs-width", "lazy-regime-vs-width", "alignment-vs-width"], "cells")

@@ -153,6 +153,21 @@ def test_bad_theory_samples_and_ridge_are_refused(run, tmp_path):
     assert "KRR_RIDGE" in line
 
 
+def test_theory_samples_default_to_the_test_samples_the_truth_has(run, tmp_path):
+    """Without --samples: min(4000, m_test) — here the 600 test samples (an imported data set's few test
+    samples need no THEORY_SAMPLES); the curve is the one --samples 600 gives."""
+    curves = []
+    for options in ([], ["--samples", 600]):
+        output = tmp_path / f"theory{len(options)}.h5"
+        result = run_stage("theory-curve", "--truth", run / "truth.h5", "--network", run / "W1" / "network.h5",
+                           "--layer", "W1", *options, "--quiet", "-o", output)
+        assert result.returncode == 0, result.stderr
+        with h5py.File(output) as f:
+            assert f.attrs["theory_samples"] == 600
+            curves.append(f["eigenvalues"][()])
+    assert np.array_equal(curves[0], curves[1])
+
+
 def test_theory_without_the_infinite_baseline_is_refused(tmp_path):
     result = make(tmp_path / "run", {**PARAMS, "BASELINES": ""}, ["theory-curves"], check=False)
     assert result.returncode != 0

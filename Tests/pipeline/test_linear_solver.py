@@ -74,7 +74,7 @@ def test_the_solver_logs_its_passes_and_gap(runs, tmp_path):
                        f"--output={tmp_path / 'svm.h5'}")
     assert result.returncode == 0 and not result.stdout
     lines = result.stderr.splitlines()
-    summary = [line for line in lines if line.startswith("ntk-train: layer W1: linear solver: ")]
+    summary = [line for line in lines if line.startswith("ntk-train: step W (layer W1): linear solver: ")]
     assert summary and " passes, " in summary[-1] and "relative duality gap" in summary[-1]
     recorded = attributes(tmp_path / "svm.h5")
     assert f"{recorded['duality_gap']:.2e}" in summary[-1]

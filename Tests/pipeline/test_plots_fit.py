@@ -22,6 +22,8 @@ layout itself was looked at, case by case, when the scripts were changed.
 from __future__ import annotations
 
 import csv
+import html
+import re
 import struct
 import subprocess
 import zlib
@@ -33,9 +35,11 @@ import pytest
 from ntk_testing import REPO, clean_env
 
 PLOTS = REPO / "plots"
-SUMMARY = ("layers,init_seeds,d,teacher_widths,m,m_test,widths,width,step,model,train_error_mean,train_error_std,"
-           "test_error_mean,test_error_std,test_mse_mean,test_mse_std,n_seeds,teacher_seeds,solver").split(",")
-MEASURES = "layers,init_seeds,d,teacher_widths,m,m_test,widths,width,step,measure,mean,std,n_seeds,teacher_seeds".split(",")
+SUMMARY = ("layers,init_seeds,data_set,d,teacher_widths,m,m_test,widths,width,step,model,train_error_mean,"
+           "train_error_std,test_error_mean,test_error_std,test_mse_mean,test_mse_std,n_seeds,teacher_seeds,"
+           "solver").split(",")
+MEASURES = ("layers,init_seeds,data_set,d,teacher_widths,m,m_test,widths,width,step,measure,mean,std,n_seeds,"
+            "teacher_seeds").split(",")
 LARGE_M = [1000, 4000, 16000, 64000, 256000, 1000000]
 WIDTHS = [25, 50, 100, 200, 400, 800]
 
@@ -96,9 +100,12 @@ def ink(image: np.ndarray) -> np.ndarray:
 
 def sweep_report(folder: Path, line_sets: list[str], xs: list[int], x_column: str, *, d="25", widths="25 25",
                  m_test="20000", seeds="5", nystrom_from=None, linear_from=None, libsvm_linear_from=None,
-                 baselines=True, kernels=("K0", "K_infinite", "K_trained"), theory=False) -> Path:
+                 baselines=True, kernels=("K0", "K_infinite", "K_trained"), theory=False, data_set="",
+                 flat_infinite=False) -> Path:
     """A report's summary.csv and measures.csv (with the kernels' alignments), each line a smooth curve; with
-    `theory`, theory-curve.csv beside them."""
+    `theory`, theory-curve.csv beside them; with `data_set`, over that imported data set (no teacher widths);
+    with `flat_infinite`, every step's K∞ alignment the same."""
+    widths_of_teacher = "" if data_set else widths
     folder.mkdir(parents=True)
     summary, measures = [], []
     for layers in line_sets:
@@ -117,20 +124,23 @@ def sweep_report(folder: Path, line_sets: list[str], xs: list[int], x_column: st
                               "libsvm-linear" if libsvm_linear_from and x >= libsvm_linear_from else "libsvm-kernel")
                     error = 0.5 * x ** -0.2 + 0.02 * k
                     mse = [1.6 * x ** -0.2 + 0.05 * k, 0.05] if model == "krr_infinite" else ["", ""]
-                    summary.append([layers, " ".join(map(str, range(len(steps)))), d, widths, m, m_test, student,
+                    summary.append([layers, " ".join(map(str, range(len(steps)))), data_set, d, widths_of_teacher,
+                                    m, m_test, student,
                                     width, step, name, 0.1, 0.01, error, 0.03, *mse, seeds,
                                     " ".join(str(124 + i) for i in range(int(seeds))), solver])
             for measure in ("relative_weight_change", "kernel_distance"):
                 for x in xs:
                     value = 0.0 if measure == "kernel_distance" and step == "u" else (1 + k) * x ** -0.5
-                    measures.append([layers, "0 1 2", d, widths, 400, m_test, " ".join([str(x)] * 2), x, step,
-                                     measure, value, value / 10, seeds, "124 125"])
+                    measures.append([layers, "0 1 2", data_set, d, widths_of_teacher, 400, m_test,
+                                     " ".join([str(x)] * 2), x, step, measure, value, value / 10, seeds, "124 125"])
             for j, kernel in enumerate(kernels):
                 for prefix in ("alignment_", "centred_alignment_"):
                     for x in xs:
-                        value = 0.1 + 0.15 * j + 0.05 * k + (0 if kernel == "K_infinite" else 0.2 * x ** -0.3)
-                        measures.append([layers, "0 1 2", d, widths, 400, m_test, " ".join([str(x)] * 2), x, step,
-                                         prefix + kernel, value, value / 10, seeds, "124 125"])
+                        value = 0.1 + 0.15 * j + (0 if kernel == "K_infinite" and flat_infinite else 0.05 * k) \
+                            + (0 if kernel == "K_infinite" else 0.2 * x ** -0.3)
+                        measures.append([layers, "0 1 2", data_set, d, widths_of_teacher, 400, m_test,
+                                         " ".join([str(x)] * 2), x, step, prefix + kernel, value, value / 10, seeds,
+                                         "124 125"])
     if theory:
         with open(folder / "theory-curve.csv", "w", newline="") as f:
             writer = csv.writer(f)
@@ -162,14 +172,15 @@ def distances(folder: Path, depth: int) -> Path:
     return folder / "distances.csv"
 
 
-def spectrum(folder: Path, kernels: list[tuple[str, int, int]]) -> Path:
-    """A step's spectrum.csv: (kernel, n, rank) each, eigenvalues decaying as powers of k up to the rank,
-    rounding-level after (not drawn)."""
+def spectrum(folder: Path, kernels: list[tuple]) -> Path:
+    """A step's spectrum.csv: (kernel, n, rank[, the index of an earlier kernel it equals]) each, eigenvalues
+    decaying as powers of k up to the rank, rounding-level after (not drawn)."""
     path = folder / "learning-curve-large" / "layers-W1-W2-W3-W4-u_M-1000000_seed-124" / "W4" / "spectrum.csv"
     path.parent.mkdir(parents=True)
     with open(path, "w") as f:
         f.write("kernel,index,eigenvalue,target_power,cumulative_target_power\n")
-        for j, (kernel, n, rank) in enumerate(kernels):
+        for j, (kernel, n, rank, *twin) in enumerate(kernels):
+            j = twin[0] if twin else j
             power = np.arange(1, n + 1) ** -(1.0 + 0.3 * j)
             power /= power.sum()
             cumulative = np.cumsum(power)
@@ -267,3 +278,93 @@ def test_the_plot_fits_its_canvas(name, tmp_path):
             gap -= 1
         assert top >= height * (1 - 0.09), f"{script} ({name}): the legend reaches above its strip (row {top})"
         assert top - gap > height * 0.01, f"{script} ({name}): the legend strip touches the x labels"
+
+
+# --- readable, not only on the canvas --------------------------------------------------------
+
+
+def svg_texts(path: Path) -> list[tuple[str, str]]:
+    """Every text of a gnuplot SVG: (its anchor — 'end' for y tick labels, 'middle' for x tick labels and
+    titles, '' for the legend's — and the text, its tspans joined)."""
+    found = []
+    for anchor, body in re.findall(r'(?:text-anchor="(\w+)"[^>]*>\s*)?<text>(.*?)</text>', path.read_text(), re.S):
+        found.append((anchor, html.unescape(re.sub(r"<[^>]+>", "", body))))
+    return found
+
+
+def tick_labels(path: Path, anchor: str) -> list[str]:
+    return [text for a, text in svg_texts(path) if a == anchor and re.fullmatch(r"[0-9.]+", text)]
+
+
+def draw(script: str, source: Path, folder: Path) -> tuple[Path, Path]:
+    outputs = []
+    for fmt in ("svg", "png"):
+        output = folder / f"{script}.{fmt}"
+        result = subprocess.run(["gnuplot", "-c", PLOTS / f"{script}.gp", source, output, fmt], capture_output=True,
+                                text=True, env=clean_env(), timeout=60)
+        assert result.returncode == 0, f"{script}: {result.stderr}"
+        outputs.append(output)
+    return outputs[0], outputs[1]
+
+
+def colour_pixels(image: np.ndarray, colour: str) -> int:
+    """How many pixels are (within 12 of each channel) the colour #rrggbb."""
+    target = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(image.astype(int) - target) <= 12).all(axis=2).sum())
+
+
+def test_kernel_distance_ticks_read_values(tmp_path):
+    """The y axis (log) labels at least three values, also when the distances span about one decade
+    (widths 25–200: one power of ten alone, 10⁰, was labelled)."""
+    narrow = tmp_path / "narrow"
+    narrow.mkdir()
+    with open(narrow / "distances.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["layer", "width", "depth", "d", "samples", "n_seeds", "relative_distance_mean",
+                         "relative_distance_std", "fitted_slope"])
+        for k, layer in enumerate(["W1", "W2", "u", "all"]):
+            for width in [25, 50, 100, 200]:
+                mean = (0.6 + 0.1 * k) * (width / 25) ** -0.5
+                writer.writerow([layer, width, 2, 25, 200, 3, mean, mean / 8, -0.5])
+    for source in (narrow / "distances.csv", distances(tmp_path / "wide", 5)):
+        svg, _ = draw("kernel-distance-vs-width", source, source.parent)
+        labels = tick_labels(svg, "end")
+        assert len(labels) >= 3, f"{source.parent.name}: y tick labels {labels}"
+
+
+def test_alignment_ticks_at_the_widths_and_every_line_shows(tmp_path):
+    """The x ticks are the widths (25 and 50, not 16, 32, 64), and in K∞'s panel, where every step's
+    alignment is the same, each step's line still shows (its colour is on the panel)."""
+    source = sweep_report(tmp_path / "report", ["W V u"], [25, 50], "width", flat_infinite=True)
+    svg, png = draw("alignment-vs-width", source, tmp_path)
+    assert sorted(set(tick_labels(svg, "middle")), key=float) == ["25", "50"], tick_labels(svg, "middle")
+    image = png_pixels(png)
+    height, width = image.shape[:2]
+    panel_width = (0.965 - 0.07 - 0.06 * 2) / 3
+    left = 0.07 + panel_width + 0.06
+    middle = image[int(height * 0.2):int(height * 0.75), int(width * left):int(width * (left + panel_width))]
+    for step, colour in zip("WVu", ["#0072B2", "#E69F00", "#009E73"]):
+        assert colour_pixels(middle, colour) >= 150, f"K∞ panel: layer {step}'s line is hidden"
+
+
+def test_coinciding_spectra_both_show(tmp_path):
+    """At the u step K_T equals K0: the legend says so, and both colours show on the eigenvalue panel."""
+    source = spectrum(tmp_path, [("K0", 100, 100), ("K_infinite", 100, 100), ("K_trained", 100, 100, 0)])
+    svg, png = draw("spectrum", source, tmp_path)
+    assert any("(trained) = K0" in text for _, text in svg_texts(svg)), svg_texts(svg)
+    image = png_pixels(png)
+    height, width = image.shape[:2]
+    panel = image[int(height * 0.18):int(height * 0.73), int(width * 0.09):int(width * 0.48)]
+    for kernel, colour in [("K0", "#0072B2"), ("K_T", "#009E73")]:
+        assert colour_pixels(panel, colour) >= 300, f"{kernel}'s line is hidden"
+
+
+@pytest.mark.parametrize("script", ["test-error-vs-m", "test-error-vs-width", "krr-mse-vs-m", "lazy-regime-vs-width",
+                                    "alignment-vs-width"])
+def test_sweep_plots_over_imported_data_name_it(tmp_path, script):
+    """Over an imported data set the title names it and calls the seeds split seeds, never teacher seeds."""
+    x_column = "m" if script.endswith("-m") else "width"
+    source = sweep_report(tmp_path / "report", ["W V u"], [50, 100], x_column, data_set="digits", seeds="2")
+    svg, _ = draw(script, source, tmp_path)
+    text = " ".join(t for _, t in svg_texts(svg))
+    assert "data set digits" in text and "split seeds" in text and "teacher" not in text, text

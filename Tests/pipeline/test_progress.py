@@ -229,7 +229,7 @@ def test_gradient_descent_logs_the_loss_and_the_time_left(inputs, tmp_path):
         recorded = dict(zip(f["trajectory/step"][()].tolist(), f["trajectory/loss"][()].tolist()))
     logged = {}
     for _, line in watched.lines:
-        found = re.match(r"^ntk-gradient-descent: layer all: step (\d+): loss (\S+), train error (\S+)$", line)
+        found = re.match(r"^ntk-gradient-descent: step all: gradient step (\d+): loss (\S+), train error (\S+)$", line)
         if found:
             logged[int(found[1])] = float(found[2])
     assert logged == recorded  # Swift prints the shortest text that reads back as the same double

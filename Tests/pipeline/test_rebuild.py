@@ -95,7 +95,7 @@ def test_a_change_to_no_stage_reruns_nothing(repo):
 
 
 def test_a_change_to_the_report_stage_reruns_only_the_report(repo):
-    edit(repo, "Sources/Stages/Report/Report.swift", ' steps, \\(models.count) models"', ' steps and \\(models.count) models"')
+    edit(repo, "Sources/Stages/Report/Report.swift", '"\\(steps.count) step', '"\\(steps.count) report step')
     assert reruns(repo) == {("report", "results.csv")}
 
 

@@ -98,8 +98,9 @@ public struct EvaluateNetwork: Sendable {
         ModelResult(model: $0, trainError: networkErrors[.train]![$0]!, testError: networkErrors[.test]![$0]!)
       }
     let carriedResult = results.first { $0.model == .netSVM }!
+    let stepLabel = stepName(label: features.layerLabel, layer: features.layer)
     log(
-      "layer \(features.layer): classifier \(svmResult.trainError), \(svmResult.testError); "
+      "\(stepLabel): classifier \(svmResult.trainError), \(svmResult.testError); "
         + "network with θc \(carriedResult.trainError), \(carriedResult.testError)")
     try EvaluationArtifact.write(
       to: output, provenance: provenance, layer: features.layer, layerLabel: features.layerLabel, results: results,

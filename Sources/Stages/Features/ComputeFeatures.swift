@@ -42,6 +42,7 @@ public struct ComputeFeatures: Sendable {
     let network = student.network
     let selection = try network.selection(named: layer, context: networkPath)
     let name = network.name(of: selection)
+    let stepLabel = stepName(label: layer, layer: name)
     let blocks = LayerBlocks(network, selection)
     let testFeatures: TestFeatures =
       kind.isLabelDependent && !allowLabelLeak ? .withheld : storeTestFeatures ? .stored : .fromNetwork
@@ -51,7 +52,7 @@ public struct ComputeFeatures: Sendable {
     let samples = labels.values.reduce(0) { $0 + $1.count }
     let storage = storage ?? .automatic(samples: samples, blocks: blocks, limit: storageLimit)
     log(
-      "layer \(name): \(blocks), \(storage.rawValue) storage"
+      "\(stepLabel): \(blocks), \(storage.rawValue) storage"
         + (self.storage == nil ? " (automatic: factored above \(storageLimit) bytes of dense rows)" : ""))
     let provenance = try Provenance(
       program: "ntk-features",
@@ -64,7 +65,7 @@ public struct ComputeFeatures: Sendable {
       to: output, provenance: provenance, layer: name, layerLabel: layer, blocks: blocks,
       kind: kind, storage: storage, testFeatures: testFeatures, labels: labels
     ) { split, emit in
-      let progress = Progress(log, "layer \(name): \(split) features", total: labels[split]!.count)
+      let progress = Progress(log, "\(stepLabel): \(split) features", total: labels[split]!.count)
       // Blocks sized by the widest rows made: feature rows, or the factors.
       let rowLength = storage == .dense ? blocks.featureCount : network.layers.map { $0.rows + $0.columns }.max()!
       try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: rowLength)) { start, x in

@@ -58,20 +58,23 @@ public struct TrainByGradientDescent: Sendable {
     let initial = student.network
     let selection = try initial.selection(named: layer, context: networkPath)
     let name = initial.name(of: selection)
+    let stepLabel = stepName(label: layer, layer: name)
     let x = try truth.inputs(.train).readMatrix()
     let y = try truth.labels(.train)
     let testLabels = try truth.labels(.test)
     let provenance = try Provenance(program: "ntk-gradient-descent", inputFiles: [truthPath, networkPath])
 
     let subset = 0..<min(x.rows, Self.kernelDistanceSamples)
-    let eigen = try learningRate == nil ? largestEigenvalue(initial, selection, x, name: name, log: log) : nil
+    let eigen =
+      try learningRate == nil
+      ? largestEigenvalue(initial, selection, x, name: name, stepLabel: stepLabel, log: log) : nil
     let lambdaMax = eigen?.value
     let eta = learningRate ?? Double(x.rows) / lambdaMax!
-    log("layer \(name): \(steps) steps of gradient descent on \(x.rows) samples, η = \(eta)")
+    log("\(stepLabel): \(steps) steps of gradient descent on \(x.rows) samples, η = \(eta)")
 
     var network = initial
     var trajectory = TrainedNetworkArtifact.Trajectory()
-    let progress = Progress(log, "layer \(name): gradient descent", total: steps, unit: "steps")
+    let progress = Progress(log, "\(stepLabel): gradient descent", total: steps, unit: "steps")
     let step = LogisticLossEvaluator(network: initial, layers: selection, samples: x.rows)
     for t in 0...steps {
       step.evaluate(network, inputs: x, labels: y)
@@ -86,7 +89,7 @@ public struct TrainByGradientDescent: Sendable {
         trajectory.trainError.append(zeroOneError(predicted: step.outputs.map(sign), labels: y))
         trajectory.testError.append(try Self.testError(network, truth, testLabels))
         trajectory.relativeWeightChange.append(Self.relativeChange(network, initial, selection))
-        log("layer \(name): step \(t): loss \(step.loss), train error \(trajectory.trainError.last!)")
+        log("\(stepLabel): gradient step \(t): loss \(step.loss), train error \(trajectory.trainError.last!)")
       }
       if t == steps { break }
       for (k, l) in selection.enumerated() {
@@ -103,7 +106,7 @@ public struct TrainByGradientDescent: Sendable {
     let kernelDistance = Self.kernelDistance(
       Self.tangentKernel(initial, selection, x.rows(subset)), Self.tangentKernel(network, selection, x.rows(subset)))
     log(
-      "layer \(name): trained network \(trajectory.trainError.last!), \(trajectory.testError.last!); "
+      "\(stepLabel): trained network \(trajectory.trainError.last!), \(trajectory.testError.last!); "
         + "kernel distance \(kernelDistance)")
     var csv = CSVTable(columns: ["step", "loss", "train_error", "test_error", "relative_weight_change"])
     for k in trajectory.steps.indices {
@@ -118,7 +121,8 @@ public struct TrainByGradientDescent: Sendable {
         to: output, provenance: provenance, layer: name, layerLabel: layer, network: network,
         training: .init(
           steps: steps, learningRate: eta, lambdaMax: lambdaMax, kernelDistance: kernelDistance,
-          kernelDistanceSamples: subset.count, lambdaMaxMethod: eigen.map(Self.describe)),
+          kernelDistanceSamples: subset.count, lambdaMaxMethod: eigen?.method.rawValue,
+          lambdaMaxDetails: eigen.map(Self.details)),
         trajectory: trajectory)
     }
   }
@@ -126,7 +130,7 @@ public struct TrainByGradientDescent: Sendable {
   /// λ_max(K0) at θ0 by `eigenMethod`, refusing Gᵀ G too large to form and a
   /// Lanczos process that did not converge.
   func largestEigenvalue(
-    _ initial: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix, name: String, log: StageLog
+    _ initial: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix, name: String, stepLabel: String, log: StageLog
   ) throws -> TangentKernelEigenvalue {
     let p = selection.reduce(0) { $0 + initial.layers[$1].values.count }
     let method = TangentKernelEigenvalue.resolve(eigenMethod, featureCount: p)
@@ -142,16 +146,18 @@ public struct TrainByGradientDescent: Sendable {
         "\(networkPath): layer \(name): λ_max(K0) did not converge in \(lanczos.iterations) Lanczos iterations "
           + "(residual \(lanczos.residual) of \(lanczos.value)); use --eigen-method gram or a given --rate")
     }
-    log("layer \(name): λ_max(K0) = \(eigen.value) (\(Self.describe(eigen)), p = \(p), m = \(x.rows))")
+    log(
+      "\(stepLabel): λ_max(K0) = \(eigen.value) (\(eigen.method.rawValue): \(Self.details(eigen)), p = \(p), "
+        + "m = \(x.rows))")
     return eigen
   }
 
-  /// How λ_max was computed, for the artifact and the log.
-  static func describe(_ eigen: TangentKernelEigenvalue) -> String {
+  /// How λ_max was computed, beside its method, for the artifact and the log.
+  static func details(_ eigen: TangentKernelEigenvalue) -> String {
     if let lanczos = eigen.lanczos {
-      return "lanczos: \(lanczos.iterations) iterations on products with G and Gᵀ, residual \(lanczos.residual)"
+      return "\(lanczos.iterations) iterations on products with G and Gᵀ, residual \(lanczos.residual)"
     }
-    return "gram: dsyevr of Gᵀ G (p × p)"
+    return "dsyevr of Gᵀ G (p × p)"
   }
 
   /// The tangent kernel K = Σ_l (Δ_l Δ_lᵀ) ⊙ (Z_l Z_lᵀ) of the selected layers on the rows of `x`.

@@ -50,7 +50,8 @@ public struct Report: Sendable {
     try writeTogether([(csv.text, csvPath), (table.text, markdownPath)])
     let written = [csvPath, markdownPath].compactMap { $0 }
     log(
-      "\(steps.count) steps, \(models.count) models" + (written.isEmpty ? "" : " → " + written.joined(separator: ", ")))
+      "\(steps.count) step\(steps.count == 1 ? "" : "s"), \(models.count) model\(models.count == 1 ? "" : "s")"
+        + (written.isEmpty ? "" : " → " + written.joined(separator: ", ")))
     return table.text
   }
 }

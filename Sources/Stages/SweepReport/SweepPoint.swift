@@ -55,7 +55,7 @@ extension SweepReport {
     let parameters = SweepParameters(
       layers: steps.map(\.label), initSeeds: initSeeds, inputDimension: truth.inputDimension,
       teacherWidths: try truth.teacherWidths(), trainSamples: truth.sampleCounts[.train]!,
-      testSamples: truth.sampleCounts[.test]!, widths: widths ?? [])
+      testSamples: truth.sampleCounts[.test]!, widths: widths ?? [], dataSet: try truth.dataSetName())
     let teacherSeed = try truth.seed()
     let rows = steps.flatMap { step in
       step.files.flatMap { file in

@@ -18,10 +18,12 @@ public struct SweepParameters: Hashable, Sendable {
   public var testSamples: Int
   /// The student's hidden widths.
   public var widths: [Int]
+  /// The imported data set's name (TruthArtifact.dataSetName); empty with a teacher.
+  public var dataSet: String
 
   public init(
     layers: [String], initSeeds: [Int], inputDimension: Int, teacherWidths: [Int], trainSamples: Int,
-    testSamples: Int, widths: [Int]
+    testSamples: Int, widths: [Int], dataSet: String = ""
   ) {
     self.layers = layers
     self.initSeeds = initSeeds
@@ -30,6 +32,7 @@ public struct SweepParameters: Hashable, Sendable {
     self.trainSamples = trainSamples
     self.testSamples = testSamples
     self.widths = widths
+    self.dataSet = dataSet
   }
 }
 

@@ -15,23 +15,24 @@ extension SweepSummaryRow {
 extension SweepReport {
   /// `solver`: the SVM's training path that gave the model (solverName: libsvm-kernel, libsvm-linear,
   /// linear; none for net_init and net_trained), appended after the original columns; `test_mse`: the
-  /// test mean squared error of a real-valued model (krr_infinite), empty for the others.
+  /// test mean squared error of a real-valued model (krr_infinite), empty for the others; `data_set`
+  /// (in every CSV): the imported data set's name, empty with a teacher.
   public static let resultsColumns = [
-    "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "teacher_seed", "widths", "step", "model",
-    "train_error", "test_error", "test_mse", "solver",
+    "layers", "init_seeds", "data_set", "d", "teacher_widths", "m", "m_test", "teacher_seed", "widths", "step",
+    "model", "train_error", "test_error", "test_mse", "solver",
   ]
   /// The counts and the solver (never empty) last: gnuplot skips a CSV row whose last field is empty
   /// (a std of one seed). `solver`: the group's solvers, space-separated (one, unless its points differ).
   public static let summaryColumns = [
-    "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "model",
+    "layers", "init_seeds", "data_set", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "model",
     "train_error_mean", "train_error_std", "test_error_mean", "test_error_std", "test_mse_mean", "test_mse_std",
     "n_seeds", "teacher_seeds", "solver",
   ]
 
-  /// The measures' summary (read by plots/lazy-regime-vs-width.gp).
+  /// The measures' summary (read by plots/lazy-regime-vs-width.gp and alignment-vs-width.gp).
   public static let measuresColumns = [
-    "layers", "init_seeds", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "measure", "mean", "std",
-    "n_seeds", "teacher_seeds",
+    "layers", "init_seeds", "data_set", "d", "teacher_widths", "m", "m_test", "widths", "width", "step", "measure",
+    "mean", "std", "n_seeds", "teacher_seeds",
   ]
 
   public static func measuresCSV(_ summary: [SweepMeasureSummary]) -> String {
@@ -39,7 +40,8 @@ extension SweepReport {
     for row in summary {
       let p = row.parameters
       csv.append([
-        p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
+        p.layers.joined(separator: " "), list(p.initSeeds, " "), p.dataSet, "\(p.inputDimension)",
+        list(p.teacherWidths, " "),
         "\(p.trainSamples)", "\(p.testSamples)", list(p.widths, " "), p.widths.max().map { "\($0)" } ?? "", row.step,
         row.name, format(row.value.mean), format(row.value.standardDeviation), "\(row.teacherSeeds.count)",
         list(row.teacherSeeds, " "),
@@ -53,7 +55,8 @@ extension SweepReport {
     for row in rows {
       let p = row.parameters
       csv.append([
-        p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
+        p.layers.joined(separator: " "), list(p.initSeeds, " "), p.dataSet, "\(p.inputDimension)",
+        list(p.teacherWidths, " "),
         "\(p.trainSamples)", "\(p.testSamples)", "\(row.teacherSeed)", list(p.widths, " "), row.step,
         row.result.csvName, format(row.result.trainError), format(row.result.testError), format(row.result.testMSE),
         row.solver,
@@ -67,7 +70,8 @@ extension SweepReport {
     for row in summary {
       let p = row.parameters
       csv.append([
-        p.layers.joined(separator: " "), list(p.initSeeds, " "), "\(p.inputDimension)", list(p.teacherWidths, " "),
+        p.layers.joined(separator: " "), list(p.initSeeds, " "), p.dataSet, "\(p.inputDimension)",
+        list(p.teacherWidths, " "),
         "\(p.trainSamples)", "\(p.testSamples)", list(p.widths, " "), p.widths.max().map { "\($0)" } ?? "", row.step,
         row.csvName, format(row.train.mean), format(row.train.standardDeviation), format(row.test.mean),
         format(row.test.standardDeviation), format(row.testMSE.mean), format(row.testMSE.standardDeviation),
@@ -79,10 +83,14 @@ extension SweepReport {
   }
 
   /// The summary as Markdown: parameters shared by every row in a line above
-  /// the table, the others as columns.
+  /// the table, the others as columns; a parameter empty in every row (the
+  /// teacher widths of an imported data set, the data set of a teacher's
+  /// sweep) is left out. Over an imported data set the seeds are split seeds.
   public static func markdown(_ summary: [SweepSummaryRow], title: String) -> String {
     typealias Column = (header: String, value: (SweepSummaryRow) -> String)
+    let seeds = summary.contains { $0.parameters.dataSet.isEmpty } ? "teacher seeds" : "split seeds"
     let parameterColumns: [Column] = [
+      ("data set", { $0.parameters.dataSet }),
       ("layers", { $0.parameters.layers.joined(separator: " ") }),
       ("initial seeds", { list($0.parameters.initSeeds, " ") }),
       ("d", { "\($0.parameters.inputDimension)" }),
@@ -91,11 +99,12 @@ extension SweepReport {
       ("M", { "\($0.parameters.trainSamples)" }),
       ("M_test", { "\($0.parameters.testSamples)" }),
     ]
-    let seedsColumn: Column = ("teacher seeds", { list($0.teacherSeeds, " ") })
-    let varying = parameterColumns.filter { column in Set(summary.map(column.value)).count > 1 }
-    let fixed = (parameterColumns + [seedsColumn]).filter { column in Set(summary.map(column.value)).count == 1 }
+    let seedsColumn: Column = (seeds, { list($0.teacherSeeds, " ") })
+    let columns = (parameterColumns + [seedsColumn]).filter { column in summary.contains { !column.value($0).isEmpty } }
+    let varying = columns.filter { column in column.header != seeds && Set(summary.map(column.value)).count > 1 }
+    let fixed = columns.filter { column in Set(summary.map(column.value)).count == 1 }
     var text = "# \(title)\n\n"
-    text += "Errors: mean ± sample standard deviation over the teacher seeds (n of them); "
+    text += "Errors: mean ± sample standard deviation over the \(seeds) (n of them); "
     text += "the deviation to two significant digits, the mean to match.\n"
     if let first = summary.first, !fixed.isEmpty {
       text += "Shared by every row: " + fixed.map { "\($0.header) \($0.value(first))" }.joined(separator: "; ") + ".\n"

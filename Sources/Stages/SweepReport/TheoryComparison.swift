@@ -129,7 +129,7 @@ public struct TheoryComparison: Sendable {
       ])
     }
     return "\n## Kernel ridge regression with K∞: predicted and measured test MSE\n\n"
-      + "Predicted: the spectral theory (ntk-theory-curve) of each teacher seed's K∞ on held-out samples, "
+      + "Predicted: the spectral theory (ntk-theory-curve) of each seed's K∞ on held-out samples, "
       + "averaged over the seeds; measured: krr_infinite, mean ± std over the seeds.\n\n" + table.text
   }
 }

@@ -47,7 +47,7 @@ public struct TrainSVM: Sendable {
     let provenance = try Provenance(program: "ntk-train", inputFiles: [featuresPath])
     let rows = try features.rows(.train)
     let n = y.count
-    let label = "layer \(features.layer)"
+    let label = stepName(label: features.layerLabel, layer: features.layer)
     log("\(label): training on \(n) samples × \(features.featureCount) features (\(features.storage))")
     let started = Date()
     var training: SVMArtifact.Training
