@@ -3,9 +3,10 @@
 // then only write(2), unlink(2) and _exit(2).
 //
 // Progress is counted in reads begun and ended (HDF5IO brackets every libhdf5
-// call on an input) and, while a read of elements lasts, in bytes the process
-// reads (rchar in /proc/self/io): a large healthy dataset read in one call keeps
-// reading, a looping libhdf5 does not. The memory bound applies while structure
+// call on an input) and, while a read of elements lasts, in bytes the reading
+// thread reads (rchar in /proc/self/task/<its id>/io; the monitor's own reads of
+// /proc count in its own thread's): a large healthy dataset read in one call
+// keeps reading, a looping libhdf5 does not. The memory bound applies while structure
 // is read: the resident size (/proc/self/statm) may grow by `structure_bytes`
 // beyond its size when the current read began.
 #define _GNU_SOURCE
@@ -37,6 +38,7 @@ static atomic_size_t message_length[MESSAGE_KINDS];
 
 static atomic_int phase = NTK_READ_NONE;
 static atomic_ulong progress;
+static atomic_int reader;  // the thread id of the outermost read
 
 static char temporaries[MAX_TEMPORARIES][PATH_MAX];
 static atomic_int temporary_used[MAX_TEMPORARIES];
@@ -105,7 +107,12 @@ static long long resident_bytes(void) {
   return pages < 0 ? -1 : pages * sysconf(_SC_PAGESIZE);
 }
 
-static long long bytes_read(void) { return proc_number("/proc/self/io", "rchar: "); }
+/// The bytes the reading thread has read, from files or pipes (page-cache hits too).
+static long long bytes_read(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/io", atomic_load(&reader));
+  return proc_number(path, "rchar: ");
+}
 
 static void pause_ms(long ms) {
   struct timespec pause = {0, ms * 1000000L};
@@ -174,6 +181,7 @@ int ntk_watchdog_enter(const char *file, int new_phase) {
     format_messages();
   }
   int previous = atomic_exchange(&phase, new_phase);
+  if (previous == NTK_READ_NONE) atomic_store(&reader, gettid());
   atomic_fetch_add(&progress, 1);
   return previous;
 }
