@@ -171,6 +171,7 @@ int ntk_watchdog_start(const char *program, double stall_seconds, long long stru
   sigaction(SIGBUS, &action, &previous_bus);
   pthread_t thread;
   if (pthread_create(&thread, NULL, monitor, NULL) != 0) return -1;
+  pthread_setname_np(thread, "ntk-watchdog");
   pthread_detach(thread);
   return 0;
 }
