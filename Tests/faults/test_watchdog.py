@@ -10,7 +10,7 @@ download can be (mutations.py), on which libhdf5 1.10.8 itself fails:
   that the present dataset /X is missing;
 * the labels as variable-length strings, their global heap's free space short
   (libhdf5 loops for ever) or an object's size 2 GiB (it segfaults): the line of
-  no progress, the crash line.
+  no progress (the time it is stopped by SIGSTOP not counted), the crash line.
 
 Each time one line, exit 1, nothing on stdout, nothing in the output folder.
 A healthy file's elements are not bounded: an import reading 16 MB of inputs
@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import h5py
@@ -55,12 +57,16 @@ def damaged(folder: Path, mutation: str, **shape) -> Path:
     return copy
 
 
+def import_command(data: Path, out: Path) -> list[str]:
+    return [str(binary("import")), "--data", str(data), "--positive", "1", "--negative", "0", "--quiet",
+            "-o", str(out / "truth.h5")]
+
+
 def run_import(data: Path, out: Path, environment: dict[str, str] | None = None,
                address_space: int | None = None, timeout: float = 60) -> tuple[subprocess.CompletedProcess, int]:
     """ntk-import of `data` into out/truth.h5 (killed after `timeout`): its result and its peak resident size
     in bytes (its own rusage: the process is reaped here)."""
-    argv = [str(binary("import")), "--data", str(data), "--positive", "1", "--negative", "0", "--quiet",
-            "-o", str(out / "truth.h5")]
+    argv = import_command(data, out)
     limit = (lambda: resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))) if address_space else None
     process = subprocess.Popen(argv, cwd=REPO, env={**clean_env(), **(environment or {})}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, preexec_fn=limit)
@@ -103,6 +109,25 @@ def test_loop_stopped(tmp_path):
     result, _ = run_import(data, tmp_path / "out", {"NTK_HDF5_STALL_SECONDS": "1.5"})
     assert_refused(result, tmp_path / "out", f"ntk-import: error: {data}: reading it made no progress for 1.5 s: "
                                              f"{DAMAGED} loop for ever on such files)")
+
+
+def test_stopped_time_not_counted(tmp_path):
+    """Stopped (SIGSTOP) for 4 s in the loop: its 3 s without progress count from SIGCONT, not from before."""
+    data = damaged(tmp_path, "heap-free-space-size", string_labels=True)
+    argv = import_command(data, tmp_path / "out")
+    start = time.monotonic()
+    process = subprocess.Popen(argv, cwd=REPO, env={**clean_env(), "NTK_HDF5_STALL_SECONDS": "3"},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    process.send_signal(signal.SIGSTOP)
+    time.sleep(4)
+    process.send_signal(signal.SIGCONT)
+    stdout, stderr = process.communicate(timeout=60)
+    elapsed = time.monotonic() - start
+    assert_refused(subprocess.CompletedProcess(argv, process.returncode, stdout, stderr), tmp_path / "out",
+                   f"ntk-import: error: {data}: reading it made no progress for 3 s: {DAMAGED} loop for ever on such "
+                   "files)")
+    assert elapsed > 6.5, f"ended {elapsed:.1f} s after its start: the stopped time counted"
 
 
 def test_crash_named(tmp_path):
