@@ -68,7 +68,9 @@ let package = Package(
     .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS"]),
     .target(name: "LinearSVM", dependencies: ["CLibSVM", "COpenBLAS", "CPrefetch", "NTKMath"]),
     .target(name: "ContentDigest", dependencies: ["CXXHash"]),
-    .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
+    // The read watchdog's C part: what its signal handlers and monitor thread run.
+    .target(name: "CWatchdog"),
+    .target(name: "HDF5IO", dependencies: ["CHDF5", "CWatchdog", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
     // What every stage shares: errors, log and progress, numpy's initialisation.
     .target(name: "StageSupport", dependencies: ["LegacyRandom", "LinearSVM", "NTKMath"]),
@@ -78,7 +80,7 @@ let package = Package(
     .target(
       name: "StageCLI",
       dependencies: [
-        "LinearSVM", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HDF5IO", "LinearSVM", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(

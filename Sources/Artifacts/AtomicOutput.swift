@@ -101,32 +101,3 @@ public enum AtomicOutput {
     return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
   }
 }
-
-/// Temporary files of this process, removed if it is interrupted (SIGINT, SIGTERM, SIGHUP).
-public enum TemporaryFiles {
-  nonisolated(unsafe) private static var paths: [String] = []
-  private static let lock = NSLock()
-  nonisolated(unsafe) private static var installed = false
-
-  static func register(_ path: String) {
-    lock.lock()
-    defer { lock.unlock() }
-    paths.append(path)
-    if !installed {
-      installed = true
-      for signal in [SIGINT, SIGTERM, SIGHUP] {
-        Foundation.signal(signal) { number in
-          // Best effort from a signal handler: unlink is async-signal-safe.
-          for path in TemporaryFiles.paths { unlink(path) }
-          _exit(128 + number)
-        }
-      }
-    }
-  }
-
-  static func unregister(_ path: String) {
-    lock.lock()
-    defer { lock.unlock() }
-    paths.removeAll { $0 == path }
-  }
-}

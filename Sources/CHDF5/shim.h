@@ -21,4 +21,18 @@ static inline size_t ntk_h5t_variable(void) { return H5T_VARIABLE; }
 /// reported once, by the caller, as one line.
 static inline void ntk_h5_silence_errors(void) { H5open(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+static inline herr_t ntk_h5_find_memory_error(unsigned depth, const H5E_error2_t *error, void *found) {
+  (void)depth;
+  if (error->min_num == H5E_NOSPACE_g || error->min_num == H5E_CANTALLOC_g) *(int *)found = 1;
+  return 0;
+}
+
+/// True when the last HDF5 call failed for lack of memory (an allocation
+/// on its error stack: "no space available for allocation", "can't allocate space").
+static inline int ntk_h5_failed_for_memory(void) {
+  int found = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, ntk_h5_find_memory_error, &found);
+  return found;
+}
+
 #endif

@@ -66,44 +66,48 @@ extension HDF5File {
 
   /// True when `object` (the root group by default) has attribute `name`.
   public func hasAttribute(_ name: String, of object: String = "/") -> Bool {
-    (exists(object) || object == "/") && H5Aexists_by_name(id, object, name, ntk_h5p_default()) > 0
+    reading(.structure) {
+      (exists(object) || object == "/") && H5Aexists_by_name(id, object, name, ntk_h5p_default()) > 0
+    }
   }
 
   /// Reads attribute `name` of `object`; numbers come back as numbers, strings as strings.
   public func attribute(_ name: String, of object: String = "/") throws -> HDF5AttributeValue {
-    guard exists(object) || object == "/" else { throw error(object, "missing") }
-    guard H5Aexists_by_name(id, object, name, ntk_h5p_default()) > 0 else {
-      throw error(object, "attribute '\(name)' is missing")
-    }
-    let attribute = H5Aopen_by_name(id, object, name, ntk_h5p_default(), ntk_h5p_default())
-    guard attribute >= 0 else { throw error(object, "cannot open attribute '\(name)'") }
-    defer { H5Aclose(attribute) }
-    let space = H5Aget_space(attribute)
-    defer { H5Sclose(space) }
-    let isScalar = H5Sget_simple_extent_type(space) == H5S_SCALAR
-    let count = Int(H5Sget_simple_extent_npoints(space))
-    let fileType = H5Aget_type(attribute)
-    defer { H5Tclose(fileType) }
-    let failure = error(object, "cannot read attribute '\(name)'")
-    switch H5Tget_class(fileType) {
-    case H5T_FLOAT:
-      var values = [Double](repeating: 0, count: count)
-      guard H5Aread(attribute, Double.nativeType, &values) >= 0 else { throw failure }
-      return isScalar ? .double(values[0]) : .doubles(values)
-    case H5T_INTEGER:
-      var values = [Int64](repeating: 0, count: count)
-      guard H5Aread(attribute, Int64.nativeType, &values) >= 0 else { throw failure }
-      return isScalar ? .integer(values[0]) : .integers(values)
-    case H5T_STRING where H5Tis_variable_str(fileType) > 0:
-      let type = makeStringType()
-      defer { H5Tclose(type) }
-      var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-      guard H5Aread(attribute, type, &pointers) >= 0 else { throw failure }
-      defer { pointers.forEach { H5free_memory($0) } }
-      let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
-      return isScalar ? .string(strings[0]) : .strings(strings)
-    default:
-      throw error(object, "attribute '\(name)' has an unsupported type")
+    try reading(.structure) {
+      guard exists(object) || object == "/" else { throw error(object, "missing") }
+      guard H5Aexists_by_name(id, object, name, ntk_h5p_default()) > 0 else {
+        throw error(object, "attribute '\(name)' is missing")
+      }
+      let attribute = H5Aopen_by_name(id, object, name, ntk_h5p_default(), ntk_h5p_default())
+      guard attribute >= 0 else { throw error(object, "cannot open attribute '\(name)'") }
+      defer { H5Aclose(attribute) }
+      let space = H5Aget_space(attribute)
+      defer { H5Sclose(space) }
+      let isScalar = H5Sget_simple_extent_type(space) == H5S_SCALAR
+      let count = Int(H5Sget_simple_extent_npoints(space))
+      let fileType = H5Aget_type(attribute)
+      defer { H5Tclose(fileType) }
+      func failure() -> HDF5Error { error(object, "cannot read attribute '\(name)'") }
+      switch H5Tget_class(fileType) {
+      case H5T_FLOAT:
+        var values = [Double](repeating: 0, count: count)
+        guard H5Aread(attribute, Double.nativeType, &values) >= 0 else { throw failure() }
+        return isScalar ? .double(values[0]) : .doubles(values)
+      case H5T_INTEGER:
+        var values = [Int64](repeating: 0, count: count)
+        guard H5Aread(attribute, Int64.nativeType, &values) >= 0 else { throw failure() }
+        return isScalar ? .integer(values[0]) : .integers(values)
+      case H5T_STRING where H5Tis_variable_str(fileType) > 0:
+        let type = makeStringType()
+        defer { H5Tclose(type) }
+        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+        guard H5Aread(attribute, type, &pointers) >= 0 else { throw failure() }
+        defer { pointers.forEach { H5free_memory($0) } }
+        let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+        return isScalar ? .string(strings[0]) : .strings(strings)
+      default:
+        throw error(object, "attribute '\(name)' has an unsupported type")
+      }
     }
   }
 

@@ -97,21 +97,23 @@ extension HDF5File {
 
   /// The absolute paths of every dataset in the file.
   func datasetPaths() throws -> [String] {
-    var names: [String] = []
-    let status = withUnsafeMutablePointer(to: &names) { pointer in
-      H5Lvisit(
-        id, H5_INDEX_NAME, H5_ITER_INC,
-        { _, name, _, names in
-          guard let name, let names else { return -1 }
-          names.assumingMemoryBound(to: [String].self).pointee.append("/" + String(cString: name))
-          return 0
-        }, pointer)
-    }
-    guard status >= 0 else { throw error(nil, "cannot list its objects (damaged file?)") }
-    return names.filter { name in
-      var info = H5O_info_t()
-      return H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), ntk_h5p_default()) >= 0
-        && info.type == H5O_TYPE_DATASET
+    try reading(.structure) {
+      var names: [String] = []
+      let status = withUnsafeMutablePointer(to: &names) { pointer in
+        H5Lvisit(
+          id, H5_INDEX_NAME, H5_ITER_INC,
+          { _, name, _, names in
+            guard let name, let names else { return -1 }
+            names.assumingMemoryBound(to: [String].self).pointee.append("/" + String(cString: name))
+            return 0
+          }, pointer)
+      }
+      guard status >= 0 else { throw error(nil, "cannot list its objects (damaged file?)") }
+      return names.filter { name in
+        var info = H5O_info_t()
+        return H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), ntk_h5p_default()) >= 0
+          && info.type == H5O_TYPE_DATASET
+      }
     }
   }
 }

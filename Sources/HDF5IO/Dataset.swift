@@ -44,33 +44,37 @@ public final class HDF5Dataset {
   /// Checks that the stored elements are of `T`'s class and, where `T` fixes
   /// one, of its size (float64 for Double; integers of any size for Int64).
   public func expectElements<T: HDF5Element>(_: T.Type) throws {
-    let type = H5Dget_type(id)
-    defer { H5Tclose(type) }
-    let typeClass = H5Tget_class(type)
-    guard typeClass == T.typeClass else {
-      throw file.error(name, "expected \(T.className) data, found \(describe(typeClass))")
-    }
-    let size = H5Tget_size(type)
-    if let expected = T.elementSize, size != expected {
-      throw file.error(
-        name, "expected \(8 * expected)-bit \(T.className) data, found \(8 * size)-bit \(describe(typeClass))")
+    try file.reading(.structure) {
+      let type = H5Dget_type(id)
+      defer { H5Tclose(type) }
+      let typeClass = H5Tget_class(type)
+      guard typeClass == T.typeClass else {
+        throw file.error(name, "expected \(T.className) data, found \(describe(typeClass))")
+      }
+      let size = H5Tget_size(type)
+      if let expected = T.elementSize, size != expected {
+        throw file.error(
+          name, "expected \(8 * expected)-bit \(T.className) data, found \(8 * size)-bit \(describe(typeClass))")
+      }
     }
   }
 
   /// Reads rows `range` (all of them by default), converting to `T`.
   public func read<T: HDF5Element>(_: T.Type = T.self, rows range: Range<Int>? = nil) throws -> [T] {
-    let range = range ?? 0..<(shape.first ?? 1)
-    try expectElements(T.self)
-    let count = (shape.isEmpty ? 1 : range.count) * rowLength
-    // HDF5 fills the whole buffer (numeric element types only), so it starts uninitialised.
-    return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-      try withSelection(rows: range) { memory, fileSpace in
-        guard H5Dread(id, T.nativeType, memory, fileSpace, ntk_h5p_default(), buffer.baseAddress) >= 0 else {
-          throw file.error(name, "cannot read rows \(range.lowerBound)..<\(range.upperBound) (damaged file?)")
+    try file.reading(.data) {
+      let range = range ?? 0..<(shape.first ?? 1)
+      try expectElements(T.self)
+      let count = (shape.isEmpty ? 1 : range.count) * rowLength
+      // HDF5 fills the whole buffer (numeric element types only), so it starts uninitialised.
+      return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        try withSelection(rows: range) { memory, fileSpace in
+          guard H5Dread(id, T.nativeType, memory, fileSpace, ntk_h5p_default(), buffer.baseAddress) >= 0 else {
+            throw file.error(name, "cannot read rows \(range.lowerBound)..<\(range.upperBound) (damaged file?)")
+          }
         }
+        initialized = count
+        try verify(rows: shape.isEmpty ? 0..<1 : range, UnsafeRawBufferPointer(buffer))
       }
-      initialized = count
-      try verify(rows: shape.isEmpty ? 0..<1 : range, UnsafeRawBufferPointer(buffer))
     }
   }
 
@@ -156,37 +160,39 @@ extension HDF5File {
 
   /// Opens a dataset, checking its rank when `rank` is given.
   public func dataset(_ object: String, rank: Int? = nil) throws -> HDF5Dataset {
-    guard exists(object) else { throw error(object, "missing") }
-    var info = H5O_info_t()
-    guard H5Oget_info_by_name2(id, object, &info, UInt32(H5O_INFO_BASIC), ntk_h5p_default()) >= 0,
-      info.type == H5O_TYPE_DATASET
-    else { throw error(object, "is not a dataset") }
-    let dataset = H5Dopen2(id, object, ntk_h5p_default())
-    guard dataset >= 0 else { throw error(object, "cannot be opened (damaged file?)") }
-    let space = H5Dget_space(dataset)
-    defer { H5Sclose(space) }
-    let ndims = Int(H5Sget_simple_extent_ndims(space))
-    guard ndims >= 0 else {
-      H5Dclose(dataset)
-      throw error(object, "has an unreadable shape (damaged file?)")
+    try reading(.structure) {
+      guard exists(object) else { throw error(object, "missing") }
+      var info = H5O_info_t()
+      guard H5Oget_info_by_name2(id, object, &info, UInt32(H5O_INFO_BASIC), ntk_h5p_default()) >= 0,
+        info.type == H5O_TYPE_DATASET
+      else { throw error(object, "is not a dataset") }
+      let dataset = H5Dopen2(id, object, ntk_h5p_default())
+      guard dataset >= 0 else { throw error(object, "cannot be opened (damaged file?)") }
+      let space = H5Dget_space(dataset)
+      defer { H5Sclose(space) }
+      let ndims = Int(H5Sget_simple_extent_ndims(space))
+      guard ndims >= 0 else {
+        H5Dclose(dataset)
+        throw error(object, "has an unreadable shape (damaged file?)")
+      }
+      var dims = [hsize_t](repeating: 0, count: ndims)
+      H5Sget_simple_extent_dims(space, &dims, nil)
+      let shape = dims.map { Int($0) }
+      // A damaged header can claim more elements than the file stores: refuse
+      // before anything allocates for them (our data are stored uncompressed).
+      let claimed = shape.reduce(8) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
+      let stored = Int(H5Dget_storage_size(dataset))
+      if claimed > Int(ProcessInfo.processInfo.physicalMemory) || (stored > 0 && claimed > 64 * stored + (1 << 20)) {
+        H5Dclose(dataset)
+        throw error(object, "claims shape \(shape) but stores \(stored) bytes (damaged file?)")
+      }
+      let result = HDF5Dataset(
+        file: self, name: object, id: dataset, shape: shape, expectedDigest: try recordedDigest(of: object))
+      if let rank, rank != ndims {
+        throw error(object, "expected \(rank) dimension\(rank == 1 ? "" : "s"), found \(ndims) (shape \(result.shape))")
+      }
+      return result
     }
-    var dims = [hsize_t](repeating: 0, count: ndims)
-    H5Sget_simple_extent_dims(space, &dims, nil)
-    let shape = dims.map { Int($0) }
-    // A damaged header can claim more elements than the file stores: refuse
-    // before anything allocates for them (our data are stored uncompressed).
-    let claimed = shape.reduce(8) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
-    let stored = Int(H5Dget_storage_size(dataset))
-    if claimed > Int(ProcessInfo.processInfo.physicalMemory) || (stored > 0 && claimed > 64 * stored + (1 << 20)) {
-      H5Dclose(dataset)
-      throw error(object, "claims shape \(shape) but stores \(stored) bytes (damaged file?)")
-    }
-    let result = HDF5Dataset(
-      file: self, name: object, id: dataset, shape: shape, expectedDigest: try recordedDigest(of: object))
-    if let rank, rank != ndims {
-      throw error(object, "expected \(rank) dimension\(rank == 1 ? "" : "s"), found \(ndims) (shape \(result.shape))")
-    }
-    return result
   }
 
   /// The digest recorded for a dataset's elements; nil for files of other
@@ -231,20 +237,22 @@ extension HDF5File {
 
   /// Reads a one-dimensional dataset of strings.
   public func readStrings(_ object: String) throws -> [String] {
-    let dataset = try dataset(object, rank: 1)
-    let fileType = H5Dget_type(dataset.id)
-    defer { H5Tclose(fileType) }
-    guard H5Tget_class(fileType) == H5T_STRING, H5Tis_variable_str(fileType) > 0 else {
-      throw error(object, "expected variable-length strings")
+    try reading(.data) {
+      let dataset = try dataset(object, rank: 1)
+      let fileType = H5Dget_type(dataset.id)
+      defer { H5Tclose(fileType) }
+      guard H5Tget_class(fileType) == H5T_STRING, H5Tis_variable_str(fileType) > 0 else {
+        throw error(object, "expected variable-length strings")
+      }
+      let type = makeStringType()
+      defer { H5Tclose(type) }
+      var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: dataset.shape[0])
+      guard H5Dread(dataset.id, type, ntk_h5s_all(), ntk_h5s_all(), ntk_h5p_default(), &pointers) >= 0 else {
+        throw error(object, "cannot read the strings")
+      }
+      defer { pointers.forEach { H5free_memory($0) } }
+      return pointers.map { $0.map { String(cString: $0) } ?? "" }
     }
-    let type = makeStringType()
-    defer { H5Tclose(type) }
-    var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: dataset.shape[0])
-    guard H5Dread(dataset.id, type, ntk_h5s_all(), ntk_h5s_all(), ntk_h5p_default(), &pointers) >= 0 else {
-      throw error(object, "cannot read the strings")
-    }
-    defer { pointers.forEach { H5free_memory($0) } }
-    return pointers.map { $0.map { String(cString: $0) } ?? "" }
   }
 }
 

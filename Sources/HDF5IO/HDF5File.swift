@@ -27,10 +27,12 @@ public final class HDF5File {
     }
     guard !isDirectory.boolValue else { throw HDF5Error(file: path, "is a directory, not an HDF5 file") }
     guard FileManager.default.isReadableFile(atPath: path) else { throw HDF5Error(file: path, "permission denied") }
-    guard H5Fis_hdf5(path) > 0 else { throw HDF5Error(file: path, "not an HDF5 file (or truncated)") }
-    let id = H5Fopen(path, ntk_h5f_acc_rdonly(), ntk_h5p_default())
-    guard id >= 0 else { throw HDF5Error(file: path, "cannot be opened as HDF5 (damaged?)") }
-    return HDF5File(path: path, id: id, writing: false)
+    return try reading(path, .structure) {
+      guard H5Fis_hdf5(path) > 0 else { throw HDF5Error(file: path, diagnosis("not an HDF5 file (or truncated)")) }
+      let id = H5Fopen(path, ntk_h5f_acc_rdonly(), ntk_h5p_default())
+      guard id >= 0 else { throw HDF5Error(file: path, diagnosis("cannot be opened as HDF5 (damaged?)")) }
+      return HDF5File(path: path, id: id, writing: false)
+    }
   }
 
   /// Creates a new file, failing if one exists at `path`.
@@ -50,18 +52,28 @@ public final class HDF5File {
 
   deinit { if isOpen { H5Fclose(id) } }
 
+  /// The error of a failure: `problem`, unless the last libhdf5 call ran out of memory.
   func error(_ object: String?, _ problem: String) -> HDF5Error {
-    HDF5Error(file: path, object: object, problem)
+    HDF5Error(file: path, object: object, HDF5File.diagnosis(problem))
+  }
+
+  /// `problem`, or what a libhdf5 call that failed for lack of memory is (a dataset
+  /// it could not read is not "missing"): to be asked right after the failed call.
+  static func diagnosis(_ problem: String) -> String {
+    ntk_h5_failed_for_memory() != 0
+      ? "libhdf5 ran out of memory reading it (a damaged file, or too little memory for the stage)" : problem
   }
 
   /// True when `object` (an absolute path such as /features/train) exists.
   public func exists(_ object: String) -> Bool {
-    var prefix = ""
-    for part in object.split(separator: "/") {
-      prefix += "/" + part
-      guard H5Lexists(id, prefix, ntk_h5p_default()) > 0 else { return false }
+    reading(.structure) {
+      var prefix = ""
+      for part in object.split(separator: "/") {
+        prefix += "/" + part
+        guard H5Lexists(id, prefix, ntk_h5p_default()) > 0 else { return false }
+      }
+      return true
     }
-    return true
   }
 
   /// A link-creation property list that makes missing intermediate groups.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5IO
 import StageSupport
 
 extension ParsableCommand {
@@ -21,6 +22,8 @@ extension ParsableCommand {
     _ = mallopt(mallocTrimThreshold, 256 << 20)
     do {
       var command = try parseAsRoot()
+      // A damaged input can make libhdf5 loop, allocate without bound or crash: one line instead.
+      try ReadWatchdog.start(program: configuration.commandName ?? "ntk")
       try command.run()
       Foundation.exit(0)
     } catch {

@@ -3,10 +3,13 @@ of their runs, an undisturbed run verified file by file, the comparison of a
 disturbed run with it, and the notes printed at the end of the session."""
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ntk_testing import Run, check_artifact, final_files, same_datasets, start_run, temporaries
+from ntk_testing import SOURCE_BIN, Run, check_artifact, final_files, same_datasets, start_run, temporaries
 
 # Kill and concurrency tests: long enough test sets (M_TEST) that truth,
 # features and evaluate take 0.15–0.5 s and a kill lands in the middle of a
@@ -24,6 +27,29 @@ THEORY_KILL_PARAMS = {**KILL_PARAMS, "BASELINES": "infinite", "THEORY_SAMPLES": 
 THEORY_GOALS = ("run", "theory-curves")
 # Determinism, provenance, disk full: the default three steps on a small run.
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
+
+def linked_libhdf5_version() -> str | None:
+    """The version (H5get_libversion) of the libhdf5 the stage binaries link, as
+    `ldd` resolves it; None when it cannot be told. Asked in a child process:
+    h5py, loaded here, carries a libhdf5 of its own."""
+    try:
+        ldd = subprocess.run(["ldd", str(SOURCE_BIN / "ntk-features")], capture_output=True, text=True,
+                             timeout=30).stdout
+        library = re.search(r"^\s*libhdf5\S*\.so\S*\s+=>\s+(/\S+)", ldd, re.M)
+        if not library:
+            return None
+        ask = ("import ctypes, sys; h5 = ctypes.CDLL(sys.argv[1]); v = [ctypes.c_uint() for _ in range(3)]; "
+               "assert h5.H5get_libversion(*map(ctypes.byref, v)) >= 0; print('.'.join(str(x.value) for x in v))")
+        answer = subprocess.run([sys.executable, "-c", ask, library[1]], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return answer.stdout.strip() if answer.returncode == 0 else None
+
+
+LIBHDF5_VERSION = linked_libhdf5_version()
+
+# The libhdf5 whose bugs test_fuzz.py lists (LIBHDF5_BUGS) and the watchdog's lines name: Debian 12's.
+LIBHDF5_BUGGY_VERSION = "1.10.8"
 
 # What the fault tests observed, printed at the end of the session (conftest.py).
 NOTES: list[str] = []

@@ -29,6 +29,7 @@ SIZE_TARGETS = {
     "features": "features/train",  # the default features file stores no test rows
     "svm": "weights",
     "eval": "errors/train_error",
+    "trained": "network/W1",
 }
 
 MUTATIONS = (
@@ -39,6 +40,7 @@ MUTATIONS = (
     + ["size-plus-one", "size-huge", "size-zero"]  # the first stored dimension of SIZE_TARGETS[kind] (and its maximum)
     + ["eof-address-half"]                         # the superblock's end-of-file address
     + ["heap-object-size", "heap-free-space-size"]  # sizes in the global heap (variable-length strings)
+    + ["heap-free-list-cycle"]                     # the root group's local heap (link names): a free list in a cycle
 )
 
 
@@ -60,6 +62,20 @@ def global_heap_objects(data: bytes) -> list[tuple[int, int, int]]:
             break
         offset += 16 + (size + 7) // 8 * 8
     return objects
+
+
+def local_heap_free_list(data: bytes) -> tuple[int, int]:
+    """(data segment address, offset of its first free block) of the first local heap
+    ("HEAP": signature, version, 3 reserved, data segment size, offset of the free
+    list's head (1: none), data segment address; a free block: offset of the next
+    (1: none), size)."""
+    start = data.find(b"HEAP")
+    if start < 0:
+        raise LookupError("no local heap")
+    head, address = struct.unpack_from("<QQ", data, start + 16)
+    if head == 1:
+        raise LookupError("the local heap has no free block")
+    return address, head
 
 
 def seed_of(kind: str, mutation: str) -> int:
@@ -142,6 +158,11 @@ def mutate(source: Path, kind: str, mutation: str) -> bytes:
         # The free-space object ends 128 bytes before the collection does.
         offset, _, size = next(o for o in global_heap_objects(bytes(data)) if o[1] == 0)
         struct.pack_into("<Q", data, offset + 8, max(0, size - 128))
+        return bytes(data)
+    if mutation == "heap-free-list-cycle":
+        # The first free block's successor is itself: libhdf5 1.10.8 follows the list for ever, allocating.
+        address, head = local_heap_free_list(bytes(data))
+        struct.pack_into("<Q", data, address + head, head)
         return bytes(data)
     if mutation == "eof-address-half":
         assert data[:8] == SIGNATURE and data[8] == 0, "superblock version 0 expected"
