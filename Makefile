@@ -28,7 +28,7 @@ BIN := .build/release
 STAGES := truth import init features train evaluate infinite-kernel gradient-descent report sweep-report \
   kernel-convergence theory-curve spectrum
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
-SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
+SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PEERS_VENV := .venv-peers

@@ -95,7 +95,8 @@ ifneq ($(words $(step_list)),$(words $(seed_list)))
 $(error INIT_SEEDS needs one seed per step: LAYERS = "$(step_list)", INIT_SEEDS = "$(seed_list)")
 endif
 # Refused before any stage runs (the network's depth is checked by ntk-init: WIDTHS gives it).
-$(foreach s,$(step_list),$(if $(or $(filter W V u all,$s),$(call whole.number,$(patsubst W%,%,$(filter W%,$s)))),,$(error \
+$(foreach s,$(step_list),$(if $(or $(filter W V u all,$s),$(filter-out 0,$(call whole.number,$(patsubst \
+  W%,%,$(filter W%,$s))))),,$(error \
   LAYERS takes W1 … WL, u, W, V or all, got "$s")))
 $(foreach s,$(seed_list),$(if $(call whole.number,$s),,$(error INIT_SEEDS takes whole numbers, got "$s")))
 $(if $(filter-out auto libsvm linear,$(SOLVER))$(filter-out 1,$(words $(SOLVER))),$(error \
