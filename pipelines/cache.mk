@@ -87,6 +87,7 @@ $(if $(cache.dry-run),$1,$2 $(if $(word 2,$2),&)): $3 $(addsuffix .sha256,$(filt
 $(if $(and $(cache.dry-run),$(word 2,$2)),$(wordlist 2,$(words $2),$2): $1
 	$$(cache.nothing))
 endef
+cache.nothing :=
 stage = $(eval $(call cache.rule,$(firstword $1),$(strip $1),$(strip $2),$(strip $3)))
 
 # After every rule is read (the end of the Makefile): FORCE where the stamp differs.
@@ -101,32 +102,32 @@ FORCE:
 # newer than the output that is not an artifact; an input that is itself stale); or up to date. An output
 # after a stale one may still be kept: if the stale one's content comes out the same, it is only touched.
 cache.key-of = $(firstword $(foreach t,$(cache.targets),$(if $(filter $1,$(cache.outputs.$t)),$t)))
-cache.words-of-line = $(subst $(newline), ,$1)
 # The recorded and current stamps, a line each: line 1 the command, line 2 the binary, then the inputs.
 cache.recorded-lines = $(subst $(space),$(cache.blank),$(file <$(call cache.stamp,$1)))
 cache.blank := ¦
 cache.line = $(subst $(cache.blank),$(space),$(word $2,$(subst $(newline), ,$1)))
 cache.cause = $(strip $(if $(cache.recorded),$(or $(call cache.command-change,$1),$(call \
   cache.binary-change,$1),$(call cache.input-change,$1),changed),no stamp: made before this Makefile or by hand))
-cache.command-change = $(if $(call same.text,$(call cache.line,$(cache.recorded-lines),1),$(cache.command.$1)),,command: \
-  $(filter-out $(cache.command.$1),$(call cache.line,$(cache.recorded-lines),1)) → $(filter-out $(call \
-  cache.line,$(cache.recorded-lines),1),$(cache.command.$1)))
+cache.command-change = $(if $(call same.text,$(call cache.line,$(cache.recorded-lines),1),$(cache.relative-command)),,command: \
+  $(filter-out $(cache.relative-command),$(call cache.line,$(cache.recorded-lines),1)) → $(filter-out $(call \
+  cache.line,$(cache.recorded-lines),1),$(cache.relative-command)))
+cache.relative-command = $(call cache.relative,$1,$(cache.command.$1))
 cache.binary-change = $(foreach b,$(cache.binary.$1),$(if $(findstring $(firstword $(file <$b.sha256)),$(file \
   <$(call cache.stamp,$1))),,$(notdir $b) changed))
-cache.input-change = $(firstword $(foreach i,$(cache.inputs.$1),$(if $(findstring $i $(strip $(file <$(call \
-  cache.digest,$i))),$(file <$(call cache.stamp,$1))),,$i¦content¦changed)))
+cache.input-change = $(firstword $(foreach i,$(cache.inputs.$1),$(if $(findstring $(call cache.relative,$1,$i) $(strip \
+  $(file <$(call cache.digest,$i))),$(file <$(call cache.stamp,$1))),,$i¦content¦changed)))
 cache.stale-input = $(firstword $(foreach i,$(cache.inputs.$1),$(if $(filter-out up-to-date,$(cache.state.$(call \
   cache.key-of,$i))),$(if $(call cache.key-of,$i),$i))))
+# Inputs that are not artifacts (imported data) and are newer than the output: only a shell compares times.
+cache.plain-newer = $(foreach i,$(filter-out $(cache.artifacts),$(cache.inputs.$1)),$(shell [ $i -nt $1 ] && echo $i))
 # $(call cache.assess,KEY): sets cache.state.KEY and cache.reason.KEY.
 cache.assess = $(eval cache.state.$1 := $(if $(call cache.exist,$(cache.outputs.$1)),$(if $(call \
-  cache.changed,$1),stale,$(if $(call cache.stale-input,$1),stale,up-to-date)),missing))$(eval cache.reason.$1 := $(if \
-  $(filter stale,$(cache.state.$1)),$(if $(call cache.changed,$1),$(cache.cause),after $(call cache.stale-input,$1))))
+  cache.changed,$1)$(call cache.plain-newer,$1)$(call cache.stale-input,$1),stale,up-to-date),missing))$(eval \
+  cache.reason.$1 := $(if $(filter stale,$(cache.state.$1)),$(if $(call cache.changed,$1),$(cache.cause),$(if $(call \
+  cache.plain-newer,$1),$(firstword $(call cache.plain-newer,$1))¦is¦newer,after¦$(call cache.stale-input,$1)))))
 # The stages a goal's files need, in definition order (upstream first).
 cache.needed = $(sort $(foreach f,$1,$(foreach k,$(call cache.key-of,$f),$k $(call cache.needed,$(cache.inputs.$k)))))
 cache.status-keys = $(filter $(call cache.needed,$1),$(cache.targets))
-# Inputs that are not artifacts (imported data), newer than the output: only a shell can compare times.
-cache.plain-check = $(foreach i,$(filter-out $(cache.artifacts),$(cache.inputs.$1)),[ $i -nt $1 ] && echo \
-  'stale: $1 ($i is newer)' || true;)
 # $(call cache.status,GOAL FILES): the recipe printing the status, a line per stage.
 cache.label.up-to-date := up to date
 cache.label.stale := stale
@@ -136,5 +137,4 @@ cache.status-line = $(call cache.quote,$(cache.label.$(cache.state.$1)): $1$(if 
   $(cache.reason.$1),$(space)($(subst ¦, ,$(cache.reason.$1)))))
 cache.status = @$(foreach k,$(call cache.status-keys,$1),$(call cache.assess,$k))$(if $(digest.pending),echo 'a \
   build is pending: a stage whose binary it changes will be stale too';) printf '%s\n' $(foreach k,$(call \
-  cache.status-keys,$1),$(call cache.status-line,$k)); $(foreach k,$(call cache.status-keys,$1),$(if $(filter \
-  up-to-date,$(cache.state.$k)),$(call cache.plain-check,$k)))
+  cache.status-keys,$1),$(call cache.status-line,$k))
