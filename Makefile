@@ -26,7 +26,7 @@ PIPELINE ?= notebook
 
 BIN := .build/release
 STAGES := truth import init features train evaluate infinite-kernel gradient-descent report sweep-report \
-  kernel-convergence theory-curve spectrum
+  kernel-convergence theory-curve spectrum html-report
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv

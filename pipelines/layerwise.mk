@@ -14,6 +14,7 @@
 #                                                     PNG with `make spectra`)
 #   RUN/results.csv, RUN/results.md    ntk-report     the table
 #   RUN/alignment.csv, RUN/alignment.md  ntk-spectrum the kernels' alignments, a row per step and kernel
+#   RUN/report.html                    ntk-html-report  the run's page: tables, plots, every artifact's provenance
 #
 # Parameters (override on the command line): RUN, D, M, M_TEST, TEACHER_SEED, INPUT_SEEDS,
 # INIT_SEEDS (one per step), C, LAYERS (the steps), WIDTHS, TEACHER_WIDTHS, FEATURE_KIND,
@@ -127,8 +128,9 @@ spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spe
 # The default goal: the table (printed) and the alignment and spectra of every step (ntk-spectrum: about 5 %
 # of the default pipeline's CPU time). The figures are `make spectra`: gnuplot's three SVGs would add about
 # 12 % more, the PNGs (pngcairo at 2200 × 1040, about 0.1 s of CPU each) half (docs/theory.md).
-run: $(RUN)/results.csv spectrum-outputs
+run: $(RUN)/results.csv spectrum-outputs $(RUN)/report.html
 	@cat $(RUN)/results.md
+	@echo "report: $(RUN)/report.html"
 
 # The alignment table and every step's spectrum.h5 and spectrum.csv.
 .PHONY: spectrum-outputs
@@ -136,7 +138,7 @@ spectrum-outputs: $(spectrum_outputs)
 
 # `make spectra`: every step's spectrum.svg and spectrum.png, and the alignment table.
 .PHONY: spectra
-spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
+spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png) $(RUN)/report.html
 
 ifeq ($(DATA),)
 $(RUN)/truth.h5: $(call stamp,truth) $(call params,truth)
@@ -178,7 +180,7 @@ $(RUN)/%/infinite.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,infinite-
 theory-curve = $(LAUNCH) $(BIN)/ntk-theory-curve --truth=$1 --network=$2 --layer=$3 --samples=$(THEORY_SAMPLES) \
   --krr-ridge=$(KRR_RIDGE) --output=$@
 .PHONY: theory-curves
-theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
+theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5) $(RUN)/report.html
 $(RUN)/%/theory.h5: $(RUN)/truth.h5 $(RUN)/%/network.h5 $(call stamp,theory-curve) $(call params,theory-curve)
 	$(call theory-curve,$(RUN)/truth.h5,$(RUN)/$*/network.h5,$*)
 
@@ -191,7 +193,8 @@ $(RUN)/%/trained.h5 $(RUN)/%/trajectory.csv &: $(RUN)/truth.h5 $(RUN)/%/network.
 
 # `make training-curves`: each step's training loss and test error against the step of gradient descent.
 .PHONY: training-curves
-training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png)
+training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png) \
+  $(RUN)/report.html
 $(RUN)/%/training-curve.svg: $(RUN)/%/trajectory.csv plots/training-curve.gp
 	$(call draw,plots/training-curve.gp,svg)
 $(RUN)/%/training-curve.png: $(RUN)/%/trajectory.csv plots/training-curve.gp
@@ -213,6 +216,23 @@ $(RUN)/%/spectrum.png: $(RUN)/%/spectrum.csv plots/spectrum.gp
 
 $(RUN)/results.csv $(RUN)/results.md &: $(results) $(call stamp,report)
 	$(LAUNCH) $(BIN)/ntk-report $(results) --csv=$(RUN)/results.csv --markdown=$(RUN)/results.md > /dev/null
+
+# --- the run's page (ntk-html-report) ------------------------------------------------------------------
+# RUN/report.html, remade after anything it shows: the tables, and the plots and theory files that exist or
+# that this make's goals draw. Each parameter goes as --given (command line, environment) or --parameter
+# (its default); the page's `make` command is the given ones. Command stamps: ntk-html-report run --help.
+report.parameters := PIPELINE RUN DATA D M M_TEST TEACHER_SEED INPUT_SEEDS TEACHER_WIDTHS WIDTHS LAYERS INIT_SEEDS \
+  C SOLVER SVM_KERNEL_MEMORY_GIB FEATURE_KIND ALLOW_LABEL_LEAK STORAGE STORAGE_LIMIT_MIB TEST_FEATURES BASELINES \
+  GD_STEPS GD_RATE INFINITE_LANDMARKS INFINITE_LANDMARK_SEED KRR_RIDGE THEORY_SAMPLES SPECTRUM_SAMPLES SPECTRUM_SEED
+report.flags = $(foreach v,$(report.parameters),$(if $(filter command% environment% override,$(origin \
+  $v)),--given,--parameter)='$v=$($v)')
+report.goal-files = $(if $(filter $1,$(MAKECMDGOALS)),$(foreach s,$(step_list),$(RUN)/$s/$2))
+$(RUN)/report.html: $(RUN)/results.csv $(RUN)/alignment.csv $(call stamp,html-report) $(sort $(wildcard \
+    $(RUN)/*/spectrum.svg $(RUN)/*/training-curve.svg $(RUN)/*/theory.h5) $(call report.goal-files,spectra,spectrum.svg) \
+    $(call report.goal-files,training-curves,training-curve.svg) $(call report.goal-files,theory-curves,theory.h5))
+	$(LAUNCH) $(BIN)/ntk-html-report run $(RUN) $(report.flags) --commit="$$(git rev-parse HEAD 2>/dev/null || true)" \
+	  --quiet
+# --- end of the run's page ------------------------------------------------------------------------------
 
 # The parameter files (Makefile, params.changed).
 params.names := $(if $(DATA),import,truth) features evaluate train infinite-kernel gradient-descent theory-curve \

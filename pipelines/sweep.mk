@@ -59,15 +59,24 @@ sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
 	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
-	  BASELINES="$(sweep.baselines)" $4 $$@ spectrum-outputs
+	  BASELINES="$(sweep.baselines)" $4 $$@ spectrum-outputs $(SWEEP_ROOT)/$1/$2/report.html
 endef
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)
 define sweep.report-rule
 .PHONY: $1
 $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) \
-    $(foreach p,$2,$p.svg $p.png))
+    $(foreach p,$2,$p.svg $p.png) index.html)
 	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg $p.png)"
+	@echo "page: $(call sweep.report,$1)/index.html"
+
+# --- the sweep's page (ntk-html-report sweep): its tables, plots and points; the command is make's own
+# command-line variables and the sweep's goal.
+$(call sweep.report,$1)/index.html: $(addprefix $(call sweep.report,$1)/,results.csv summary.csv measures.csv \
+    $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg) .points) $(BIN)/ntk-html-report.sha256
+	$$(LAUNCH) $(BIN)/ntk-html-report sweep $(call sweep.report,$1) --name=$1 --quiet \
+	  --command="make $$(subst ",\",$$(-*-command-variables-*-)) $1"
+# --- end of the sweep's page
 
 # The list of points, rewritten only when it changes (a shrunken sweep reports only its own points).
 $(call sweep.report,$1)/.points: sweep.always

@@ -93,8 +93,8 @@ extension HDF5File {
     }
   }
 
-  /// The absolute paths of every dataset in the file.
-  func datasetPaths() throws -> [String] {
+  /// The absolute paths of every dataset in the file, in name order.
+  public func datasetPaths() throws -> [String] {
     var names: [String] = []
     let status = withUnsafeMutablePointer(to: &names) { pointer in
       H5Lvisit(

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import HTMLReportStage
+import StageCLI
+import Tables
+
+struct HTMLReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ntk-html-report",
+    abstract: "Write a run's or a sweep's report as one self-contained HTML page.",
+    discussion: """
+      Offline and complete without JavaScript: the plots are inline, the raw files linked relatively. Every \
+      number keeps its exact text from the CSV in data-value. Two pages written from the same files differ only \
+      in the line that says when each was written.
+      """,
+    subcommands: [RunReport.self, SweepReport.self])
+}
+
+extension HTMLReportCommand {
+  struct RunReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "run",
+      abstract: "Write RUN/report.html from the run's results.csv, alignment.csv, plots and artifacts.")
+
+    @Argument(help: "The run folder.") var folder: String
+    @Option(help: "A parameter left at its default, NAME=VALUE (repeat).") var parameter: [String] = []
+    @Option(help: "A parameter given on make's command line or in the environment, NAME=VALUE (repeat).")
+    var given: [String] = []
+    @Option(help: "The git commit of the sources, if any.") var commit: String?
+    @Option(help: "The folder of the command stamps, <artifact>.cmd (default: RUN/.cmd).") var stamps: String?
+    @OptionGroup var logging: LogOptions
+
+    func run() throws {
+      func split(_ assignment: String, given: Bool) throws -> RunPage.Parameter {
+        guard let equals = assignment.firstIndex(of: "=") else {
+          throw ValidationError("a parameter is NAME=VALUE, got '\(assignment)'")
+        }
+        return .init(
+          name: String(assignment[..<equals]), value: String(assignment[assignment.index(after: equals)...]),
+          given: given)
+      }
+      let parameters = try given.map { try split($0, given: true) } + parameter.map { try split($0, given: false) }
+      let page = RunPage(folder: folder, parameters: parameters, commit: commit, stampFolder: stamps)
+      let output = (folder as NSString).appendingPathComponent("report.html")
+      try writeTogether([(try page.render(written: Date()), output)])
+      logging.log(for: HTMLReportCommand.self)("→ \(output)")
+    }
+  }
+
+  struct SweepReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "sweep",
+      abstract: "Write <report folder>/index.html from the sweep report's CSV files, plots and points.")
+
+    @Argument(help: "The sweep's report folder (ntk-sweep-report's output).") var folder: String
+    @Option(help: "The sweep's name.") var name: String
+    @Option(help: "The command that reproduces the sweep.") var command: String
+    @Option(
+      parsing: .upToNextOption, help: "The points' run folders (default: those listed in <report folder>/.points).")
+    var points: [String] = []
+    @OptionGroup var logging: LogOptions
+
+    func run() throws {
+      let page = try SweepPage(reportFolder: folder, name: name, points: points, command: command)
+      let output = (folder as NSString).appendingPathComponent("index.html")
+      try writeTogether([(try page.render(written: Date()), output)])
+      logging.log(for: HTMLReportCommand.self)("→ \(output)")
+    }
+  }
+}
