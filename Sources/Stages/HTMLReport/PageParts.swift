@@ -54,15 +54,22 @@ enum PageParts {
 
   /// A CSV file as a table: a column per CSV column, numbers with their exact text in `data-value`. A column
   /// `X_mean` with a column `X_std` beside it (or `mean` with `std`) shows as one, "mean ± std", with the
-  /// standard deviation's exact text in `data-std`.
-  static func csvTable(_ csv: CSVTable, id: String, caption: String, sortable: Bool) -> Node<HTML.BodyContext> {
+  /// standard deviation's exact text in `data-std`. With `factoring`, a column that holds the same value in
+  /// every row is said once above the table (its value in `data-value` there) instead of in each row.
+  static func csvTable(
+    _ csv: CSVTable, id: String, caption: String, sortable: Bool, factoring: Bool = false
+  ) -> Node<HTML.BodyContext> {
     let numeric = csv.columns.indices.map { k in
       csv.rows.contains { !$0[k].isEmpty } && csv.rows.allSatisfy { $0[k].isEmpty || Double($0[k]) != nil }
     }
+    let constant = Set(
+      csv.columns.indices.filter { k in factoring && csv.rows.count > 1 && csv.rows.allSatisfy { $0[k] == csv.rows[0][k] } })
     var shownColumns: [(index: Int, std: Int?, header: String)] = []
     var merged = Set<Int>()
-    for (k, name) in csv.columns.enumerated() where !merged.contains(k) {
-      if name.hasSuffix("mean"), let s = csv.columns.firstIndex(of: name.dropLast(4) + "std"), numeric[k] {
+    for (k, name) in csv.columns.enumerated() where !merged.contains(k) && !constant.contains(k) {
+      if name.hasSuffix("mean"), let s = csv.columns.firstIndex(of: name.dropLast(4) + "std"), numeric[k],
+        !constant.contains(s)
+      {
         merged.insert(s)
         let stem = String(name.dropLast(4)).replacingOccurrences(of: "_", with: " ")
         shownColumns.append((k, s, stem + (stem.isEmpty ? "" : " ") + "mean ± std"))
@@ -88,7 +95,21 @@ enum PageParts {
             })
         })
     )
-    return box(table, label: caption)
+    let constants = csv.columns.indices.filter(constant.contains)
+    return .group(
+      .if(
+        !constants.isEmpty,
+        .p(
+          .id(id + "-constants"), .plain("In every row: "),
+          .forEach(Array(constants.enumerated())) { position, k in
+            .group(
+              .span(
+                .escapedAttribute("data-column", csv.columns[k]), .escapedAttribute("data-value", csv.rows[0][k]),
+                .plain(csv.columns[k].replacingOccurrences(of: "_", with: " ") + " = "),
+                .code(.plain(csv.rows[0][k].isEmpty ? "(empty)" : csv.rows[0][k]))),
+              .plain(position + 1 < constants.count ? "; " : "."))
+          })),
+      box(table, label: caption))
   }
 
   /// A plot, inline: the SVG file as a data URL in an image (its markup cannot touch the page), with a

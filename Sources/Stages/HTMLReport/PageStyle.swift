@@ -23,7 +23,7 @@ enum PageStyle {
     pre{padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere}
     .muted{color:var(--muted)}
     .scroll{overflow-x:auto;max-width:100%;margin:.5rem 0}
-    table{border-collapse:collapse;font-size:.92rem}
+    table{border-collapse:collapse;font-size:.92rem;overflow-wrap:normal}td{white-space:nowrap}
     caption{text-align:left;font-weight:600;padding:.25rem 0;caption-side:top}
     th,td{border:1px solid var(--line);padding:.2rem .45rem;vertical-align:top}
     thead th{background:var(--head)}
@@ -32,7 +32,7 @@ enum PageStyle {
     th[aria-sort=ascending] button::after{content:" \\2191"}th[aria-sort=descending] button::after{content:" \\2193"}
     dl{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.15rem .75rem;margin:.5rem 0}
     dt{font-weight:600}dd{margin:0;min-width:0}
-    figure{margin:1rem 0}figure img{display:block;max-width:100%;height:auto;background:#fff;padding:.25rem;\
+    figure{margin:1rem 0}figure img{display:block;max-width:min(100%,56rem);height:auto;background:#fff;padding:.25rem;\
     box-sizing:border-box}
     figcaption{font-size:.9rem;color:var(--muted)}
     .badge{display:inline-block;padding:0 .4rem;border-radius:.3rem;font-size:.85rem;font-weight:600}

@@ -86,7 +86,8 @@ public struct SweepPage {
           .id(table.id), .h2(.plain(table.title)),
           .p(.plain(table.text + " From "), .a(.escapedAttribute("href", table.file), .plain(table.file)), .plain(".")),
           PageParts.csvTable(
-            try CSVTable(contentsOf: path(table.file)), id: table.id + "-table", caption: table.title, sortable: true)))
+            try CSVTable(contentsOf: path(table.file)), id: table.id + "-table", caption: table.title, sortable: true,
+            factoring: true)))
     }
     sections.append(pointsSection(statuses))
     return PageParts.document(title: "Sweep " + name, sections: sections, written: written)
