@@ -31,7 +31,7 @@ PYTHON = str(REPO / ".venv" / "bin" / "python")
 # The stages of one run, in order; the sweep report reads many.
 PIPELINE_STAGES = ["truth", "init", "features", "train", "evaluate", "report"]
 STAGES = PIPELINE_STAGES + ["import", "infinite-kernel", "gradient-descent", "sweep-report", "kernel-convergence",
-                             "theory-curve", "spectrum"]
+                             "theory-curve", "spectrum", "html-report"]
 STEPS = ["W", "V", "u"]
 LAYER_NAMES = {"W": "W1", "V": "W2", "u": "u"}
 # pipelines/layerwise.mk's defaults, for the command lines it would give a stage.
