@@ -228,8 +228,9 @@ report.flags = $(foreach v,$(report.parameters),$(if $(filter command% environme
   $v)),--given,--parameter)='$v=$($v)')
 report.goal-files = $(if $(filter $1,$(MAKECMDGOALS)),$(foreach s,$(step_list),$(RUN)/$s/$2))
 $(RUN)/report.html: $(RUN)/results.csv $(RUN)/alignment.csv $(call stamp,html-report) $(sort $(wildcard \
-    $(RUN)/*/spectrum.svg $(RUN)/*/training-curve.svg $(RUN)/*/theory.h5) $(call report.goal-files,spectra,spectrum.svg) \
-    $(call report.goal-files,training-curves,training-curve.svg) $(call report.goal-files,theory-curves,theory.h5))
+    $(RUN)/*/spectrum.svg $(RUN)/*/training-curve.svg $(RUN)/*/theory.h5) \
+    $(call report.goal-files,spectra,spectrum.svg) $(call report.goal-files,training-curves,training-curve.svg) \
+    $(call report.goal-files,theory-curves,theory.h5))
 	$(LAUNCH) $(BIN)/ntk-html-report run $(RUN) $(report.flags) --commit="$$(git rev-parse HEAD 2>/dev/null || true)" \
 	  --quiet
 # --- end of the run's page ------------------------------------------------------------------------------

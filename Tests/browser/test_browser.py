@@ -26,7 +26,8 @@ from html_report_testing import csv_rows, make_learning_curve, make_run
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
          # No request of the browser's own: updates, sync, metrics, safe browsing, field trials.
          "--disable-background-networking", "--disable-component-update", "--disable-default-apps", "--disable-sync",
-         "--no-first-run", "--disable-extensions", "--metrics-recording-only", "--disable-client-side-phishing-detection",
+         "--no-first-run", "--disable-extensions", "--metrics-recording-only",
+         "--disable-client-side-phishing-detection",
          "--disable-field-trial-config", "--no-pings", "--window-size=1280,900"]
 
 
@@ -85,7 +86,10 @@ image.src = "data:image/png;base64," + arguments[0];
 LOW_CONTRAST = """
 function rgba(text) { var v = text.match(/[\\d.]+/g).map(Number); return v.length > 3 ? v : v.concat([1]); }
 function luminance(c) {
-  var l = c.slice(0, 3).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  var l = c.slice(0, 3).map(function (v) {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  });
   return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
 }
 function background(element) {
@@ -97,7 +101,9 @@ function background(element) {
 }
 var low = [];
 document.querySelectorAll("body *").forEach(function (element) {
-  var own = Array.prototype.some.call(element.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+  var own = Array.prototype.some.call(element.childNodes, function (n) {
+    return n.nodeType === 3 && n.textContent.trim();
+  });
   if (!own || !element.getClientRects().length) return;
   var a = luminance(rgba(getComputedStyle(element).color)), b = luminance(background(element));
   var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
@@ -116,7 +122,8 @@ def test_the_page_loads_alone_without_errors(browser, pages, name):
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
     sizes = browser.execute_script(
         "return Array.from(document.querySelectorAll('img, svg')).map(function (e) {"
-        " var r = e.getBoundingClientRect(); return [e.complete !== false && (e.naturalWidth || 1) > 0, r.width, r.height]; });")
+        " var r = e.getBoundingClientRect();"
+        " return [e.complete !== false && (e.naturalWidth || 1) > 0, r.width, r.height]; });")
     assert sizes and all(ok and w > 0 and h > 0 for ok, w, h in sizes), sizes
 
 

@@ -46,7 +46,7 @@ def test_run_page_values_are_results_csv(run):
     assert {"ntk_infinite", "krr_infinite", "net_trained"} <= {model for _, model, _ in expected}
     alignment = csv_rows(run / "alignment.csv")
     rows = page.table_rows("alignment-table")
-    assert [[c["attrs"].get("data-value", c["text"]) for c in row] for row in rows] == [list(r.values()) for r in alignment]
+    assert [page.row_fields(row) for row in rows] == [list(r.values()) for r in alignment]
 
 
 def test_run_page_shows_every_plot_inline_and_links_only_within(run):

@@ -93,7 +93,8 @@ class Page(HTMLParser):
         fields = []
         for cell in row:
             if "data-value" in cell["attrs"]:
-                fields += [cell["attrs"]["data-value"]] + ([cell["attrs"]["data-std"]] if "data-std" in cell["attrs"] else [])
+                fields.append(cell["attrs"]["data-value"])
+                fields += [cell["attrs"]["data-std"]] if "data-std" in cell["attrs"] else []
             else:
                 fields.append(cell["text"])
         return fields

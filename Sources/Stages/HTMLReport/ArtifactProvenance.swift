@@ -64,23 +64,26 @@ struct ArtifactProvenance {
   var section: Node<HTML.BodyContext> {
     .section(
       .id(anchor),
-      .h3(.a(.escapedAttribute("href", HTMLEscaping.urlPath(relativePath)), .plain(relativePath)), .text(" "),
+      .h3(
+        .a(.escapedAttribute("href", HTMLEscaping.urlPath(relativePath)), .plain(relativePath)), .text(" "),
         freshness.badge),
-      PageParts.facts([
-        ("program", PageParts.code(program)),
-        ("command", .pre(.plain(commandLine))),
-        ("stage binary now", PageParts.code(binaryDigest)),
-        ("version", .plain(version)),
-        ("written", .plain(created)),
-        ("time", .plain(seconds.map { "\(PageParts.shown("\($0)")) s (the solve)" } ?? "not recorded")),
-        ("content digest", PageParts.code(contentDigest)),
-        (
-          "inputs",
-          inputs.isEmpty
-            ? .plain("none")
-            : .ul(.forEach(inputs) { input in .li(PageParts.code(input.file), .text(" "), PageParts.code(input.digest)) })
-        ),
-      ] + freshness.details),
+      PageParts.facts(
+        [
+          ("program", PageParts.code(program)),
+          ("command", .pre(.plain(commandLine))),
+          ("stage binary now", PageParts.code(binaryDigest)),
+          ("version", .plain(version)),
+          ("written", .plain(created)),
+          ("time", .plain(seconds.map { "\(PageParts.shown("\($0)")) s (the solve)" } ?? "not recorded")),
+          ("content digest", PageParts.code(contentDigest)),
+          (
+            "inputs",
+            inputs.isEmpty
+              ? .plain("none")
+              : .ul(
+                .forEach(inputs) { input in .li(PageParts.code(input.file), .text(" "), PageParts.code(input.digest)) })
+          ),
+        ] + freshness.details),
       PageParts.box(listing, label: "datasets of " + relativePath)
     )
   }
@@ -89,8 +92,10 @@ struct ArtifactProvenance {
     .table(
       .class("plain"),
       .caption(.plain("Datasets of " + relativePath)),
-      .thead(.tr(PageParts.headerCell("name"), PageParts.headerCell("shape"), PageParts.headerCell("dtype"),
-        PageParts.headerCell("description"))),
+      .thead(
+        .tr(
+          PageParts.headerCell("name"), PageParts.headerCell("shape"), PageParts.headerCell("dtype"),
+          PageParts.headerCell("description"))),
       .tbody(
         .forEach(datasets) { dataset in
           .tr(

@@ -63,7 +63,9 @@ enum PageParts {
       csv.rows.contains { !$0[k].isEmpty } && csv.rows.allSatisfy { $0[k].isEmpty || Double($0[k]) != nil }
     }
     let constant = Set(
-      csv.columns.indices.filter { k in factoring && csv.rows.count > 1 && csv.rows.allSatisfy { $0[k] == csv.rows[0][k] } })
+      csv.columns.indices.filter { k in
+        factoring && csv.rows.count > 1 && csv.rows.allSatisfy { $0[k] == csv.rows[0][k] }
+      })
     var shownColumns: [(index: Int, std: Int?, header: String)] = []
     var merged = Set<Int>()
     for (k, name) in csv.columns.enumerated() where !merged.contains(k) && !constant.contains(k) {

@@ -31,7 +31,7 @@ enum PageStyle {
     th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;text-align:left}
     th[aria-sort=ascending] button::after{content:" \\2191"}th[aria-sort=descending] button::after{content:" \\2193"}
     dl{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.15rem .75rem;margin:.5rem 0}
-    dt{font-weight:600}dd{margin:0;min-width:0}
+    dt{font-weight:600}dd{margin:0;min-width:0}dd pre{margin:0}
     @media (max-width:40rem){dl{grid-template-columns:1fr}dd{margin-bottom:.4rem}}
     figure{margin:1rem 0}figure img{display:block;max-width:min(100%,56rem);height:auto;background:#fff;padding:.25rem;\
     box-sizing:border-box}

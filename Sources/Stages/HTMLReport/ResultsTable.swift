@@ -36,7 +36,8 @@ struct ResultsTable {
         .tr(
           .th(.attribute(named: "scope", value: "col"), .attribute(named: "rowspan", value: "2"), "step"),
           .forEach(models) { name in
-            .th(.attribute(named: "scope", value: "colgroup"), .attribute(named: "colspan", value: "2"),
+            .th(
+              .attribute(named: "scope", value: "colgroup"), .attribute(named: "colspan", value: "2"),
               .plain(Self.label(name)))
           }),
         .tr(.forEach(models) { _ in .group(PageParts.headerCell("train"), PageParts.headerCell("test")) })),
@@ -49,7 +50,8 @@ struct ResultsTable {
                 return .group(.td(), .td())
               }
               return .group(
-                cell(row[train], model: name, column: "train_error"), cell(row[test], model: name, column: "test_error"))
+                cell(row[train], model: name, column: "train_error"), cell(row[test], model: name, column: "test_error")
+              )
             })
         })
     )

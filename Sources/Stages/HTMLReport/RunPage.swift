@@ -34,22 +34,25 @@ public struct RunPage {
     self.stampFolder = stampFolder
   }
 
-  func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-  func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+  var run: RunFolder { RunFolder(path: folder) }
+  func path(_ name: String) -> String { run.file(name) }
+  func exists(_ name: String) -> Bool { run.exists(name) }
 
   /// The page, written at `written`.
   public func render(written: Date) throws -> String {
     let results = try CSVTable(contentsOf: path("results.csv"))
     let steps = try stepFolders(results: results)
     let stamps = CommandStamps(folder: stampFolder ?? path(".cmd"))
-    let artifacts = try artifactPaths(steps: steps.map(\.folder)).map {
+    let artifacts = try run.artifacts(steps: steps.map(\.folder)).map {
       try ArtifactProvenance(relativePath: $0, in: folder, commands: stamps)
     }
     let summaries = try steps.map { try StepSummary(label: $0.label, relativeFolder: $0.folder, in: folder) }
     var sections: [Node<HTML.BodyContext>] = [
       .header(
         .h1(.plain("Run " + folder)),
-        .p(.class("muted"), .plain("Layer-wise learning with neural-tangent features: the run's results and where each came from.")),
+        .p(
+          .class("muted"),
+          .plain("Layer-wise learning with neural-tangent features: the run's results and where each came from.")),
         .nav(
           .attribute(named: "aria-label", value: "sections"),
           .ul(
@@ -60,8 +63,9 @@ public struct RunPage {
       .section(
         .id("results"), .h2("Results"),
         .p(
-          .plain("Each cell is the 0-1 error on the training set, then on the test set, rounded; the exact values "
-            + "are those of "), .a(.href("results.csv"), "results.csv"),
+          .plain(
+            "Each cell is the 0-1 error on the training set, then on the test set, rounded; the exact values "
+              + "are those of "), .a(.href("results.csv"), "results.csv"),
           .plain(". (Nyström) marks an approximate model, (leaked) a test error that used the test labels.")),
         ResultsTable(csv: results).node),
     ]
@@ -69,10 +73,13 @@ public struct RunPage {
       sections.append(
         .section(
           .id("alignment"), .h2("Alignment"),
-          .p(.plain("Kernel–target alignment of each step's kernels, as in "), .a(.href("alignment.csv"), "alignment.csv"),
+          .p(
+            .plain("Kernel–target alignment of each step's kernels, as in "),
+            .a(.href("alignment.csv"), "alignment.csv"),
             .plain(".")),
           PageParts.csvTable(
-            try CSVTable(contentsOf: path("alignment.csv")), id: "alignment-table", caption: "Alignment per step and kernel",
+            try CSVTable(contentsOf: path("alignment.csv")), id: "alignment-table",
+            caption: "Alignment per step and kernel",
             sortable: true)))
     }
     sections.append(.section(.id("steps"), .h2("Steps"), .group(summaries.map(\.section))))
@@ -82,10 +89,10 @@ public struct RunPage {
 
   /// The command that reproduces the run: make with every parameter given and the goals whose outputs exist.
   var makeCommand: String {
-    let goals = [("spectrum.svg", "spectra"), ("training-curve.svg", "training-curves"), ("theory.h5", "theory-curves")]
-      .filter { file in
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { exists($0 + "/" + file.0) }
-      }.map(\.1)
+    let goals = [
+      ("spectrum.svg", "spectra"), ("training-curve.svg", "training-curves"), ("theory.h5", "theory-curves"),
+    ]
+    .filter { file in run.stepFolders.contains { exists($0 + "/" + file.0) } }.map(\.1)
     return (["make"] + parameters.filter(\.given).map { shellWord("\($0.name)=\($0.value)") } + goals)
       .joined(separator: " ")
   }
@@ -123,10 +130,21 @@ public struct RunPage {
       .id("provenance"), .h2("Provenance"),
       .p(.id("stale-summary"), .escapedAttribute("data-stale", "\(stale)"), .plain(summary)),
       .p(.plain("Tables: "), .group(tables.map { .group(.a(.escapedAttribute("href", $0), .plain($0)), .text(" ")) })),
-      .ul(
-        .forEach(artifacts) { artifact in
-          .li(.a(.href("#" + artifact.anchor), .plain(artifact.relativePath)), .text(" "), artifact.freshness.badge)
-        }),
+      PageParts.box(
+        .table(
+          .id("artifacts-table"), .class("plain"), .caption(.plain("Artifacts")),
+          .thead(
+            .tr(
+              PageParts.headerCell("file"), PageParts.headerCell("program"), PageParts.headerCell("written"),
+              PageParts.headerCell("against the current parameters"))),
+          .tbody(
+            .forEach(artifacts) { artifact in
+              .tr(
+                .td(.a(.href("#" + artifact.anchor), .plain(artifact.relativePath))),
+                .td(PageParts.code(artifact.program)),
+                .td(.plain(artifact.created)), .td(artifact.freshness.badge))
+            })),
+        label: "Artifacts"),
       .group(artifacts.map(\.section)))
   }
 
@@ -134,16 +152,10 @@ public struct RunPage {
   /// results.csv.
   private func stepFolders(results: CSVTable) throws -> [(label: String, folder: String)] {
     let labels = (results.fields("step") ?? []).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-    let folders = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().filter {
-      exists($0 + "/eval.h5")
+    let labelled = try run.stepFolders.map {
+      (label: try HDF5File.open(path($0 + "/eval.h5")).string("layer_label"), folder: $0)
     }
-    let labelled = try folders.map { (label: try HDF5File.open(path($0 + "/eval.h5")).string("layer_label"), folder: $0) }
     return labels.compactMap { label in labelled.first { $0.label == label } }
-  }
-
-  private func artifactPaths(steps: [String]) throws -> [String] {
-    let names = ["network.h5", "features.h5", "svm.h5", "eval.h5", "infinite.h5", "trained.h5", "spectrum.h5", "theory.h5"]
-    return (["truth.h5"] + steps.flatMap { step in names.map { step + "/" + $0 } }).filter(exists)
   }
 }
 

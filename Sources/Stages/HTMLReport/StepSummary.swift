@@ -25,8 +25,10 @@ struct StepSummary {
     }
     if let svm = try file("svm.h5") {
       facts.append(("solver", .plain(attributes(svm, ["solver", "solved_from"]))))
-      facts += [("duality gap", "duality_gap"), ("primal objective", "primal_objective"),
-        ("dual objective", "dual_objective")].map { ($0.0, number(svm, $0.1)) }
+      facts += [
+        ("duality gap", "duality_gap"), ("primal objective", "primal_objective"),
+        ("dual objective", "dual_objective"),
+      ].map { ($0.0, number(svm, $0.1)) }
     }
     if let infinite = try file("infinite.h5") {
       let mode = (try? infinite.string("approximation")) ?? "not recorded"
@@ -34,8 +36,10 @@ struct StepSummary {
       facts.append(("K∞ baseline", .plain(mode == "nystrom" ? "Nyström" + landmarks : mode)))
     }
     if let trained = try file("trained.h5") {
-      facts += [("gradient descent steps", "steps"), ("learning rate", "learning_rate"),
-        ("kernel distance", "kernel_distance")].map { ($0.0, number(trained, $0.1)) }
+      facts += [
+        ("gradient descent steps", "steps"), ("learning rate", "learning_rate"),
+        ("kernel distance", "kernel_distance"),
+      ].map { ($0.0, number(trained, $0.1)) }
       if let change = try? trained.read("/trajectory/relative_weight_change", as: Double.self).values.last {
         facts.append(("relative weight change", PageParts.exactNumber(change)))
       }

@@ -36,9 +36,13 @@ public struct SweepPage {
   public func render(written: Date) throws -> String {
     let statuses = try points.map(PointStatus.init(folder:))
     let counts = ["done", "stale", "missing"].map { kind in statuses.filter { $0.status == kind }.count }
-    let plots = try FileManager.default.contentsOfDirectory(atPath: reportFolder).filter { $0.hasSuffix(".svg") }.sorted()
+    let plots = try FileManager.default.contentsOfDirectory(atPath: reportFolder).filter { $0.hasSuffix(".svg") }
+      .sorted()
     let tables: [(file: String, id: String, title: String, text: String)] = [
-      ("summary.csv", "summary", "Summary", "Mean ± standard deviation over the teacher seeds, per point group, step and model."),
+      (
+        "summary.csv", "summary", "Summary",
+        "Mean ± standard deviation over the teacher seeds, per point group, step and model."
+      ),
       (
         "theory-vs-measured.csv", "theory", "Theory against measurement",
         "The predicted test MSE of krr_infinite against the measured one."
@@ -77,7 +81,8 @@ public struct SweepPage {
             try plots.map { plot in
               let title = plot.dropLast(4).replacingOccurrences(of: "-", with: " ")
               return try PageParts.figure(
-                svgPath: path(plot), caption: title + " (" + plot + ")", alternative: "Plot of the sweep: " + title + ".")
+                svgPath: path(plot), caption: title + " (" + plot + ")",
+                alternative: "Plot of the sweep: " + title + ".")
             })))
     }
     for table in tables {
@@ -106,7 +111,9 @@ public struct SweepPage {
               return .tr(
                 .escapedAttribute("data-status", point.status),
                 .td(.a(.escapedAttribute("href", HTMLEscaping.urlPath(link + "/results.csv")), .plain(point.name))),
-                .td(PageParts.badge(point.status, point.status == "done" ? "ok" : point.status == "stale" ? "stale" : "unchecked")),
+                .td(
+                  PageParts.badge(
+                    point.status, point.status == "done" ? "ok" : point.status == "stale" ? "stale" : "unchecked")),
                 .td(
                   point.hasPage
                     ? .a(.escapedAttribute("href", HTMLEscaping.urlPath(link + "/report.html")), "report.html")
@@ -127,19 +134,16 @@ struct PointStatus {
   init(folder: String) throws {
     self.folder = folder
     name = (folder as NSString).lastPathComponent
-    let manager = FileManager.default
-    func exists(_ name: String) -> Bool { manager.fileExists(atPath: (folder as NSString).appendingPathComponent(name)) }
-    hasPage = exists("report.html")
-    guard exists("results.csv") else {
+    let run = RunFolder(path: folder)
+    hasPage = run.exists("report.html")
+    guard run.exists("results.csv") else {
       status = "missing"
       return
     }
-    let stamps = CommandStamps(folder: (folder as NSString).appendingPathComponent(".cmd"))
-    let steps = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).filter { exists($0 + "/eval.h5") }
-    let names = ["network.h5", "features.h5", "svm.h5", "eval.h5", "infinite.h5", "trained.h5", "spectrum.h5"]
-    let artifacts = (["truth.h5"] + steps.flatMap { step in names.map { step + "/" + $0 } }).filter(exists)
+    let stamps = CommandStamps(folder: run.file(".cmd"))
+    let artifacts = run.artifacts(steps: run.stepFolders)
     let stale = try artifacts.contains { artifact in
-      let recorded = try HDF5File.open((folder as NSString).appendingPathComponent(artifact)).string("command_line")
+      let recorded = try HDF5File.open(run.file(artifact)).string("command_line")
       return stamps.freshness(of: artifact, recorded: recorded).isStale
     }
     status = stale ? "stale" : "done"
