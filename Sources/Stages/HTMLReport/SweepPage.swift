@@ -30,6 +30,15 @@ public struct SweepPage {
     }
   }
 
+  /// What each of the sweeps' plots (plots/*.gp) shows; another plot is named by its file.
+  static let plotTitles = [
+    "test-error-vs-m": "Test error against the number of training samples M",
+    "krr-mse-vs-m": "Test MSE of kernel ridge regression with K∞ against M: measured, and the theory per layer",
+    "test-error-vs-width": "Test error against the student's width",
+    "lazy-regime-vs-width": "Relative weight change and kernel distance of the trained network against the width",
+    "alignment-vs-width": "Centred kernel–target alignment against the width, per layer and kernel",
+  ]
+
   func path(_ name: String) -> String { (reportFolder as NSString).appendingPathComponent(name) }
   func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
 
@@ -79,7 +88,8 @@ public struct SweepPage {
           .id("plots"), .h2("Plots"),
           .group(
             try plots.map { plot in
-              let title = plot.dropLast(4).replacingOccurrences(of: "-", with: " ")
+              let title =
+                Self.plotTitles[String(plot.dropLast(4))] ?? plot.dropLast(4).replacingOccurrences(of: "-", with: " ")
               return try PageParts.figure(
                 svgPath: path(plot), caption: title + " (" + plot + ")",
                 alternative: "Plot of the sweep: " + title + ".")
