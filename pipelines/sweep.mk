@@ -58,9 +58,18 @@ sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
 sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(sweep.baselines)) \
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 $(SWEEP_ROOT)/$1/$2/results.csv: $$(sweep.stamps) sweep.always
+	@$$(call sweep.progress,$1) --start=$2
 	$$(MAKE) --no-print-directory PIPELINE=$$(SWEEP_PIPELINE) SWEEP_POINT=$2 RUN=$(SWEEP_ROOT)/$1/$2 LAYERS="$3" \
 	  BASELINES="$(sweep.baselines)" $4 $$@ spectrum-outputs $(SWEEP_ROOT)/$1/$2/report.html
+	@$$(call sweep.progress,$1) --finish=$2
 endef
+
+# --- a sweep's progress: whenever a point finishes, a line on stderr (points done of the total, running,
+# elapsed, time left); marks in report/.progress, counted from the start of this make (sweep.started, once).
+sweep.started = $(eval sweep.started := $(shell date +%s.%N))$(sweep.started)
+sweep.progress = $(BIN)/ntk-html-report progress --name=$1 --marks=$(call sweep.report,$1)/.progress \
+  --since=$(sweep.started) --points $(notdir $(sweep.points.$1))
+# --- end of the progress
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)
 define sweep.report-rule

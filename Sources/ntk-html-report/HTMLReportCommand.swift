@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTMLReportStage
 import StageCLI
+import StageSupport
 import Tables
 
 struct HTMLReportCommand: ParsableCommand {
@@ -13,7 +14,7 @@ struct HTMLReportCommand: ParsableCommand {
       number keeps its exact text from the CSV in data-value. Two pages written from the same files differ only \
       in the line that says when each was written.
       """,
-    subcommands: [RunReport.self, SweepReport.self])
+    subcommands: [RunReport.self, SweepReport.self, Progress.self])
 }
 
 extension HTMLReportCommand {
@@ -65,6 +66,37 @@ extension HTMLReportCommand {
       let output = (folder as NSString).appendingPathComponent("index.html")
       try writeTogether([(try page.render(written: Date()), output)])
       logging.log(for: HTMLReportCommand.self)("→ \(output)")
+    }
+  }
+
+  struct Progress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "progress",
+      abstract: "Mark a sweep's point started or finished; when one finishes, print the sweep's progress on stderr.",
+      discussion: """
+        The line: points done out of the total, the ones running, the time since the first point of this make \
+        started, and an estimate of the time left from the finished points' durations per training sample (M \
+        from the point's name, M-<m>), for the points not finished, divided among those running.
+        """)
+
+    @Option(help: "The sweep's name.") var name: String
+    @Option(help: "The folder of the marks (<point>.start, <point>.done).") var marks: String
+    @Option(help: "Seconds since 1970 when this make started: older marks do not count.") var since: Double
+    @Option(help: "Mark this point started.") var start: String?
+    @Option(help: "Mark this point finished and print the line.") var finish: String?
+    @Option(parsing: .upToNextOption, help: "Every point of the sweep (its folder or name).") var points: [String]
+
+    func validate() throws {
+      guard (start == nil) != (finish == nil) else { throw ValidationError("give one of --start and --finish") }
+    }
+
+    func run() throws {
+      let progress = SweepProgress(name: name, folder: marks, points: points, since: since)
+      if let start {
+        try progress.start(start)
+      } else if let finish {
+        writeToStandardError(try progress.finish(finish) + "\n")
+      }
     }
   }
 }

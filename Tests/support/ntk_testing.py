@@ -449,9 +449,11 @@ def temporaries(folder: Path) -> list[str]:
 
 
 def final_files(folder: Path) -> list[str]:
-    """Files under `folder` with a final name (no temporaries; make's parameter files left out)."""
+    """Files under `folder` with a final name (no temporaries; make's parameter files and a sweep's progress
+    marks left out)."""
     return sorted(str(q.relative_to(folder)) for q in folder.rglob("*")
-                  if q.is_file() and not is_temporary(q.name) and ".params" not in q.parts)
+                  if q.is_file() and not is_temporary(q.name) and ".params" not in q.parts
+                  and ".progress" not in q.parts)
 
 
 def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
