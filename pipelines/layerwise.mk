@@ -231,7 +231,7 @@ $(RUN)/report.html: $(RUN)/results.csv $(RUN)/alignment.csv $(call stamp,html-re
     $(RUN)/*/spectrum.svg $(RUN)/*/training-curve.svg $(RUN)/*/theory.h5) \
     $(call report.goal-files,spectra,spectrum.svg) $(call report.goal-files,training-curves,training-curve.svg) \
     $(call report.goal-files,theory-curves,theory.h5))
-	$(LAUNCH) $(BIN)/ntk-html-report run $(RUN) $(report.flags) --commit="$$(git rev-parse HEAD 2>/dev/null || true)" \
+	$(LAUNCH) $(BIN)/ntk-html-report run $(RUN) $(report.flags) $$(git rev-parse HEAD 2>/dev/null | sed 's/^/--commit=/') \
 	  --quiet
 # --- end of the run's page ------------------------------------------------------------------------------
 
