@@ -39,8 +39,9 @@ let stages = [
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
-  // Plot writes HTML through typed elements and escapes every text and attribute value as it writes:
-  // a string from a file or a parameter cannot become markup (Sources/Stages/HTMLReport).
+  // Plot writes HTML through typed elements, so markup comes from code only. It does not escape every string:
+  // 0.14.0 keeps entity-like text and writes attribute values as given, so every string from a file or a
+  // parameter goes through HTMLEscaping first (Sources/Stages/HTMLReport).
   Stage(
     name: "HTMLReport", command: "html-report",
     dependencies: ["Artifacts", "HDF5IO", "Tables", .product(name: "Plot", package: "Plot")]),

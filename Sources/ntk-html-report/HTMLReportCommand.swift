@@ -21,7 +21,12 @@ extension HTMLReportCommand {
   struct RunReport: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "run",
-      abstract: "Write RUN/report.html from the run's results.csv, alignment.csv, plots and artifacts.")
+      abstract: "Write RUN/report.html from the run's results.csv, alignment.csv, plots and artifacts.",
+      discussion: """
+        Stale flags: an artifact RUN/<path> is stale when the words of its recorded command_line differ from \
+        those of its command stamp, <stamps>/<path>.cmd (the command the current parameters would run, as Make \
+        writes it); up to date when they are the same; not checked without a stamp.
+        """)
 
     @Argument(help: "The run folder.") var folder: String
     @Option(help: "A parameter left at its default, NAME=VALUE (repeat).") var parameter: [String] = []
