@@ -26,7 +26,7 @@ PIPELINE ?= notebook
 
 BIN := .build/release
 STAGES := truth import init features train evaluate infinite-kernel gradient-descent report sweep-report \
-  kernel-convergence theory-curve spectrum
+  kernel-convergence theory-curve spectrum html-report
 BINARIES := $(addprefix $(BIN)/ntk-,$(STAGES))
 SWIFT_INPUTS := Package.swift $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h' -o -name '*.modulemap')
 VENV := .venv
@@ -141,6 +141,13 @@ test-faults: $(BINARIES) $(VENV)/.installed
 
 test-slurm:
 	@scripts/test-slurm.sh
+
+# `make test-browser`: a run's and a sweep's HTML page in headless Chromium (Debian's chromium and
+# chromium-driver, installed for this target only), driven by Selenium (Tests/browser).
+.PHONY: test-browser
+test-browser: $(BINARIES) $(VENV)/.installed
+	@scripts/install-system-deps.sh --browser
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS) Tests/browser
 
 test-peers: $(BINARIES) $(PEERS_VENV)/.installed
 	$(PEERS_VENV)/bin/pytest -q Tests/peers

@@ -39,6 +39,12 @@ let stages = [
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
+  // Plot writes HTML through typed elements, so markup comes from code only. It does not escape every string:
+  // 0.14.0 keeps entity-like text and writes attribute values as given, so every string from a file or a
+  // parameter goes through HTMLEscaping first (Sources/Stages/HTMLReport).
+  Stage(
+    name: "HTMLReport", command: "html-report",
+    dependencies: ["Artifacts", "HDF5IO", "Tables", .product(name: "Plot", package: "Plot")]),
 ]
 
 let package = Package(
@@ -47,7 +53,8 @@ let package = Package(
   dependencies: [
     // An application pins its dependencies (Package.resolved stays out of git:
     // the local package mirror's revisions differ from upstream's).
-    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
   ],
   targets: [
     // C libraries, as system library targets with thin shims.

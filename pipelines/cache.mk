@@ -8,7 +8,7 @@
 #
 # makes OUTPUTS (all at once) by COMMAND, which reads INPUTS (every file it
 # opens: Tests/pipeline/test_declared_reads.py checks it under strace). COMMAND
-# is written once: the recipe runs that text (behind $(LAUNCH)), and the first
+# is written once: the recipe runs that text (behind $(LAUNCH)), and each
 # output's stamp, DIR/.NAME.cmd, records it after a success, with the digest of
 # the stage binary (its first word) and the content digest of each input
 # artifact (DIR/.NAME.digest, which every stage writes beside each HDF5 file).
@@ -68,8 +68,8 @@ cache.unchanged = $(and $(call cache.exist,$(cache.outputs.$1)),$(call same.text
 cache.exist = $(if $(filter-out $(wildcard $1),$1),,yes)
 cache.run = $(strip $(if $(cache.binary.$1),$(LAUNCH)) $(cache.command.$1))
 cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),@$(if \
-  $(cache.silent),,printf '%s\n' $(call cache.quote,$(cache.run));) $(cache.run) && printf '%s\n' $(call \
-  cache.arguments,$1) > $(call cache.stamp,$1)))
+  $(cache.silent),,printf '%s\n' $(call cache.quote,$(cache.run));) $(cache.run)$(foreach o,$(cache.outputs.$1), && \
+  printf '%s\n' $(call cache.arguments,$1) > $(call cache.stamp,$o))))
 
 # The rule; its key is its first output. Several outputs are one grouped target, but under `make -n` each
 # later output has its own rule on the first, whose recipe line prints nothing: GNU Make 4.3 does not count a

@@ -114,8 +114,9 @@ spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spe
 # The default goal: the table (printed) and the alignment and spectra of every step (ntk-spectrum: about 5 %
 # of the default pipeline's CPU time). The figures are `make spectra`: gnuplot's three SVGs would add about
 # 12 % more, the PNGs (pngcairo at 2200 × 1040, about 0.1 s of CPU each) half (docs/theory.md).
-run: $(RUN)/results.csv spectrum-outputs
+run: $(RUN)/results.csv spectrum-outputs $(RUN)/report.html
 	@cat $(RUN)/results.md
+	@echo "report: $(RUN)/report.html"
 
 # The alignment table and every step's spectrum.h5 and spectrum.csv.
 .PHONY: spectrum-outputs
@@ -123,7 +124,7 @@ spectrum-outputs: $(spectrum_outputs)
 
 # `make spectra`: every step's spectrum.svg and spectrum.png, and the alignment table.
 .PHONY: spectra
-spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png)
+spectra: spectrum-outputs $(foreach s,$(step_list),$(RUN)/$s/spectrum.svg $(RUN)/$s/spectrum.png) $(RUN)/report.html
 
 # --- the stages: $(call stage,OUTPUTS,INPUTS,COMMAND) (pipelines/cache.mk) ---
 stage.root := $(RUN)
@@ -181,12 +182,32 @@ $(call stage,$(RUN)/results.csv $(RUN)/results.md,$(results),$(BIN)/ntk-report $
 # `make theory-curves`: the predicted test MSE of krr_infinite against m, per step (RUN/<step>/theory.h5).
 # `make training-curves`: each step's training loss and test error against the step of gradient descent.
 .PHONY: theory-curves training-curves
-theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5)
-training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png)
+theory-curves: $(foreach s,$(step_list),$(RUN)/$s/theory.h5) $(RUN)/report.html
+training-curves: $(foreach s,$(step_list),$(RUN)/$s/training-curve.svg $(RUN)/$s/training-curve.png) \
+  $(RUN)/report.html
 $(if $(filter theory-curves,$(MAKECMDGOALS)),$(if $(filter infinite,$(BASELINES)),,$(error the theory curve is \
   drawn over krr_infinite: it needs BASELINES=infinite, got BASELINES="$(BASELINES)")))
 $(if $(filter training-curves,$(MAKECMDGOALS)),$(if $(filter trained,$(BASELINES)),,$(error the training curves \
   are the trained baseline's: they need BASELINES=trained, got BASELINES="$(BASELINES)")))
+
+# The run's page (ntk-html-report run): what ran, the tables, each step's facts and plots, every artifact's
+# provenance. It reads the run's artifacts, those of the current parameters and any other a step folder still
+# holds (marked so), and the plots and theory files that exist or that this make's goals draw. Each parameter
+# goes as --given (command line, environment) or --parameter (its default).
+report.parameters := PIPELINE RUN DATA D M M_TEST TEACHER_SEED INPUT_SEEDS TEACHER_WIDTHS WIDTHS LAYERS INIT_SEEDS \
+  C SOLVER SVM_KERNEL_MEMORY_GIB FEATURE_KIND ALLOW_LABEL_LEAK STORAGE STORAGE_LIMIT_MIB TEST_FEATURES BASELINES \
+  GD_STEPS GD_RATE INFINITE_LANDMARKS INFINITE_LANDMARK_SEED KRR_RIDGE THEORY_SAMPLES SPECTRUM_SAMPLES SPECTRUM_SEED
+report.flags = $(foreach v,$(report.parameters),$(if $(filter command% environment% override,$(origin \
+  $v)),--given,--parameter)='$v=$($v)')
+report.goal-files = $(if $(filter $1,$(MAKECMDGOALS)),$(foreach s,$(step_list),$(RUN)/$s/$2))
+report.commit := $(if $(wildcard .git),$(shell git rev-parse HEAD 2>/dev/null))
+report.inputs = $(RUN)/truth.h5 $(results) $(RUN)/results.csv $(spectrum_outputs) $(sort $(foreach \
+  s,$(step_list),$(addprefix $(RUN)/$s/,network.h5 features.h5 svm.h5)) $(wildcard $(foreach s,$(step_list),$(addprefix \
+  $(RUN)/$s/,infinite.h5 trained.h5 theory.h5 spectrum.svg training-curve.svg))) $(call \
+  report.goal-files,spectra,spectrum.svg) $(call report.goal-files,training-curves,training-curve.svg) $(call \
+  report.goal-files,theory-curves,theory.h5))
+$(call stage,$(RUN)/report.html,$(report.inputs),$(BIN)/ntk-html-report run $(RUN) $(report.flags) $(addprefix \
+  --commit=,$(report.commit)) --quiet)
 
 # Figures, drawn by gnuplot from a step's tables.
 $(RUN)/%/training-curve.svg: $(RUN)/%/trajectory.csv plots/training-curve.gp

@@ -52,9 +52,9 @@ sweep-point = $(if $(findstring =,$2)$(findstring :,$2),$(error sweep point name
 sweep-report = $(eval $(call sweep.report-rule,$(strip $1),$(strip $2)))
 endif
 
-# A point's files: what the report and the theory curve read, all made by the point's sub-make.
-sweep.point-files = $1/results.csv $1/truth.h5 $(foreach s,$2,$1/$s/network.h5 $(call step-results,$1/$s,$(sweep.baselines)) \
-  $1/$s/spectrum.h5)
+# A point's files: what the report, the theory curve and the sweep's page read, all made by the point's sub-make.
+sweep.point-files = $1/results.csv $1/report.html $1/truth.h5 $(foreach s,$2,$1/$s/network.h5 $(call \
+  step-results,$1/$s,$(sweep.baselines)) $1/$s/spectrum.h5)
 # The report reads each point's steps in the order Make chains them (LAYERS).
 define sweep.point-rule
 sweep.points.$1 += $(SWEEP_ROOT)/$1/$2
@@ -69,21 +69,38 @@ cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3
 # Made, and on a failure cleaned up, by the point's own make: never deleted by this one.
 .PRECIOUS: $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3)
 $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3) &: $$(sweep.stamps) sweep.always
-	$$(MAKE) --no-print-directory $$(sweep.make.$1/$2) $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs
+	@$$(call sweep.progress,$1) --start=$2
+	$$(MAKE) --no-print-directory $$(sweep.make.$1/$2) $(SWEEP_ROOT)/$1/$2/results.csv spectrum-outputs \
+	  $(SWEEP_ROOT)/$1/$2/report.html
+	@$$(call sweep.progress,$1) --finish=$2
 endef
+
+# A sweep's progress: whenever a point finishes, a line on stderr (points done of the total, running, elapsed,
+# time left); marks in report/.progress, counted from the start of this make (sweep.started, once).
+sweep.started = $(eval sweep.started := $(shell date +%s.%N))$(sweep.started)
+sweep.progress = $(BIN)/ntk-html-report progress --name=$1 --marks=$(call sweep.report,$1)/.progress \
+  --since=$(sweep.started) --points $(notdir $(sweep.points.$1))
 
 sweep.theory-files = $(if $(sweep.theory.$1),theory-vs-measured.csv theory-curve.csv)
 define sweep.report-rule
 .PHONY: $1
 $1: $(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) \
-    $(foreach p,$2,$p.svg $p.png))
+    $(foreach p,$2,$p.svg $p.png) index.html)
 	@echo "$1: $$(words $$(sweep.points.$1)) points; report in $(call sweep.report,$1)/: results.csv results.md summary.csv measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg $p.png)"
+	@echo "page: $(call sweep.report,$1)/index.html"
 
 stage.root := $(SWEEP_ROOT)
 $(call stage,$(addprefix $(call sweep.report,$1)/,results.csv results.md summary.csv measures.csv $(call \
   sweep.theory-files,$1)),$(sweep.results.$1) $(sweep.parameters.$1) $(sweep.theory.$1),$(BIN)/ntk-sweep-report \
   $(if $(sweep.theory.$1),--theory $(sweep.theory.$1)) --quiet --name=$1 --output=$(call sweep.report,$1) \
   $(sweep.results.$1))
+
+# The sweep's page (ntk-html-report sweep): its tables, plots and points (their pages and stamps); the command
+# shown is make's own command-line variables and the sweep's goal.
+$(call stage,$(call sweep.report,$1)/index.html,$(addprefix $(call sweep.report,$1)/,results.csv summary.csv \
+  measures.csv $(call sweep.theory-files,$1) $(foreach p,$2,$p.svg)) $(addsuffix /report.html,$(sweep.points.$1)) \
+  $(addsuffix /results.csv,$(sweep.points.$1)),$(BIN)/ntk-html-report sweep $(call sweep.report,$1) --name=$1 \
+  --quiet --command="make $(subst ",\",$(-*-command-variables-*-)) $1" --points $(sweep.points.$1))
 
 # `make status SWEEP=$1`: every point's status (its own sub-make, which runs nothing), then the report's.
 ifeq ($(SWEEP),$1)

@@ -4,6 +4,8 @@ set -euo pipefail
 # strace: the fault tests kill each stage at exact system calls (Tests/faults/test_kill.py); the lint test traces
 # what every stage opens (Tests/pipeline/test_declared_reads.py).
 packages=(libhdf5-dev libopenblas-dev libsvm-dev libxxhash-dev libzip-dev libcsv-dev libssl-dev pkg-config hdf5-tools gnuplot-nox python3-venv strace)
+# --browser (make test-browser): headless Chromium and its WebDriver, for the HTML pages' tests (Tests/browser).
+[ "${1:-}" = --browser ] && packages=(chromium chromium-driver)
 missing=()
 # One dpkg-query for all (make runs this before every pipeline: one call
 # takes 30 ms, one per package took 300).

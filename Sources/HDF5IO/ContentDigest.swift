@@ -95,8 +95,8 @@ extension HDF5File {
     }
   }
 
-  /// The absolute paths of every dataset in the file.
-  func datasetPaths() throws -> [String] {
+  /// The absolute paths of every dataset in the file, in name order.
+  public func datasetPaths() throws -> [String] {
     try reading(.structure) {
       var names: [String] = []
       let status = withUnsafeMutablePointer(to: &names) { pointer in

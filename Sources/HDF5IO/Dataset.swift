@@ -59,6 +59,19 @@ public final class HDF5Dataset {
     }
   }
 
+  /// The stored element type as h5py names it: `float64`, `int64`, `uint8`, …, or `string`.
+  public var elementTypeName: String {
+    let type = H5Dget_type(id)
+    defer { H5Tclose(type) }
+    let bits = 8 * H5Tget_size(type)
+    switch H5Tget_class(type) {
+    case H5T_FLOAT: return "float\(bits)"
+    case H5T_INTEGER: return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + "\(bits)"
+    case H5T_STRING: return "string"
+    case let typeClass: return describe(typeClass)
+    }
+  }
+
   /// Reads rows `range` (all of them by default), converting to `T`.
   public func read<T: HDF5Element>(_: T.Type = T.self, rows range: Range<Int>? = nil) throws -> [T] {
     try file.reading(.data) {

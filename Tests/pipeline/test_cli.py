@@ -31,6 +31,7 @@ OPTIONS = {  # options each stage's help must name (a sample of each group)
                          "--output", "--quiet"],
     "report": ["--csv", "--markdown", "--quiet"],
     "sweep-report": ["--name", "--output", "--theory", "--quiet"],
+    "html-report": ["run", "sweep"],
     "kernel-convergence": ["--output", "--quiet"],
     "spectrum": ["--truth", "--trained", "--infinite", "--samples", "--seed", "--kernel-memory-gib",
                  "--alignment-csv", "--alignment-markdown", "--quiet"],

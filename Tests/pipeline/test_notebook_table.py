@@ -111,7 +111,10 @@ def test_results_md_is_the_notebook_table(default_run):
 
 def test_stage_logs_do_not_go_to_stdout(default_run):
     assert "ntk-" not in default_run.stdout
-    assert all(line.startswith("|") for line in default_run.stdout.splitlines() if line.strip())
+    lines = [line for line in default_run.stdout.splitlines() if line.strip()]
+    # The table, then the path of the run's page.
+    assert all(line.startswith("|") for line in lines[:-1])
+    assert lines[-1] == f"report: {default_run.path}/report.html"
 
 
 def test_second_make_runs_no_stage(default_run, second_make):

@@ -412,7 +412,8 @@ def test_a_rerun_redoes_only_stale_points(tiny_sweep):
     redone = {name for name in after if after[name] != before[name]}
     report = {name for name in after if name.startswith("learning-curve/report/")}
     downstream = {f"{stale}/{name}" for name in ("V/svm.h5", "V/eval.h5", "u/network.h5", "u/features.h5",
-                                                 "u/svm.h5", "u/eval.h5", "results.csv", "results.md")}
+                                                 "u/svm.h5", "u/eval.h5", "results.csv", "results.md",
+                                                 "report.html")}
     # The analysis (ntk-spectrum) is one process for every step of a run: all its files are redone.
     downstream |= {f"{stale}/{step}/spectrum.{ext}" for step in ("W", "V", "u") for ext in ("h5", "csv")}
     downstream |= {f"{stale}/alignment.{ext}" for ext in ("csv", "md")}

@@ -31,7 +31,7 @@ PYTHON = str(REPO / ".venv" / "bin" / "python")
 # The stages of one run, in order; the sweep report reads many.
 PIPELINE_STAGES = ["truth", "init", "features", "train", "evaluate", "report"]
 STAGES = PIPELINE_STAGES + ["import", "infinite-kernel", "gradient-descent", "sweep-report", "kernel-convergence",
-                             "theory-curve", "spectrum"]
+                             "theory-curve", "spectrum", "html-report"]
 STEPS = ["W", "V", "u"]
 LAYER_NAMES = {"W": "W1", "V": "W2", "u": "u"}
 # pipelines/layerwise.mk's defaults, for the command lines it would give a stage.
@@ -454,9 +454,11 @@ def temporaries(folder: Path) -> list[str]:
 
 
 def final_files(folder: Path) -> list[str]:
-    """Files under `folder` with a final name (no temporaries; make's stamps and the digest sidecars left out)."""
+    """Files under `folder` with a final name (no temporaries; make's stamps, the digest sidecars and a sweep's
+    progress marks left out)."""
     return sorted(str(q.relative_to(folder)) for q in folder.rglob("*")
-                  if q.is_file() and not is_temporary(q.name) and not is_cache_record(q.name))
+                  if q.is_file() and not is_temporary(q.name) and not is_cache_record(q.name)
+                  and ".progress" not in q.parts)
 
 
 def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:

@@ -1,0 +1,3 @@
+import StageCLI
+
+HTMLReportCommand.runStage()
