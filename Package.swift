@@ -35,7 +35,7 @@ let stages = [
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(
     name: "Spectrum", command: "spectrum",
-    dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
+    dependencies: ["Artifacts", "LegacyRandom", "LinearSVM", "NTKMath", "Tables"]),
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
@@ -65,8 +65,8 @@ let package = Package(
 
     // Shared libraries: the mathematics, the file layer, the artifact schemas.
     .target(name: "LegacyRandom"),
-    .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS"]),
-    .target(name: "LinearSVM", dependencies: ["CLibSVM", "COpenBLAS", "CPrefetch", "NTKMath"]),
+    .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS", "LegacyRandom"]),
+    .target(name: "LinearSVM", dependencies: ["CLibSVM", "COpenBLAS", "CPrefetch", "LegacyRandom", "NTKMath"]),
     .target(name: "ContentDigest", dependencies: ["CXXHash"]),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),

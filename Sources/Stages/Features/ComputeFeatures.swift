@@ -69,15 +69,13 @@ public struct ComputeFeatures: Sendable {
       let rowLength = storage == .dense ? blocks.featureCount : network.layers.map { $0.rows + $0.columns }.max()!
       try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: rowLength)) { start, x in
         let pass = network.forward(x)
-        var factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
-        if kind == .lossGradient {
-          let weights = zip(pass.output, labels[split]![start..<(start + x.rows)]).map(negativeLossDerivative)
-          for k in factors.indices { factors[k].scaleSamples(by: weights) }
-        }
+        let factors = network.tangentFactors(
+          of: selection, at: pass,
+          lossGradientLabels: kind == .lossGradient ? Array(labels[split]![start..<(start + x.rows)]) : nil)
         try emit(
           start,
           storage == .factored
-            ? .factored(Array(factors))
+            ? .factored(factors)
             : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
         progress.advance(by: x.rows)
       }
