@@ -71,7 +71,7 @@ let package = Package(
     .target(name: "HDF5IO", dependencies: ["CHDF5", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
     // What every stage shares: errors, log and progress, numpy's initialisation.
-    .target(name: "StageSupport", dependencies: ["LegacyRandom", "LinearSVM", "NTKMath"]),
+    .target(name: "StageSupport", dependencies: ["Artifacts", "LegacyRandom", "LinearSVM", "NTKMath"]),
     // CSV and Markdown tables of the two report stages.
     .target(name: "Tables", dependencies: ["Artifacts"]),
     // Option groups and argument types of every command line.

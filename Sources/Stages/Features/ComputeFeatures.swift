@@ -36,12 +36,8 @@ public struct ComputeFeatures: Sendable {
   }
 
   public func run(output: String, log: StageLog) throws {
-    let truth = try TruthArtifact(path: truthPath)
-    let student = try NetworkArtifact(path: networkPath)
-    try student.requireInputs(of: truth)
-    let network = student.network
-    let selection = try network.selection(named: layer, context: networkPath)
-    let name = network.name(of: selection)
+    let step = try StepNetwork(truthPath: truthPath, networkPath: networkPath, layer: layer)
+    let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let blocks = LayerBlocks(network, selection)
     let testFeatures: TestFeatures =
       kind.isLabelDependent && !allowLabelLeak ? .withheld : storeTestFeatures ? .stored : .fromNetwork

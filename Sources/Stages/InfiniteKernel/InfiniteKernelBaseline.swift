@@ -17,28 +17,18 @@ import StageSupport
 ///
 /// Two paths, following `solver` (SolverChoice):
 /// - **exact** (`libsvm`; `auto` where libsvm's copy of K∞, 16 bytes × m², fits
-///   `kernelMemory`): libsvm on K∞ of the training set. Test decisions
-///   Σ_i c_i K∞(x, x_i) + b stream the test inputs in blocks against the
-///   support vectors: the m_test × m cross kernel is never formed. `libsvm`
-///   refuses above the limit.
-/// - **Nyström** (`linear`; `auto` above the limit): k = `landmarks` landmark
-///   training samples L, the first k of numpy's
-///   `RandomState(landmarkSeed).permutation(m)`, sorted ascending; the
-///   features Φ = K∞(X, L)·K∞(L, L)^{−1/2} (NystromApproximation: m × k, dense,
-///   in blocks of rows; the pseudo-inverse square root drops eigenvalues
-///   ≤ 10⁻¹²·λ_max) and DualCoordinateDescent on Φ with the run's C and labels:
-///   time and memory linear in m (Φ is m·k·8 bytes). Decisions
-///   f(x) = K∞(x, L)·v + b, v = K∞(L, L)^{−1/2} w: test inputs streamed in
-///   blocks (never an m_test × k matrix), training inputs as Φ·w + b from the Φ
-///   in memory (the same f). k > m is refused.
+///   `kernelMemory`): libsvm on K∞ of the training set (ExactKernelSVM.swift);
+///   `libsvm` refuses above the limit.
+/// - **Nyström** (`linear`; `auto` above the limit): DualCoordinateDescent on
+///   the Nyström features Φ = K∞(X, L)·K∞(L, L)^{−1/2} of k = `landmarks`
+///   landmark training samples L (NystromSVM.swift): time and memory linear in
+///   m. k > m is refused.
 ///
 /// Beside the SVM, kernel ridge regression with the same K∞ on the ±1 labels
 /// (model krr_infinite; KernelRidgeRegression, λ = `krrRidge`·tr(K∞)/m),
-/// exact or on the Nyström features as `ridgeMethod` decides; its test MSE
-/// (f − y)² is recorded beside the 0-1 errors.
-///
-/// One file a job: ExactKernelSVM.swift, NystromSVM.swift,
-/// InfiniteKernelRidge.swift; `run` picks the SVM's path and writes.
+/// exact or on the Nyström features as `ridgeMethod` decides
+/// (InfiniteKernelRidge.swift); its test MSE (f − y)² is recorded beside the
+/// 0-1 errors. `run` picks the SVM's path and writes.
 public struct InfiniteKernelBaseline: Sendable {
   public var truthPath: String
   public var networkPath: String
@@ -103,12 +93,8 @@ public struct InfiniteKernelBaseline: Sendable {
   }
 
   public func run(output: String, log: StageLog) throws {
-    let truth = try TruthArtifact(path: truthPath)
-    let student = try NetworkArtifact(path: networkPath)
-    try student.requireInputs(of: truth)
-    let network = student.network
-    let selection = try network.selection(named: layer, context: networkPath)
-    let name = network.name(of: selection)
+    let step = try StepNetwork(truthPath: truthPath, networkPath: networkPath, layer: layer)
+    let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let inputs = Inputs(
       truth: truth, network: network, selection: selection, ntk: InfiniteWidthNTK(architectureOf: network),
       m: truth.sampleCounts[.train]!, name: name)

@@ -11,7 +11,7 @@ import StageSupport
 /// ground truth with their labels: the same distribution as the training set,
 /// never trained on. Their N × N K∞ (InfiniteWidthNTK, on the features' scale
 /// as in the infinite-kernel stage) is diagonalised once (LAPACK dsyevr, O(N³):
-/// about 20 s at N = 4000 on one core); the curve at any m is then O(N) per
+/// its time at N = 4000 in docs/theory.md); the curve at any m is then O(N) per
 /// step of the root finding. Only the network's architecture and the layer
 /// enter, as for K∞: a learning curve computes it once per layer and teacher
 /// seed, not once per M.
@@ -35,18 +35,14 @@ public struct TheoryCurve: Sendable {
   }
 
   public func run(output: String, log: StageLog) throws {
-    let truth = try TruthArtifact(path: truthPath)
-    let student = try NetworkArtifact(path: networkPath)
-    try student.requireInputs(of: truth)
+    let step = try StepNetwork(truthPath: truthPath, networkPath: networkPath, layer: layer)
+    let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let testSamples = truth.sampleCounts[.test]!
     guard samples <= testSamples else {
       throw StageError(
         "\(truthPath): --samples (THEORY_SAMPLES) \(samples) exceeds the \(testSamples) test samples (M_TEST)")
     }
-    let network = student.network
-    let selection = try network.selection(named: layer, context: networkPath)
     let ntk = InfiniteWidthNTK(architectureOf: network)
-    let name = network.name(of: selection)
     let provenance = try Provenance(program: "ntk-theory-curve", inputFiles: [truthPath, networkPath])
     let inputs = try truth.inputs(.test)
     let labels = try truth.labelDataset(.test)
