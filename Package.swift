@@ -35,7 +35,7 @@ let stages = [
   Stage(name: "SweepReport", command: "sweep-report", dependencies: ["Artifacts", "NTKMath", "Tables"]),
   Stage(
     name: "Spectrum", command: "spectrum",
-    dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
+    dependencies: ["Artifacts", "LegacyRandom", "LinearSVM", "NTKMath", "Tables"]),
   Stage(
     name: "KernelConvergence", command: "kernel-convergence",
     dependencies: ["Artifacts", "LegacyRandom", "NTKMath", "Tables"]),
@@ -72,15 +72,15 @@ let package = Package(
 
     // Shared libraries: the mathematics, the file layer, the artifact schemas.
     .target(name: "LegacyRandom"),
-    .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS"]),
-    .target(name: "LinearSVM", dependencies: ["CLibSVM", "COpenBLAS", "CPrefetch", "NTKMath"]),
+    .target(name: "NTKMath", dependencies: ["CLAPACK", "COpenBLAS", "LegacyRandom"]),
+    .target(name: "LinearSVM", dependencies: ["CLibSVM", "COpenBLAS", "CPrefetch", "LegacyRandom", "NTKMath"]),
     .target(name: "ContentDigest", dependencies: ["CXXHash"]),
     // The read watchdog's C part: what its signal handlers and monitor thread run.
     .target(name: "CWatchdog"),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "CWatchdog", "ContentDigest"]),
     .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
     // What every stage shares: errors, log and progress, numpy's initialisation.
-    .target(name: "StageSupport", dependencies: ["LegacyRandom", "LinearSVM", "NTKMath"]),
+    .target(name: "StageSupport", dependencies: ["Artifacts", "LegacyRandom", "LinearSVM", "NTKMath"]),
     // CSV and Markdown tables of the two report stages.
     .target(name: "Tables", dependencies: ["Artifacts"]),
     // Option groups and argument types of every command line.

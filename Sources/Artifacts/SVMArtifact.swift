@@ -19,6 +19,12 @@ import NTKMath
 /// `dual_objective` D(α), `duality_gap` (P − D)/P and `training_seconds`.
 public struct SVMArtifact: Artifact {
   public static let kind = "linear SVM"
+  /// A kernel of the training set (8 bytes an entry) is kept in its artifact up to this many bytes: svm.h5's
+  /// and infinite.h5's /kernel, and infinite.h5's Nyström features Φ.
+  public static let storedKernelLimit = 256 << 20
+
+  /// Whether an artifact keeps the m × m kernel of its training set: m²·8 bytes ≤ 256 MiB, m ≤ 5792.
+  public static func keepsKernel(samples m: Int) -> Bool { m * m * 8 <= storedKernelLimit }
   public let file: HDF5File
   public let weights: [Double]
   public let intercept: Double

@@ -26,12 +26,7 @@ import NTKMath
 /// coordinate descent's, from α — is within the tolerance. The working set's
 /// exact solve (WorkingSet) from each certificate finishes where Newton
 /// creeps. A pass is one product of every row with w.
-extension DualCoordinateDescent {
-  /// Problems of at most this many features take Newton's method (a (p + 1)² Hessian from the zone's rows).
-  public static let newtonFeatureLimit = 256
-}
-
-extension Solver {
+extension LinearTimeSolve {
   mutating func newton(progress: (DualCoordinateDescent.Status) -> Void) throws -> DualCoordinateDescent.Result {
     let p = samples.featureCount
     var w = [Double](repeating: 0, count: p)
@@ -63,6 +58,8 @@ extension Solver {
       }
       let alpha = state.alpha
       var certificate = self.certificate(feasible: scaled(alpha, balance(of: alpha)), bias: b)
+      // Both holdings, any gain kept: at most 12 certificates (one per μ) need no rationing; coordinate descent's
+      // rule, for its hundreds, is in MethodOfMultipliers.swift.
       for holding in WorkingSet.Holding.allCases where certificate.relativeGap > tolerance {
         if let exact = finished(from: certificate, holding: holding), exact.relativeGap < certificate.relativeGap {
           certificate = exact
@@ -73,8 +70,11 @@ extension Solver {
       progress(.init(passes: passes, gap: best!.relativeGap, passesLeft: Self.passesLeft(history, tolerance)))
       if best!.relativeGap <= tolerance { return best!.result(method: "Newton", passes: passes, steps: steps) }
       // Below 10⁻¹⁰ the quadratic zone is at the level of rounding: the working set must have finished by then.
-      if passes >= Double(maxPasses) || mu <= 1e-10 {
-        throw SVMError.notConverged(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
+      if passes >= Double(maxPasses) {
+        throw SVMError.passLimit(gap: best!.relativeGap, tolerance: tolerance, passes: maxPasses)
+      }
+      if mu <= 1e-10 {
+        throw SVMError.smoothingLimit(gap: best!.relativeGap, tolerance: tolerance, mu: mu, passes: passes)
       }
       mu /= 10
     }
@@ -119,7 +119,7 @@ extension Solver {
     var hessian = Matrix(rows: p + 1, columns: p + 1)
     for j in 0..<p { hessian[j, j] = 1 }
     if !zone.isEmpty {
-      let rowsOfZone = rows.subset(zone).denseRows()
+      let rowsOfZone = rows.rows(at: zone).expanded()
       let gram = BLAS.product(rowsOfZone, rowsOfZone, transposeA: true)
       let sums = BLAS.product(rowsOfZone, vector: [Double](repeating: 1, count: zone.count), transposeA: true)
       let scale = C / mu
@@ -138,32 +138,10 @@ extension Solver {
   }
 }
 
-extension FeatureRows {
-  /// The rows themselves (factored blocks expanded side by side).
-  func denseRows() -> Matrix {
-    switch self {
-    case .dense(let f): return f
-    case .factored(let factors): return Matrix.concatenatingColumns(factors.map { $0.expanded() })
-    }
-  }
-}
-
 /// H⁺ r for a symmetric H, from its eigendecomposition (every nonzero eigenvalue counts).
 func pseudoinverseSolve(_ h: Matrix, _ r: [Double]) -> [Double] {
   let (lambda, vectors) = h.symmetricEigendecomposition()
   var coordinates = BLAS.product(vectors, vector: r)
   for k in coordinates.indices { coordinates[k] = lambda[k] != 0 ? coordinates[k] / lambda[k] : 0 }
   return BLAS.product(vectors, vector: coordinates, transposeA: true)
-}
-
-extension FeatureRows {
-  /// The rows at `indices`.
-  func subset(_ indices: [Int]) -> FeatureRows {
-    switch self {
-    case .dense(let f): return .dense(f.rows(at: indices))
-    case .factored(let factors):
-      return .factored(
-        factors.map { TangentFactors(delta: $0.delta.rows(at: indices), input: $0.input.rows(at: indices)) })
-    }
-  }
 }

@@ -9,6 +9,9 @@ public enum SolverChoice: String, CaseIterable, Sendable {
   /// libsvm where its copy of the kernel fits the kernel memory, otherwise linear.
   case auto
 
+  /// The kernel memory of --kernel-memory-gib's default, 8 GiB: libsvm up to m = 23,170.
+  public static let defaultKernelMemory = 8 << 30
+
   /// Whether libsvm trains `samples` samples when its copy of the kernel
   /// (16 bytes an entry) may take `kernelMemory` bytes.
   public func usesLibSVM(samples m: Int, kernelMemory: Int) -> Bool {

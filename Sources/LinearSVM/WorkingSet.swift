@@ -63,7 +63,7 @@ enum WorkingSet {
       linear = band.map { y[$0] * samples.dot($0, wp.baseAddress!) - 1 }
     }
     let program = BoxQuadraticProgram(
-      hessian: hessian(rows.subset(band), features: samples.featureCount, y: band.map { y[$0] }), linear: linear,
+      hessian: hessian(rows.rows(at: band), features: samples.featureCount, y: band.map { y[$0] }), linear: linear,
       equality: band.map { y[$0] }, target: -balance, C: C)
     guard let solution = program.solve() else { return nil }
     for (k, i) in band.enumerated() { alpha[i] = solution.a[k] }
@@ -74,7 +74,7 @@ enum WorkingSet {
   static func hessian(_ rows: FeatureRows, features p: Int, y: [Double]) -> BoxQuadraticProgram.Hessian {
     let n = y.count
     if p < n {
-      var v = rows.denseRows()
+      var v = rows.expanded()
       for i in 0..<n where y[i] < 0 {
         for j in 0..<p { v[i, j] = -v[i, j] }
       }

@@ -178,7 +178,9 @@ public struct KernelAlignment: Equatable, Sendable {
   }
 
   /// The alignment of the finite tangent kernel G Gᵀ by `method` (default: the cheaper).
-  public static func ofFeatures(labels y: [Double], features g: FeatureRows, method: Method? = nil)
+  public static func ofFeatures(
+    labels y: [Double], features g: FeatureRows, method: Method? = nil
+  )
     -> (alignment: KernelAlignment, method: Method)
   {
     let method = method ?? cheaperMethod(samples: y.count, features: g)
@@ -201,33 +203,6 @@ extension FeatureRows {
         factors.reduce(0) { $0 + $1.featureCount },
         factors.reduce(0) { $0 + $1.delta.columns + $1.input.columns + 1 }
       )
-    }
-  }
-
-  /// The samples `rows` of these rows (factors stay factored).
-  public func rows(_ rows: Range<Int>) -> FeatureRows {
-    switch self {
-    case .dense(let f): return .dense(f.rows(rows))
-    case .factored(let factors):
-      return .factored(factors.map { TangentFactors(delta: $0.delta.rows(rows), input: $0.input.rows(rows)) })
-    }
-  }
-
-  /// The samples at `indices`, in that order.
-  public func rows(at indices: [Int]) -> FeatureRows {
-    switch self {
-    case .dense(let f): return .dense(f.rows(at: indices))
-    case .factored(let factors):
-      return .factored(
-        factors.map { TangentFactors(delta: $0.delta.rows(at: indices), input: $0.input.rows(at: indices)) })
-    }
-  }
-
-  /// The feature rows of samples `rows` as a dense matrix (factored blocks expanded).
-  public func expandedRows(_ rows: Range<Int>) -> Matrix {
-    switch self.rows(rows) {
-    case .dense(let f): return f
-    case .factored(let factors): return Matrix.concatenatingColumns(factors.map { $0.expanded() })
     }
   }
 }

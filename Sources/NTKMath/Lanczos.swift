@@ -1,6 +1,7 @@
 import CLAPACK
 import COpenBLAS
 import Foundation
+import LegacyRandom
 
 /// The largest eigenvalue of a symmetric positive semi-definite operator A on
 /// ℝⁿ known only through its products v ↦ A v, by the Lanczos process
@@ -86,15 +87,8 @@ public struct LanczosEigenvalue: Sendable {
 
   /// A fixed pseudo-random start (splitmix64, uniform in [−1, 1)), normalised.
   static func startVector(_ n: Int) -> [Double] {
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    var v = (0..<n).map { _ -> Double in
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      z ^= z >> 31
-      return Double(z >> 11) / Double(1 << 52) - 1
-    }
+    var random = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+    var v = (0..<n).map { _ in Double(random.next() >> 11) / Double(1 << 52) - 1 }
     let norm = cblas_dnrm2(Int32(n), v, 1)
     for i in v.indices { v[i] /= norm }
     return v

@@ -53,6 +53,21 @@ public struct TangentFactors: Sendable {
 }
 
 extension ReLUNetwork {
+  /// The factors of the tangent features of the layers `selection` at a
+  /// forward pass: of g(x) = ∂f(x)/∂θ, or, given the samples' labels y, of the
+  /// logistic loss's negative gradient g(x, y) = −∂ℓ/∂θ = y·σ(−y·f(x))·∂f(x)/∂θ
+  /// (each sample's δ rows weighted by negativeLossDerivative).
+  public func tangentFactors(
+    of selection: Range<Int>, at pass: ForwardPass, lossGradientLabels y: [Double]? = nil
+  ) -> [TangentFactors] {
+    var factors = Array(tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count))
+    if let y {
+      let weights = zip(pass.output, y).map(negativeLossDerivative)
+      for k in factors.indices { factors[k].scaleSamples(by: weights) }
+    }
+    return factors
+  }
+
   /// The factors of ∂f/∂θ for the layers `lowest` … L (L is u), back-propagated
   /// from u through one forward pass; element k is layer `lowest + k`.
   public func tangentFactors(from lowest: Int, of pass: ForwardPass) -> [TangentFactors] {

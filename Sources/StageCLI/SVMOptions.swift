@@ -16,7 +16,7 @@ public struct SVMOptions: ParsableArguments {
   @Option(help: "libsvm's kernel cache in MB (scikit-learn's cache_size); it changes the time, not the solution.")
   var cacheMb = 200.0
   @Option(help: "libsvm trains from a precomputed kernel when its copy (16 bytes × m²) fits in this many GiB.")
-  var kernelMemoryGib = 8.0
+  var kernelMemoryGib = Self.defaultKernelMemoryGib
   @Option(help: "The linear solver stops when the relative duality gap (P − D)/P is at most this.")
   var gapTolerance = DualCoordinateDescent.Parameters.defaultTolerance
   @Option(help: "The linear solver fails, writing nothing, if it has not converged after this many passes.")
@@ -26,7 +26,12 @@ public struct SVMOptions: ParsableArguments {
 
   public var parameters: SVMParameters { SVMParameters(C: penalty, tolerance: tolerance, cacheMegabytes: cacheMb) }
   /// --kernel-memory-gib in bytes.
-  public var kernelMemory: Int { Int(kernelMemoryGib * Double(1 << 30)) }
+  public var kernelMemory: Int { Self.bytes(gib: kernelMemoryGib) }
+  /// --kernel-memory-gib's default, SolverChoice.defaultKernelMemory in GiB (8).
+  public static let defaultKernelMemoryGib = Double(SolverChoice.defaultKernelMemory) / Double(1 << 30)
+
+  /// A number of GiB in bytes.
+  public static func bytes(gib: Double) -> Int { Int(gib * Double(1 << 30)) }
   /// The linear solver's parameters.
   public var linearParameters: DualCoordinateDescent.Parameters {
     .init(C: penalty, tolerance: gapTolerance, maxPasses: maxPasses)

@@ -25,7 +25,7 @@ struct SpectrumCommand: ParsableCommand {
   @Option(help: "The subset: the first --samples of numpy's RandomState(seed).permutation(m), ascending.")
   var seed = 0
   @Option(help: "K∞'s alignment uses all m samples where 16·m² bytes fit this many GiB (ntk-infinite-kernel's limit).")
-  var kernelMemoryGib = 8.0
+  var kernelMemoryGib = SVMOptions.defaultKernelMemoryGib
   @Option(help: "Where to write the alignment table as CSV (step,kernel,alignment,centred_alignment,samples).")
   var alignmentCsv: String?
   @Option(help: "Where to write the alignment table as Markdown.") var alignmentMarkdown: String?
@@ -45,7 +45,7 @@ struct SpectrumCommand: ParsableCommand {
   func run() throws {
     try KernelSpectrumAnalysis.run(
       truthPath: truth, steps: steps.map { .init(folder: $0, trained: trained) }, infinite: infinite,
-      sampleLimit: samples, seed: UInt32(seed), kernelMemory: Int(kernelMemoryGib * Double(1 << 30)),
+      sampleLimit: samples, seed: UInt32(seed), kernelMemory: SVMOptions.bytes(gib: kernelMemoryGib),
       alignmentCSV: alignmentCsv, alignmentMarkdown: alignmentMarkdown, log: logging.log(for: Self.self))
   }
 }

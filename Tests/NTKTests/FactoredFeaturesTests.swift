@@ -33,9 +33,9 @@ import Testing
       return
     }
     let y = (0..<30).map { s -> Double in (s * 7) % 5 < 2 ? 1 : -1 }  // not separable: some α at C
-    let solution = try LinearSVM.train(features: x, labels: y, parameters: SVMParameters())
+    let solution = try LibSVM.train(features: x, labels: y, parameters: SVMParameters())
     let weights = dense.combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
-    let fromKernel = try LinearSVM.train(kernel: factored.gram(), labels: y, parameters: SVMParameters())
+    let fromKernel = try LibSVM.train(kernel: factored.gram(), labels: y, parameters: SVMParameters())
     let recovered = factored.combination(of: fromKernel.supportIndices, coefficients: fromKernel.dualCoefficients)
     #expect(solution.supportIndices == fromKernel.supportIndices)
     #expect(Self.close(weights, recovered, 1e-9))

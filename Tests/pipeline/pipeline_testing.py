@@ -58,6 +58,22 @@ def tangent_features(layers: list[np.ndarray], x: np.ndarray, index: int) -> np.
 RELATIVE_TOLERANCE = 1e-9
 
 
+def training_rows(features: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(G, y): the training features of a features file as dense rows, and the labels."""
+    with h5py.File(features, "r") as f:
+        y = f["labels/train"][()]
+        if f.attrs["storage"] == "dense":
+            return f["features/train"][()], y
+        blocks = [f"factors/train/{name}" for name in f.attrs["block_layers"]]
+        return np.hstack([np.einsum("si,sj->sij", f[b + "/delta"][()], f[b + "/input"][()]).reshape(len(y), -1)
+                          for b in blocks]), y
+
+
+def primal(g, y, w, b, C) -> float:
+    """½‖w‖² + C Σ max(0, 1 − y (g·w + b))."""
+    return 0.5 * w @ w + C * np.maximum(0, 1 - y * (g @ w + b)).sum()
+
+
 def relative_difference(actual, expected) -> float:
     """max |actual − expected| / max |expected| (0 when both are exactly zero, as the
     weights of a network whose ReLUs all died are)."""

@@ -4,6 +4,7 @@ Each fenced `sh` block carries, on the line before it, a comment naming how it
 is checked (docs/README.md states the convention):
 
     <!-- commands: quick -->     every `make` line runs, in order, in a temporary copy of the repository
+                                 (README.md only, under the headings the tests below name)
     <!-- commands: slow -->      the same, marked slow
     <!-- commands: dry-run -->   every `make` line is checked with `make -n` (it must parse and plan)
     <!-- commands: none (why) --> not run; every stage command in it is checked against the stage's --help
@@ -123,20 +124,37 @@ def test_every_shell_block_is_marked():
     assert sum(len(b.make_lines()) for b in SHELL_BLOCKS if b.mode in ("quick", "slow")) >= 10
 
 
+def readme_heading(block: Block) -> str:
+    """The `##` heading a README block stands under."""
+    text = (REPO / "README.md").read_text().splitlines()
+    return next(line[3:] for line in reversed(text[:block.line]) if line.startswith("## "))
+
+
 def readme_quick_blocks(*headings: str) -> list[Block]:
     """The README's quick blocks under the given `##` headings."""
-    text = (REPO / "README.md").read_text().splitlines()
-    def heading(block):
-        return next(line[3:] for line in reversed(text[:block.line]) if line.startswith("## "))
-    found = [b for b in SHELL_BLOCKS if b.document.name == "README.md" and b.mode == "quick" and heading(b) in headings]
+    found = [b for b in SHELL_BLOCKS
+             if b.document.name == "README.md" and b.mode == "quick" and readme_heading(b) in headings]
     assert found, f"README.md has no quick block under {headings}"
     return found
+
+
+# The headings whose quick blocks the two tests below run, each in a copy of its own.
+EXPERIMENT_HEADINGS = ("Quick start", "Running an experiment")
+BASELINE_HEADINGS = ("Adding a baseline", "Your own data")
+
+
+def test_every_quick_block_is_run():
+    """Quick blocks run only where the tests below run them: under these README headings. docs/'s pages
+    mark theirs dry-run, slow or none (the README runs the quick ones)."""
+    unrun = [str(b) for b in SHELL_BLOCKS if b.mode == "quick" and not (
+        b.document.name == "README.md" and readme_heading(b) in EXPERIMENT_HEADINGS + BASELINE_HEADINGS)]
+    assert not unrun, f"quick blocks that no test runs (mark them dry-run, slow or none, or run them): {unrun}"
 
 
 def test_the_readme_experiments_run_and_print_the_table(tmp_path):
     folder = clone(tmp_path / "repo")
     printed = {}
-    for block in readme_quick_blocks("Quick start", "Running an experiment"):
+    for block in readme_quick_blocks(*EXPERIMENT_HEADINGS):
         printed.update(check_block(block, folder, dry=False))
     table = re.search(r"^\| step \| classifier .*?(?=\n\n)", (REPO / "README.md").read_text(), re.S | re.M).group(0)
     assert table + "\n" in printed["make"], f"README.md's table is not what `make` printed:\n{printed['make']}"
@@ -150,7 +168,7 @@ def test_the_readme_experiments_run_and_print_the_table(tmp_path):
 
 def test_the_readme_baselines_and_data_commands_run(tmp_path):
     folder = clone(tmp_path / "repo")
-    for block in readme_quick_blocks("Adding a baseline", "Your own data"):
+    for block in readme_quick_blocks(*BASELINE_HEADINGS):
         check_block(block, folder, dry=False)
     for path in ["data/notebook/u/infinite.h5", "data/notebook/u/trained.h5", "data/notebook/W/training-curve.png",
                  "data/mine/truth.h5", "data/cells/results.csv", "data/pair/results.csv"]:
@@ -161,16 +179,6 @@ def test_the_readme_baselines_and_data_commands_run(tmp_path):
     assert "NTK ∞" in table and "net trained" in table
     for ours, notebook in zip(table.splitlines(), readme.splitlines()):
         assert ours.startswith(notebook.rstrip()[:-1]), (ours, notebook)
-
-
-def test_quick_commands_of_docs_run(tmp_path):
-    """docs/'s quick blocks, each page in a copy of its own (none today: the README runs the quick ones)."""
-    for document in DOCUMENTS[1:]:
-        quick = [b for b in SHELL_BLOCKS if b.document == document and b.mode == "quick"]
-        if quick:
-            folder = clone(tmp_path / document.stem)
-            for block in quick:
-                check_block(block, folder, dry=False)
 
 
 @pytest.mark.slow
@@ -210,6 +218,15 @@ def stage_lines() -> list[tuple[Block, str, str]]:
                         break
                 found.append((block, match.group(1), rest))
     return found
+
+
+def test_the_readme_lists_the_packages_make_installs():
+    script = (REPO / "scripts" / "install-system-deps.sh").read_text()
+    installed = re.search(r"^packages=\(([^)]*)\)", script, re.M).group(1).split()
+    readme = " ".join((REPO / "README.md").read_text().split())
+    listed = re.search(r"`make` on a fresh Debian machine with Swift [\d.]+ installs `([^`]*)`", readme)
+    assert listed, "README.md no longer says which packages `make` installs"
+    assert listed.group(1).split() == installed, f"README.md lists {listed.group(1)}; the script installs {installed}"
 
 
 def test_stage_commands_shown_take_the_options_shown():

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 from ntk_testing import Run, make, run_stage
-from pipeline_testing import assert_svm_matches, run_reference
+from pipeline_testing import assert_svm_matches, primal, run_reference, training_rows
 
 TEST_SEED = int(os.environ.get("TEST_SEED", "5"))
 SEED_BASE = 1000 * TEST_SEED
@@ -168,22 +168,6 @@ def test_row_block_kernel_path_gives_the_same_solution(storage, kind, shape, lay
 
 # A gap far below the default's, so that the objectives can be compared to 1e-6.
 TIGHT_GAP = 1e-9
-
-
-def training_rows(features: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(G, y): the training features of a features file as dense rows, and the labels."""
-    with h5py.File(features, "r") as f:
-        y = f["labels/train"][()]
-        if f.attrs["storage"] == "dense":
-            return f["features/train"][()], y
-        blocks = [f"factors/train/{name}" for name in f.attrs["block_layers"]]
-        return np.hstack([np.einsum("si,sj->sij", f[b + "/delta"][()], f[b + "/input"][()]).reshape(len(y), -1)
-                          for b in blocks]), y
-
-
-def primal(g, y, w, b, C) -> float:
-    """½‖w‖² + C Σ max(0, 1 − y (g·w + b))."""
-    return 0.5 * w @ w + C * np.maximum(0, 1 - y * (g @ w + b)).sum()
 
 
 def bias_interval(g, y, w) -> tuple[float, float]:

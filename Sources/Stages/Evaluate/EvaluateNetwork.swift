@@ -167,12 +167,9 @@ public struct EvaluateNetwork: Sendable {
         outputs[model] = candidate.output(fromPreactivation: preactivation, ofLayer: first)
       }
       if let decision {
-        var factors = network.tangentFactors(from: first, of: pass).prefix(selection.count)
-        if decision.kind == .lossGradient {
-          let weights = zip(pass.output, y).map(negativeLossDerivative)
-          for k in factors.indices { factors[k].scaleSamples(by: weights) }
-        }
-        outputs[.classifier] = decision.svm.decision(.factored(Array(factors)))
+        let factors = network.tangentFactors(
+          of: selection, at: pass, lossGradientLabels: decision.kind == .lossGradient ? y : nil)
+        outputs[.classifier] = decision.svm.decision(.factored(factors))
       }
       for (model, f) in outputs { mistakes[model, default: 0] += countMistakes(f, y) }
       progress.advance(by: x.rows)

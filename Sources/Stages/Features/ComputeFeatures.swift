@@ -36,12 +36,8 @@ public struct ComputeFeatures: Sendable {
   }
 
   public func run(output: String, log: StageLog) throws {
-    let truth = try TruthArtifact(path: truthPath)
-    let student = try NetworkArtifact(path: networkPath)
-    try student.requireInputs(of: truth)
-    let network = student.network
-    let selection = try network.selection(named: layer, context: networkPath)
-    let name = network.name(of: selection)
+    let step = try StepNetwork(truthPath: truthPath, networkPath: networkPath, layer: layer)
+    let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let stepLabel = stepName(label: layer, layer: name)
     let blocks = LayerBlocks(network, selection)
     let testFeatures: TestFeatures =
@@ -70,15 +66,13 @@ public struct ComputeFeatures: Sendable {
       let rowLength = storage == .dense ? blocks.featureCount : network.layers.map { $0.rows + $0.columns }.max()!
       try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: rowLength)) { start, x in
         let pass = network.forward(x)
-        var factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
-        if kind == .lossGradient {
-          let weights = zip(pass.output, labels[split]![start..<(start + x.rows)]).map(negativeLossDerivative)
-          for k in factors.indices { factors[k].scaleSamples(by: weights) }
-        }
+        let factors = network.tangentFactors(
+          of: selection, at: pass,
+          lossGradientLabels: kind == .lossGradient ? Array(labels[split]![start..<(start + x.rows)]) : nil)
         try emit(
           start,
           storage == .factored
-            ? .factored(Array(factors))
+            ? .factored(factors)
             : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
         progress.advance(by: x.rows)
       }

@@ -1,6 +1,7 @@
 import Artifacts
 import Foundation
 import LegacyRandom
+import LinearSVM
 import NTKMath
 import StageSupport
 import Tables
@@ -44,7 +45,7 @@ public struct KernelSpectrumAnalysis: Sendable {
 
   public init(
     truthPath: String, networkPath: String, featuresPath: String, trainedPath: String? = nil, infinite: Bool = false,
-    sampleLimit: Int = defaultSampleLimit, seed: UInt32 = 0, kernelMemory: Int = 8 << 30
+    sampleLimit: Int = defaultSampleLimit, seed: UInt32 = 0, kernelMemory: Int = SolverChoice.defaultKernelMemory
   ) {
     precondition(sampleLimit >= 2, "a spectrum needs at least 2 samples")
     self.truthPath = truthPath
@@ -138,8 +139,51 @@ public struct KernelSpectrumAnalysis: Sendable {
     }
   }
 
-  /// Computes the step's alignments and spectra (see the type's description).
+  /// A step's inputs, checked against each other, and the samples of its spectra.
+  struct Inputs {
+    var truth: TruthArtifact
+    var network: ReLUNetwork
+    var features: FeaturesArtifact
+    var trained: ReLUNetwork?
+    var selection: Range<Int>
+    /// The selection's name; the log's lines start "layer <name>".
+    var name: String
+    var y: [Double]
+    var m: Int { y.count }
+    /// The samples of the spectra, and their labels.
+    var spectrumSamples: [Int]
+    var ySpectrum: [Double]
+  }
+
+  /// Computes the step's alignments and spectra (see the type's description): K0, then K∞ and K_T where asked.
   public func compute(log: StageLog) throws -> Written {
+    let inputs = try readInputs()
+    let inputFiles = [truthPath, networkPath, featuresPath] + (trainedPath.map { [$0] } ?? [])
+    let provenance = try Provenance(
+      program: "ntk-spectrum",
+      parameters: [
+        ("infinite_kernel", .integer(infinite ? 1 : 0)),
+        ("kernel_memory_bytes", .integer(Int64(kernelMemory))),
+      ], inputFiles: inputFiles)
+    let (m, n) = (inputs.m, inputs.spectrumSamples.count)
+    log("layer \(inputs.name): alignment on \(m) training samples, spectra on \(n)" + (n < m ? " (seed \(seed))" : ""))
+    var results = [finiteKernel(.initial, try inputs.features.rows(.train), inputs, log: log)]
+    if infinite { results.append(try infiniteKernel(inputs, log: log)) }
+    if let trained = inputs.trained {
+      let x = try inputs.truth.inputs(.train).readMatrix()
+      let kind = inputs.features.featureKind
+      let g = FeatureRows.factored(
+        trained.tangentFactors(
+          of: inputs.selection, at: trained.forward(x), lossGradientLabels: kind == .lossGradient ? inputs.y : nil))
+      results.append(finiteKernel(.trained, g, inputs, log: log))
+    }
+    return Written(
+      provenance: provenance, layer: inputs.name, layerLabel: inputs.features.layerLabel, trainingSamples: m,
+      spectrumSamples: inputs.spectrumSamples, sampleLimit: sampleLimit, seed: Int(seed), kernels: results)
+  }
+
+  /// Reads the truth, the network, the features (and the trained network) and checks that they belong together.
+  func readInputs() throws -> Inputs {
     let truth = try TruthArtifact(path: truthPath)
     let student = try NetworkArtifact(path: networkPath)
     try student.requireInputs(of: truth)
@@ -165,92 +209,68 @@ public struct KernelSpectrumAnalysis: Sendable {
     guard features.sampleCounts[.train] == m else {
       throw StageError("\(featuresPath): \(features.sampleCounts[.train]!) training rows, but \(truthPath) has \(m)")
     }
-    let inputFiles = [truthPath, networkPath, featuresPath] + (trainedPath.map { [$0] } ?? [])
-    let provenance = try Provenance(
-      program: "ntk-spectrum",
-      parameters: [
-        ("infinite_kernel", .integer(infinite ? 1 : 0)),
-        ("kernel_memory_bytes", .integer(Int64(kernelMemory))),
-      ], inputFiles: inputFiles)
     let spectrumSamples = Self.subset(samples: m, count: sampleLimit, seed: seed)
-    let ySpectrum = spectrumSamples.map { y[$0] }
-    let n = spectrumSamples.count
-    log(
-      "layer \(name): alignment on \(m) training samples, spectra on \(n)"
-        + (n < m ? " (seed \(seed))" : ""))
-
-    var results: [SpectrumArtifact.KernelResult] = []
-    func finite(_ kernel: SpectrumArtifact.Kernel, _ g: FeatureRows) {
-      let started = Date()
-      let (alignment, method) = log.working("layer \(name): \(kernel.rawValue): alignment on \(m) samples") {
-        KernelAlignment.ofFeatures(labels: y, features: g)
-      }
-      let aligned = Date()
-      let spectrum = log.working("layer \(name): \(kernel.rawValue): spectrum of \(n)") {
-        KernelSpectrum(kernel: g.rows(at: spectrumSamples).gram(), labels: ySpectrum)
-      }
-      log(
-        "layer \(name): \(kernel.rawValue): alignment \(alignment.uncentred), centred \(alignment.centred) "
-          + "(\(method.rawValue), \(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
-      results.append(
-        .init(kernel: kernel, alignment: alignment, alignmentMethod: method.description, spectrum: spectrum))
-    }
-
-    finite(.initial, try features.rows(.train))
-    if infinite {
-      let started = Date()
-      let x = try truth.inputs(.train).readMatrix()
-      let ntk = InfiniteWidthNTK(architectureOf: network)
-      let exact = Double(m) * Double(m) * 16 <= Double(kernelMemory)
-      let alignmentSamples =
-        exact ? Array(0..<m) : Self.subset(samples: m, count: Int((Double(kernelMemory) / 16).squareRoot()), seed: seed)
-      guard alignmentSamples.count >= 2 else {
-        throw StageError("--kernel-memory-gib leaves K∞'s alignment fewer than 2 of the \(m) training samples")
-      }
-      let xAligned = exact ? x : x.rows(at: alignmentSamples)
-      let yAligned = alignmentSamples.map { y[$0] }
-      let a = alignmentSamples.count
-      let alignment = log.working("layer \(name): K_infinite: alignment on \(a) samples") {
-        KernelAlignment.fromKernelRows(labels: yAligned, blockRows: max(1, min(a, (1 << 20) / a))) {
-          ntk.kernel(rows: $0, of: xAligned, layers: selection)
-        }
-      }
-      let aligned = Date()
-      let spectrum = log.working("layer \(name): K_infinite: spectrum of \(n)") {
-        KernelSpectrum(kernel: ntk.kernel(of: x.rows(at: spectrumSamples), layers: selection), labels: ySpectrum)
-      }
-      log(
-        "layer \(name): K_infinite: alignment \(alignment.uncentred), centred \(alignment.centred) on \(a) samples "
-          + "(\(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
-      results.append(
-        .init(
-          kernel: .infinite, alignment: alignment,
-          alignmentMethod: KernelAlignment.Method.sampleBlocks.description
-            + (exact ? "" : "; on a seeded subset of \(a) samples (alignment_samples): 16·m² bytes exceed the kernel memory"),
-          alignmentSubset: exact ? nil : alignmentSamples, spectrum: spectrum))
-    }
-    if let trained {
-      let x = try truth.inputs(.train).readMatrix()
-      finite(.trained, Self.tangentFeatures(trained, selection, x, kind: features.featureKind, labels: y))
-    }
-
-    return Written(
-      provenance: provenance, layer: name, layerLabel: features.layerLabel, trainingSamples: m,
-      spectrumSamples: spectrumSamples, sampleLimit: sampleLimit, seed: Int(seed), kernels: results)
+    return Inputs(
+      truth: truth, network: network, features: features, trained: trained, selection: selection, name: name, y: y,
+      spectrumSamples: spectrumSamples, ySpectrum: spectrumSamples.map { y[$0] })
   }
 
-  /// The tangent features of `selection` for the rows of x, factored, as
-  /// ComputeFeatures computes them (loss-gradient rows weighted by y·σ(−y f)).
-  static func tangentFeatures(
-    _ network: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix, kind: FeatureKind, labels y: [Double]
-  ) -> FeatureRows {
-    let pass = network.forward(x)
-    var factors = Array(network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count))
-    if kind == .lossGradient {
-      let weights = zip(pass.output, y).map(negativeLossDerivative)
-      for k in factors.indices { factors[k].scaleSamples(by: weights) }
+  /// K0 or K_T from its feature rows: the alignment on all m samples (KernelAlignment.ofFeatures), the spectrum
+  /// of the spectrum samples' Gram matrix.
+  func finiteKernel(
+    _ kernel: SpectrumArtifact.Kernel, _ g: FeatureRows, _ inputs: Inputs, log: StageLog
+  ) -> SpectrumArtifact.KernelResult {
+    let (name, m, n) = (inputs.name, inputs.m, inputs.spectrumSamples.count)
+    let started = Date()
+    let (alignment, method) = log.working("layer \(name): \(kernel.rawValue): alignment on \(m) samples") {
+      KernelAlignment.ofFeatures(labels: inputs.y, features: g)
     }
-    return .factored(factors)
+    let aligned = Date()
+    let spectrum = log.working("layer \(name): \(kernel.rawValue): spectrum of \(n)") {
+      KernelSpectrum(kernel: g.rows(at: inputs.spectrumSamples).gram(), labels: inputs.ySpectrum)
+    }
+    log(
+      "layer \(name): \(kernel.rawValue): alignment \(alignment.uncentred), centred \(alignment.centred) "
+        + "(\(method.rawValue), \(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
+    return .init(kernel: kernel, alignment: alignment, alignmentMethod: method.description, spectrum: spectrum)
+  }
+
+  /// K∞ from its rows in blocks: the alignment on all m samples where libsvm's copy of K∞ would fit
+  /// `kernelMemory` (SolverChoice.kernelFits), else on the largest seeded subset that fits; the spectrum of the
+  /// spectrum samples' K∞.
+  func infiniteKernel(_ inputs: Inputs, log: StageLog) throws -> SpectrumArtifact.KernelResult {
+    let (name, m, n, y, selection) = (inputs.name, inputs.m, inputs.spectrumSamples.count, inputs.y, inputs.selection)
+    let started = Date()
+    let x = try inputs.truth.inputs(.train).readMatrix()
+    let ntk = InfiniteWidthNTK(architectureOf: inputs.network)
+    let exact = SolverChoice.kernelFits(samples: m, kernelMemory: kernelMemory)
+    let alignmentSamples =
+      exact ? Array(0..<m) : Self.subset(samples: m, count: Int((Double(kernelMemory) / 16).squareRoot()), seed: seed)
+    guard alignmentSamples.count >= 2 else {
+      throw StageError("--kernel-memory-gib leaves K∞'s alignment fewer than 2 of the \(m) training samples")
+    }
+    let xAligned = exact ? x : x.rows(at: alignmentSamples)
+    let yAligned = alignmentSamples.map { y[$0] }
+    let a = alignmentSamples.count
+    let alignment = log.working("layer \(name): K_infinite: alignment on \(a) samples") {
+      KernelAlignment.fromKernelRows(labels: yAligned, blockRows: max(1, min(a, (1 << 20) / a))) {
+        ntk.kernel(rows: $0, of: xAligned, layers: selection)
+      }
+    }
+    let aligned = Date()
+    let spectrum = log.working("layer \(name): K_infinite: spectrum of \(n)") {
+      KernelSpectrum(
+        kernel: ntk.kernel(of: x.rows(at: inputs.spectrumSamples), layers: selection), labels: inputs.ySpectrum)
+    }
+    log(
+      "layer \(name): K_infinite: alignment \(alignment.uncentred), centred \(alignment.centred) on \(a) samples "
+        + "(\(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
+    return .init(
+      kernel: .infinite, alignment: alignment,
+      alignmentMethod: KernelAlignment.Method.sampleBlocks.description
+        + (exact
+          ? "" : "; on a seeded subset of \(a) samples (alignment_samples): 16·m² bytes exceed the kernel memory"),
+      alignmentSubset: exact ? nil : alignmentSamples, spectrum: spectrum)
   }
 }
 

@@ -11,8 +11,8 @@ import StageSupport
 /// first N test inputs of the ground truth with their labels: the same
 /// distribution as the training set, never trained on. Their N × N K∞
 /// (InfiniteWidthNTK, on the features' scale as in the infinite-kernel stage)
-/// is diagonalised once (LAPACK dsyevr, O(N³):
-/// about 20 s at N = 4000 on one core); the curve at any m is then O(N) per
+/// is diagonalised once (LAPACK dsyevr, O(N³): its time at N = 4000 in
+/// docs/theory.md); the curve at any m is then O(N) per
 /// step of the root finding. Only the network's architecture and the layer
 /// enter, as for K∞: a learning curve computes it once per layer and teacher
 /// seed, not once per M.
@@ -36,9 +36,8 @@ public struct TheoryCurve: Sendable {
   }
 
   public func run(output: String, log: StageLog) throws {
-    let truth = try TruthArtifact(path: truthPath)
-    let student = try NetworkArtifact(path: networkPath)
-    try student.requireInputs(of: truth)
+    let step = try StepNetwork(truthPath: truthPath, networkPath: networkPath, layer: layer)
+    let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let testSamples = truth.sampleCounts[.test]!
     let samples = self.samples ?? min(Self.defaultSamples, testSamples)
     guard samples <= testSamples else {
@@ -48,10 +47,7 @@ public struct TheoryCurve: Sendable {
     guard samples >= 2 else {
       throw StageError("\(truthPath): /inputs/test: has \(testSamples) test sample; the theory needs at least 2")
     }
-    let network = student.network
-    let selection = try network.selection(named: layer, context: networkPath)
     let ntk = InfiniteWidthNTK(architectureOf: network)
-    let name = network.name(of: selection)
     let stepLabel = stepName(label: layer, layer: name)
     let provenance = try Provenance(program: "ntk-theory-curve", inputFiles: [truthPath, networkPath])
     let inputs = try truth.inputs(.test)

@@ -22,11 +22,10 @@ public struct TrainSVM: Sendable {
   public var kernelMemory: Int
   public var solver: SolverChoice
   public var linearParameters: DualCoordinateDescent.Parameters
-  /// The kernel is kept in the artifact up to this many bytes (8 an entry).
-  public static let storedKernelLimit = 256 << 20
 
   public init(
-    featuresPath: String, parameters: SVMParameters, kernelMemory: Int = 8 << 30, solver: SolverChoice = .auto,
+    featuresPath: String, parameters: SVMParameters, kernelMemory: Int = SolverChoice.defaultKernelMemory,
+    solver: SolverChoice = .auto,
     linearParameters: DualCoordinateDescent.Parameters? = nil
   ) {
     self.featuresPath = featuresPath
@@ -40,7 +39,7 @@ public struct TrainSVM: Sendable {
     let features = try FeaturesArtifact(path: featuresPath)
     let y = try features.labels(.train)
     do {  // before any work: the parameters and the labels (training checks them again)
-      try LinearSVM.validate(labels: y, parameters: parameters)
+      try parameters.validate(labels: y)
     } catch SVMError.invalidLabels(let why) {
       throw StageError("\(featuresPath): /labels/train: \(why)")
     }
@@ -64,20 +63,20 @@ public struct TrainSVM: Sendable {
         let solution: SVMSolution
         var solvedFrom = "the precomputed tangent kernel K = G Gᵀ"
         if case .dense(let x) = rows, !SolverChoice.kernelFits(samples: n, kernelMemory: kernelMemory) {
-          solution = try LinearSVM.train(
+          solution = try LibSVM.train(
             features: x, labels: y, parameters: parameters, iterations: progress.libsvmIterations)
           solvedFrom = "the feature rows, with libsvm's linear kernel"
-        } else if n * n * 8 <= Self.storedKernelLimit {
+        } else if SVMArtifact.keepsKernel(samples: n) {
           kernel = rows.gram()
-          solution = try LinearSVM.train(
+          solution = try LibSVM.train(
             kernel: kernel!, labels: y, parameters: parameters, iterations: progress.libsvmIterations)
         } else {
-          solution = try LinearSVM.train(
+          solution = try LibSVM.train(
             kernelRows: { block in
               defer { progress.advance(by: block.count) }
               return rows.gram(rows: block)
             }, labels: y, parameters: parameters, iterations: progress.libsvmIterations)
-          solvedFrom += ", computed in blocks of rows (above \(Self.storedKernelLimit >> 20) MiB: not stored)"
+          solvedFrom += ", computed in blocks of rows (above \(SVMArtifact.storedKernelLimit >> 20) MiB: not stored)"
         }
         weights = rows.combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
         training = .libsvm(

@@ -6,46 +6,10 @@ import NTKMath
 ///     min_w,b  ½‖w‖² + C Σ_i max(0, 1 − y_i (w·x_i + b)),   y_i ∈ {−1, +1},
 ///
 /// with scikit-learn's meaning of the result: decision(x) = w·x + b, and a
-/// positive decision means +1.
-public struct SVMParameters: Sendable, Equatable {
-  /// The penalty C of the hinge loss (> 0).
-  public var C: Double
-  /// libsvm's stopping tolerance on the KKT violation (scikit-learn's `tol`).
-  public var tolerance: Double
-  /// libsvm's kernel cache in MB (scikit-learn's `cache_size`).
-  public var cacheMegabytes: Double
-
-  public init(C: Double = 1, tolerance: Double = 1e-3, cacheMegabytes: Double = 200) {
-    self.C = C
-    self.tolerance = tolerance
-    self.cacheMegabytes = cacheMegabytes
-  }
-}
-
-/// The dual solution, in scikit-learn's conventions.
-public struct SVMSolution: Sendable, Equatable {
-  /// Training-sample indices of the support vectors (0-based), class −1 first (`support_`).
-  public var supportIndices: [Int]
-  /// y_i α_i for each support vector (`dual_coef_`).
-  public var dualCoefficients: [Double]
-  /// Support vectors per class, −1 then +1 (`n_support_`).
-  public var supportCounts: [Int]
-  /// b (`intercept_`).
-  public var intercept: Double
-}
-
-public enum SVMError: Error, CustomStringConvertible {
-  case invalidLabels(String)
-  case invalidParameters(String)
-
-  public var description: String {
-    switch self {
-    case .invalidLabels(let why), .invalidParameters(let why): return why
-    }
-  }
-}
-
-public enum LinearSVM {
+/// positive decision means +1. On feature rows with libsvm's linear kernel, or
+/// on a precomputed kernel; time and memory quadratic in the samples
+/// (DualCoordinateDescent solves the same problem in linear time).
+public enum LibSVM {
   /// Trains on the rows of `features` (n × p) with labels ±1, with libsvm's
   /// linear kernel; w = Σ_i y_i α_i x_i is the caller's to form from the solution.
   public static func train(
@@ -105,7 +69,7 @@ public enum LinearSVM {
     labels: [Double], parameters: SVMParameters, kernelType: Int32, nodeCount: Int,
     iterations: ((Int) -> Void)?, appendNodes: (Int, NodeBuffer) -> Void
   ) throws -> SVMSolution {
-    try validate(labels: labels, parameters: parameters)
+    try parameters.validate(labels: labels)
     // libsvm prints to stdout, which results own: its "." every 1000 iterations becomes progress.
     libsvmDots = 0
     libsvmIterations = iterations
@@ -161,33 +125,6 @@ public enum LinearSVM {
     let counts = [Int(model.nSV[0]), Int(model.nSV[1])]
     return SVMSolution(
       supportIndices: indices, dualCoefficients: svCoefficients, supportCounts: counts, intercept: model.rho[0])
-  }
-
-  /// Refuses labels other than ±1, a training set of one class, and invalid parameters
-  /// (as training would), so that a stage can refuse them before any work.
-  public static func validate(labels: [Double], parameters: SVMParameters) throws {
-    try parameters.validate()
-    if let bad = labels.first(where: { $0 != 1 && $0 != -1 }) {
-      throw SVMError.invalidLabels("labels must be −1 or +1, found \(bad)")
-    }
-    guard labels.contains(1), labels.contains(-1) else {
-      throw SVMError.invalidLabels(
-        "the training set has one class only (\(labels.first.map { "\($0)" } ?? "no samples"))")
-    }
-  }
-}
-
-extension SVMParameters {
-  /// The first of C, the tolerance and the cache size that is not a positive number.
-  public var firstInvalid: (name: String, value: Double)? {
-    [("C", C), ("tolerance", tolerance), ("cache size", cacheMegabytes)].first { !($0.1 > 0 && $0.1.isFinite) }
-  }
-
-  /// Refuses a C, tolerance or cache size that is not a positive number.
-  public func validate() throws {
-    if let (name, value) = firstInvalid {
-      throw SVMError.invalidParameters("\(name) must be a positive number, got \(value)")
-    }
   }
 }
 

@@ -8,13 +8,13 @@ private func trainLinear(
 ) throws
   -> (SVMSolution, [Double])
 {
-  let solution = try LinearSVM.train(features: x, labels: labels, parameters: parameters)
+  let solution = try LibSVM.train(features: x, labels: labels, parameters: parameters)
   return (
     solution, FeatureRows.dense(x).combination(of: solution.supportIndices, coefficients: solution.dualCoefficients)
   )
 }
 
-@Suite struct LinearSVMTests {
+@Suite struct LibSVMTests {
   /// Two points x = ±1 on a line with labels ±1: the maximum-margin solution is
   /// w = 1, b = 0, both points support vectors with α = ½ (C ≥ ½ leaves it unclipped).
   @Test func twoPointsHaveTheKnownSolution() throws {
@@ -49,8 +49,8 @@ private func trainLinear(
   @Test func precomputedKernelAgreesWithLinearKernel() throws {
     let x = Matrix(rows: 6, columns: 3, values: [1, 2, 0, -1, 0.5, 2, 3, -1, 1, -2, -2, 0.5, 0.3, 0.2, -1, 1, 1, 1])
     let y: [Double] = [1, -1, 1, -1, -1, 1]
-    let linear = try LinearSVM.train(features: x, labels: y, parameters: SVMParameters())
-    let kernel = try LinearSVM.train(
+    let linear = try LibSVM.train(features: x, labels: y, parameters: SVMParameters())
+    let kernel = try LibSVM.train(
       kernel: BLAS.product(x, x, transposeB: true), labels: y, parameters: SVMParameters())
     #expect(linear.supportIndices == kernel.supportIndices)
     #expect(abs(linear.intercept - kernel.intercept) < 1e-12)
@@ -59,13 +59,13 @@ private func trainLinear(
 
   @Test func rejectsBadLabelsAndParameters() {
     let x = Matrix(rows: 2, columns: 1, values: [1, -1])
-    #expect(throws: SVMError.self) { try LinearSVM.train(features: x, labels: [1, 1], parameters: SVMParameters()) }
-    #expect(throws: SVMError.self) { try LinearSVM.train(features: x, labels: [1, 0], parameters: SVMParameters()) }
+    #expect(throws: SVMError.self) { try LibSVM.train(features: x, labels: [1, 1], parameters: SVMParameters()) }
+    #expect(throws: SVMError.self) { try LibSVM.train(features: x, labels: [1, 0], parameters: SVMParameters()) }
     #expect(throws: SVMError.self) {
-      try LinearSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: 0))
+      try LibSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: 0))
     }
     #expect(throws: SVMError.self) {
-      try LinearSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: .nan))
+      try LibSVM.train(features: x, labels: [1, -1], parameters: SVMParameters(C: .nan))
     }
   }
 }
