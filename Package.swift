@@ -78,7 +78,7 @@ let package = Package(
     // The read watchdog's C part: what its signal handlers and monitor thread run.
     .target(name: "CWatchdog"),
     .target(name: "HDF5IO", dependencies: ["CHDF5", "CWatchdog", "ContentDigest"]),
-    .target(name: "Artifacts", dependencies: ["HDF5IO", "LinearSVM", "NTKMath"]),
+    .target(name: "Artifacts", dependencies: ["ContentDigest", "HDF5IO", "LinearSVM", "NTKMath"]),
     // What every stage shares: errors, log and progress, numpy's initialisation.
     .target(name: "StageSupport", dependencies: ["Artifacts", "LegacyRandom", "LinearSVM", "NTKMath"]),
     // CSV and Markdown tables of the two report stages.

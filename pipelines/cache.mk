@@ -11,7 +11,7 @@
 # is written once: the recipe runs that text (behind $(LAUNCH)), and each
 # output's stamp, DIR/.NAME.cmd, records it after a success, with the digest of
 # the stage binary (its first word) and the content digest of each input
-# artifact (DIR/.NAME.digest, which every stage writes beside each HDF5 file).
+# output (DIR/.NAME.digest, which every stage writes beside each file).
 # The folder stage.root (RUN, a sweep's root) is named ROOT in the stamp: a
 # copied or moved run folder keeps its cache.
 #
@@ -61,10 +61,11 @@ cache.recorded = $(strip $(file <$(call cache.stamp,$1)))
 cache.changed = $(if $(call same.text,$(cache.recorded),$(strip $(cache.text))),,$1)
 cache.dry-run = $(findstring n,$(firstword -$(MAKEFLAGS)))
 cache.silent = $(findstring s,$(firstword -$(MAKEFLAGS)))
-# Newer prerequisites whose content the stamp records ($?: those newer than the target).
-cache.recorded-inputs = $(cache.artifacts) $(addsuffix .sha256,$(BINARIES)) FORCE
+# Newer prerequisites ($?) whose content the stamp cannot record: a file without a digest sidecar.
+cache.unrecorded = $(strip $(foreach f,$(filter-out FORCE $(addsuffix .sha256,$(BINARIES)),$1),$(if $(strip $(file \
+  <$(call cache.digest,$f))),,$f)))
 cache.unchanged = $(and $(call cache.exist,$(cache.outputs.$1)),$(call same.text,$(cache.recorded),$(strip $(call \
-  cache.text,$1))),$(if $(filter-out $(cache.recorded-inputs),$?),,yes))
+  cache.text,$1))),$(if $(call cache.unrecorded,$?),,yes))
 cache.exist = $(if $(filter-out $(wildcard $1),$1),,yes)
 cache.run = $(strip $(if $(cache.binary.$1),$(LAUNCH)) $(cache.command.$1))
 cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),@$(if \
@@ -72,8 +73,8 @@ cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1
   printf '%s\n' $(call cache.arguments,$1) > $(call cache.stamp,$o))))
 
 # The rule; its key is its first output. Several outputs are one grouped target, but under `make -n` each
-# later output has its own rule on the first, whose recipe line prints nothing: GNU Make 4.3 does not count a
-# grouped target as remade under -n, so what reads it would not be listed.
+# later output has a rule of its own on the same prerequisites, whose recipe line prints nothing: GNU Make 4.3
+# does not count a grouped target as remade under -n, so what reads it would not be listed.
 define cache.rule
 cache.targets += $1
 cache.outputs.$1 := $2
@@ -81,17 +82,18 @@ cache.inputs.$1 := $3
 cache.command.$1 := $4
 cache.root.$1 := $(stage.root)
 cache.binary.$1 := $(filter $(BINARIES),$(firstword $4))
-cache.artifacts += $(filter %.h5,$2)
 $(if $(cache.dry-run),$1,$2 $(if $(word 2,$2),&)): $3 $(addsuffix .sha256,$(filter $(BINARIES),$(firstword $4)))
 	$$(call cache.recipe,$1)
-$(if $(and $(cache.dry-run),$(word 2,$2)),$(wordlist 2,$(words $2),$2): $1
+$(if $(and $(cache.dry-run),$(word 2,$2)),$(wordlist 2,$(words $2),$2): $3 $(addsuffix .sha256,$(filter \
+  $(BINARIES),$(firstword $4)))
 	$$(cache.nothing))
 endef
 cache.nothing :=
 stage = $(eval $(call cache.rule,$(firstword $1),$(strip $1),$(strip $2),$(strip $3)))
 
 # After every rule is read (the end of the Makefile): FORCE where the stamp differs.
-cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t),$(eval $t: FORCE)))
+cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t),$(eval $(if $(cache.dry-run),$(cache.outputs.$t),$t): \
+  FORCE)))
 
 .PHONY: FORCE
 FORCE:
@@ -118,8 +120,8 @@ cache.input-change = $(firstword $(foreach i,$(cache.inputs.$1),$(if $(findstrin
   $(file <$(call cache.digest,$i))),$(file <$(call cache.stamp,$1))),,$i¦content¦changed)))
 cache.stale-input = $(firstword $(foreach i,$(cache.inputs.$1),$(if $(filter-out up-to-date,$(cache.state.$(call \
   cache.key-of,$i))),$(if $(call cache.key-of,$i),$i))))
-# Inputs that are not artifacts (imported data) and are newer than the output: only a shell compares times.
-cache.plain-newer = $(foreach i,$(filter-out $(cache.artifacts),$(cache.inputs.$1)),$(shell [ $i -nt $1 ] && echo $i))
+# Inputs without a digest (imported data) that are newer than the output: only a shell compares times.
+cache.plain-newer = $(foreach i,$(call cache.unrecorded,$(cache.inputs.$1)),$(shell [ $i -nt $1 ] && echo $i))
 # $(call cache.assess,KEY): sets cache.state.KEY and cache.reason.KEY.
 cache.assess = $(eval cache.state.$1 := $(if $(call cache.exist,$(cache.outputs.$1)),$(if $(call \
   cache.changed,$1)$(call cache.plain-newer,$1)$(call cache.stale-input,$1),stale,up-to-date),missing))$(eval \

@@ -111,9 +111,8 @@ results := $(foreach s,$(step_list),$(call step-results,$(RUN)/$s,$(BASELINES)))
 spectrum_outputs := $(foreach s,$(step_list),$(RUN)/$s/spectrum.h5 $(RUN)/$s/spectrum.csv) $(RUN)/alignment.csv \
   $(RUN)/alignment.md
 
-# The default goal: the table (printed) and the alignment and spectra of every step (ntk-spectrum: about 5 %
-# of the default pipeline's CPU time). The figures are `make spectra`: gnuplot's three SVGs would add about
-# 12 % more, the PNGs (pngcairo at 2200 × 1040, about 0.1 s of CPU each) half (docs/theory.md).
+# The default goal: the table (printed), the alignment and spectra of every step, and the run's page (their
+# cost: docs/performance.md#alignment-and-spectra-in-the-default-pipeline). The figures are `make spectra`.
 run: $(RUN)/results.csv spectrum-outputs $(RUN)/report.html
 	@cat $(RUN)/results.md
 	@echo "report: $(RUN)/report.html"

@@ -65,7 +65,6 @@ sweep.results.$1 += $(foreach s,$3,$(call step-results,$(SWEEP_ROOT)/$1/$2/$s,$(
   $(SWEEP_ROOT)/$1/$2/$s/spectrum.h5)
 # What the report also reads beside the result files: each point's parameters (truth.h5, each step's network.h5).
 sweep.parameters.$1 += $(SWEEP_ROOT)/$1/$2/truth.h5 $(foreach s,$3,$(SWEEP_ROOT)/$1/$2/$s/network.h5)
-cache.artifacts += $(filter %.h5,$(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3))
 # Made, and on a failure cleaned up, by the point's own make: never deleted by this one.
 .PRECIOUS: $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3)
 $(call sweep.point-files,$(SWEEP_ROOT)/$1/$2,$3) &: $$(sweep.stamps) sweep.always

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import HDF5IO
 
@@ -43,20 +44,39 @@ public enum AtomicOutput {
   /// written beside it as `.NAME.digest` (`digestSidecar`: what make's cache
   /// compares, pipelines/cache.mk). `inside` (other atomic writes, written
   /// together with this one: all or none) runs once the file is closed and
-  /// before its rename: closing flushes, and can still fail. The old sidecar
-  /// goes before the new file takes its place and the new one comes after:
-  /// a sidecar never names another content than the file's.
+  /// before its rename: closing flushes, and can still fail.
   public static func write(
     to path: String, inside: () throws -> Void = {}, _ body: (HDF5File) throws -> Void
   ) throws {
+    try replaceWithDigest(path) { temporary in
+      let file = try HDF5File.create(temporary)
+      try body(file)
+      let digest = try file.sealContentDigest(definition: HDF5File.contentDigestDefinition) ?? ""
+      try file.close()
+      try inside()
+      return digest
+    }
+  }
+
+  /// Writes a text file (UTF-8) and, beside it, its digest (XXH3-128 of the bytes) as `.NAME.digest`.
+  public static func writeText(_ text: String, to path: String, inside: () throws -> Void = {}) throws {
+    try replaceWithDigest(path) { temporary in
+      try writeText(text, at: temporary, naming: path)
+      try inside()
+      let digest = XXH3()
+      digest.update(text)
+      return digest.finish()
+    }
+  }
+
+  /// `replace`, with the digest `body` returns written as the sidecar `.NAME.digest`: the old sidecar goes
+  /// before the new file takes its place and the new one comes after, so that a sidecar never names another
+  /// content than the file's.
+  private static func replaceWithDigest(_ path: String, _ body: (String) throws -> String) throws {
     let sidecar = digestSidecar(of: path)
     try replace(sidecar) { sidecarTemporary in
       try replace(path) { temporary in
-        let file = try HDF5File.create(temporary)
-        try body(file)
-        let digest = try file.sealContentDigest(definition: HDF5File.contentDigestDefinition) ?? ""
-        try file.close()
-        try inside()
+        let digest = try body(temporary)
         try writeText(digest + "\n", at: sidecarTemporary, naming: path)
         unlink(sidecar)
       }

@@ -96,7 +96,8 @@ def undeclared_reads(stage: Stage, rules, root: Path) -> list[str]:
         elif (temporary := final_name(path, stage.pid)) is not None:
             if (sidecar_of(temporary) or temporary) in outputs:
                 continue
-        elif (sidecar_of(path) or path) in declared:
+        elif (sidecar_of(path) or path) in declared or sidecar_of(path) is not None:
+            # The cache's records (stamps and digests) are make's state, as ninja's log: the pages read them.
             continue
         problem = (f"{stage.name} (making {targets[0].relative_to(root)}) read {path.relative_to(root)}, which is not "
                    f"a prerequisite of {targets[0].relative_to(root)}: {command}")

@@ -2,7 +2,7 @@
 and sweep page read back with Python's HTML parser. Every number cell holds the exact text of results.csv
 (summary.csv) in data-value; no URL leaves the page; every string from a file or a parameter is escaped (a run
 folder, a parameter and a CSV label holding <, &, quotes); two pages from the same files differ in one line;
-an artifact whose recorded command differs from its command stamp is flagged stale; a sweep's page has a line
+an artifact one of whose inputs changed since its stamp was written is flagged stale; a sweep's page has a line
 per point and links to each point's page. The browser's checks: Tests/browser."""
 from __future__ import annotations
 
@@ -97,23 +97,19 @@ def test_every_string_from_a_file_or_parameter_is_escaped(run, tmp_path):
     assert NASTY in [e["text"] for e in page.all("code")]
 
 
-def test_an_artifact_whose_command_differs_from_its_stamp_is_stale(run, tmp_path):
+def test_an_artifact_whose_input_changed_since_its_stamp_is_stale(run, tmp_path):
+    """W/eval.h5's stamp records W/svm.h5's content digest; a different one now (its sidecar) makes it stale."""
     folder = tmp_path / "run"
     shutil.copytree(run, folder)
     page = Page(run / "report.html")
     assert "0 stale" in page.all("p", id="stale-summary")[0]["text"]
-    import h5py
-    with h5py.File(folder / "W" / "svm.h5") as f:
-        recorded = f.attrs["command_line"]
-    (folder / ".cmd" / "W").mkdir(parents=True)
-    (folder / ".cmd" / "W" / "svm.h5.cmd").write_text(recorded.replace("--C=0.5", "--C=2") + "\n")
-    (folder / ".cmd" / "truth.h5.cmd").write_text(h5py.File(folder / "truth.h5").attrs["command_line"] + "\n")
+    (folder / "W" / ".svm.h5.digest").write_text("0" * 32 + "\n")
     assert run_stage("html-report", "run", folder, "--quiet").returncode == 0
     page = Page(folder / "report.html")
     summary = page.all("p", id="stale-summary")[0]
     assert summary["attrs"]["data-stale"] == "1"
-    section = page.all("section", id="artifact-W-svm-h5")[0]
-    assert "stale" in section["text"] and "--C=2" in section["text"]
+    section = page.all("section", id="artifact-W-eval-h5")[0]
+    assert "stale" in section["text"] and "W/svm.h5 changed since" in section["text"]
     assert "up to date" in page.all("section", id="artifact-truth-h5")[0]["text"]
 
 

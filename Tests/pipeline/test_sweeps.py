@@ -41,6 +41,13 @@ assert 16 * MS[0] ** 2 <= KERNEL_MEMORY_GIB * 2**30 < 16 * MS[1] ** 2
 SOLVER_OF_M = {40: "libsvm-kernel", 80: "linear"}
 # The models of every step: the notebook's six and the sweeps' default baselines (README).
 MODELS = [*NOTEBOOK_MODELS, "ntk_infinite", "krr_infinite", "net_trained"]
+
+
+def models(sweep_name: str, m: int) -> list[str]:
+    """The models of a point: above the kernel memory (the learning curve's larger M) K∞ is approximated by
+    Nyström too, and its two models are named so."""
+    nystrom = sweep_name == "learning-curve" and SOLVER_OF_M[m] == "linear"
+    return [f"{model}_nystrom" if nystrom and model.endswith("_infinite") else model for model in MODELS]
 STEP_TITLES = {"W": "layer W", "V": "layer V", "u": "layer u", "all": "all layers at once"}
 
 
@@ -107,8 +114,8 @@ def same_number(a: str, b: str | float) -> bool:
 
 def test_the_report_has_a_row_per_point_step_and_model(sweep):
     rows = read_csv(sweep.report / "results.csv")
-    expected = sorted((folder, step, model) for folder, (layers, *_) in sweep.points.items()
-                      for step in layers for model in MODELS)
+    expected = sorted((folder, step, model) for folder, (layers, m, *_) in sweep.points.items()
+                      for step in layers for model in models(sweep.name, m))
     found = []
     for row in rows:
         layers, m, width, seed = row["layers"].split(), int(row["m"]), int(row["widths"].split()[0]), \
@@ -219,8 +226,8 @@ def test_each_row_names_its_svms_solver(sweep):
             expected = SOLVER_OF_M[m] if sweep.name == "learning-curve" else "libsvm-kernel"
             assert solver_name(solved_from) == expected, f"{folder}/{step}: {solved_from}"
             found = {r["model"]: r["solver"] for r in report if r["step"] == step}
-            assert found == {model: "none" if model in NO_SOLVER else
-                             "libsvm-kernel" if model == "ntk_infinite" else expected for model in MODELS}, \
+            assert found == {model: "none" if model.removesuffix("_nystrom") in NO_SOLVER else expected
+                             for model in models(sweep.name, m)}, \
                 f"{folder}/{step}: {found}"
     # The summary: one solver per group, its rows'.
     solvers = {(r["layers"], r["m"], r["widths"], r["step"], r["model"]): r["solver"] for r in rows}

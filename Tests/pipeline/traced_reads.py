@@ -149,8 +149,10 @@ def program_at(processes: dict[int, Process], pid: int, line: int) -> tuple[int,
 
 
 def is_stage(argv: list[str]) -> bool:
+    """A stage: an ntk-* binary or gnuplot, but not a sweep's progress line (`ntk-html-report progress`, which
+    keeps its marks in report/.progress, make's bookkeeping like the stamps)."""
     name = os.path.basename(argv[0])
-    return name.startswith("ntk-") or name == "gnuplot"
+    return (name.startswith("ntk-") or name == "gnuplot") and argv[1:2] != ["progress"]
 
 
 def is_make(argv: list[str]) -> bool:
