@@ -73,8 +73,9 @@ cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1
   printf '%s\n' $(call cache.arguments,$1) > $(call cache.stamp,$o))))
 
 # The rule; its key is its first output. Several outputs are one grouped target, but under `make -n` each
-# later output has a rule of its own on the same prerequisites, whose recipe line prints nothing: GNU Make 4.3
-# does not count a grouped target as remade under -n, so what reads it would not be listed.
+# later output has a rule of its own on the same prerequisites (and, order-only, the first), whose recipe line
+# prints nothing: GNU Make 4.3 does not count a grouped target as remade under -n, so what reads it would not
+# be listed.
 define cache.rule
 cache.targets += $1
 cache.outputs.$1 := $2
@@ -85,15 +86,15 @@ cache.binary.$1 := $(filter $(BINARIES),$(firstword $4))
 $(if $(cache.dry-run),$1,$2 $(if $(word 2,$2),&)): $3 $(addsuffix .sha256,$(filter $(BINARIES),$(firstword $4)))
 	$$(call cache.recipe,$1)
 $(if $(and $(cache.dry-run),$(word 2,$2)),$(wordlist 2,$(words $2),$2): $3 $(addsuffix .sha256,$(filter \
-  $(BINARIES),$(firstword $4)))
+  $(BINARIES),$(firstword $4))) | $1
 	$$(cache.nothing))
 endef
 cache.nothing :=
 stage = $(eval $(call cache.rule,$(firstword $1),$(strip $1),$(strip $2),$(strip $3)))
 
-# After every rule is read (the end of the Makefile): FORCE where the stamp differs.
-cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t),$(eval $(if $(cache.dry-run),$(cache.outputs.$t),$t): \
-  FORCE)))
+# After every rule is read (the end of the Makefile): FORCE where the stamp differs, on every output (a goal
+# may name any of a group).
+cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t),$(eval $(cache.outputs.$t): FORCE)))
 
 .PHONY: FORCE
 FORCE:
