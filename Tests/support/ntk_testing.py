@@ -441,6 +441,15 @@ def is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
+# The HTML pages: views of a run's provenance (its folder, every artifact's time), not results; their content
+# is Tests/pipeline/test_html_report.py's.
+PAGES = {"report.html", "index.html"}
+
+
+def is_page(rel: str) -> bool:
+    return Path(rel).name in PAGES
+
+
 def is_cache_record(name: str) -> bool:
     """make's stamp `.NAME.cmd` and a stage's content-digest sidecar `.NAME.digest` (pipelines/cache.mk)."""
     return name.startswith(".") and (name.endswith(".cmd") or name.endswith(".digest"))
