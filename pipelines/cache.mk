@@ -8,7 +8,7 @@
 #
 # makes OUTPUTS (all at once) by COMMAND, which reads INPUTS (every file it
 # opens: Tests/pipeline/test_declared_reads.py checks it under strace). COMMAND
-# is written once: the recipe runs that text (behind $(LAUNCH)), and each
+# is written once: the recipe runs that text (behind $(LAUNCH)), and the first
 # output's stamp, DIR/.NAME.cmd, records it after a success, with the digest of
 # the stage binary (its first word) and the content digest of each input
 # output (DIR/.NAME.digest, which every stage writes beside each file).
@@ -53,9 +53,9 @@ cache.lines = $(call $3,$(call cache.relative,$1,$(cache.command.$1)))$(foreach 
 cache.relative = $(if $(cache.root.$1),$(patsubst $(cache.root.$1)/%,ROOT/%,$(subst =$(cache.root.$1)/,=ROOT/,$2)),$2)
 cache.text = $(subst $(space)$(newline),$(newline),$(call cache.lines,$1,$(newline),cache.as-is))
 cache.as-is = $1
-# The same lines as printf's arguments (a recipe line holds no newline).
 cache.quote = '$(subst ','\'',$1)'
-cache.arguments = $(call cache.lines,$1,$(space),cache.quote)
+# The output's folder, made where missing (its stage would make it; the stamp is written before).
+cache.folder = $(if $(wildcard $(dir $1).),,$(shell mkdir -p $(dir $1)))
 # (Compared as words: make 4.3's $(file <) keeps the last newline.)
 cache.recorded = $(strip $(file <$(call cache.stamp,$1)))
 cache.changed = $(if $(call same.text,$(cache.recorded),$(strip $(cache.text))),,$1)
@@ -68,9 +68,13 @@ cache.unchanged = $(and $(call cache.exist,$(cache.outputs.$1)),$(call same.text
   cache.text,$1))),$(if $(call cache.unrecorded,$?),,yes))
 cache.exist = $(if $(filter-out $(wildcard $1),$1),,yes)
 cache.run = $(strip $(if $(cache.binary.$1),$(LAUNCH)) $(cache.command.$1))
-cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),@$(if \
-  $(cache.silent),,printf '%s\n' $(call cache.quote,$(cache.run));) $(cache.run)$(foreach o,$(cache.outputs.$1), && \
-  printf '%s\n' $(call cache.arguments,$1) > $(call cache.stamp,$o))))
+# Run: make writes the stamp beside the key as .NAME.cmd.new while it expands the recipe (a command line holds
+# at most 128 KiB, a sweep report's stamp more), and the shell renames it once the command succeeded; each later
+# output's stamp names the key's. Echoed by $(info): make's own echo would show the rename.
+cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),$(if \
+  $(cache.silent),,$(info $(cache.run)))$(call cache.folder,$1)$(file >$(call cache.stamp,$1).new,$(cache.text))$(foreach \
+  o,$(wordlist 2,$(words $(cache.outputs.$1)),$(cache.outputs.$1)),$(file >$(call cache.stamp,$o),see $(call \
+  cache.relative,$1,$(call cache.stamp,$1))))@$(cache.run) && mv -f $(call cache.stamp,$1).new $(call cache.stamp,$1)))
 
 # The rule; its key is its first output. Several outputs are one grouped target, but under `make -n` each
 # later output has a rule of its own on the same prerequisites (and, order-only, the first), whose recipe line

@@ -451,8 +451,9 @@ def is_page(rel: str) -> bool:
 
 
 def is_cache_record(name: str) -> bool:
-    """make's stamp `.NAME.cmd` and a stage's content-digest sidecar `.NAME.digest` (pipelines/cache.mk)."""
-    return name.startswith(".") and (name.endswith(".cmd") or name.endswith(".digest"))
+    """make's stamp `.NAME.cmd` (and `.NAME.cmd.new` while its stage runs) and a stage's content-digest sidecar
+    `.NAME.digest` (pipelines/cache.mk)."""
+    return name.startswith(".") and name.endswith((".cmd", ".cmd.new", ".digest"))
 
 
 def temporaries(folder: Path) -> list[str]:

@@ -2,7 +2,8 @@ import Foundation
 import Plot
 
 /// Whether an artifact is what Make's cache would keep now, from the cache's own records
-/// (pipelines/cache.mk): the stamp `DIR/.NAME.cmd` written after the stage succeeded — line 1 the command,
+/// (pipelines/cache.mk): the stamp `DIR/.NAME.cmd` written after the stage succeeded (a stage's later outputs:
+/// "see <its first output's stamp>") — line 1 the command,
 /// then the stage binary's SHA-256 (`<hash>  <binary>`), then each input with its content digest, the run
 /// folder named `ROOT` — against the binary's digest now (`<binary>.sha256`) and each input's content digest
 /// now (its sidecar `DIR/.NAME.digest`). A changed command is Make's to see: `make status`.
@@ -13,7 +14,14 @@ struct CacheRecords {
   func freshness(of relativePath: String) -> Freshness {
     let url = URL(fileURLWithPath: (folder as NSString).appendingPathComponent(relativePath))
     let stamp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).cmd").path
-    guard let text = try? String(contentsOfFile: stamp, encoding: .utf8) else { return .unchecked }
+    guard var text = try? String(contentsOfFile: stamp, encoding: .utf8) else { return .unchecked }
+    // A later output of a stage's outputs: "see <the first output's stamp>".
+    let see = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    if see.hasPrefix("see "),
+      let first = try? String(contentsOfFile: resolved(String(see.dropFirst(4))), encoding: .utf8)
+    {
+      text = first
+    }
     let lines = text.split(separator: "\n").map(String.init)
     for line in lines.dropFirst() {
       let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -27,9 +35,14 @@ struct CacheRecords {
     return .current
   }
 
+  /// A path of a stamp: ROOT names the run folder.
+  private func resolved(_ path: String) -> String {
+    path.hasPrefix("ROOT/") ? (folder as NSString).appendingPathComponent(String(path.dropFirst(5))) : path
+  }
+
   /// A binary's digest now (`<binary>.sha256`), or an input artifact's (`.NAME.digest` beside it).
   private func currentDigest(of path: String) -> String? {
-    let resolved = path.hasPrefix("ROOT/") ? (folder as NSString).appendingPathComponent(String(path.dropFirst(5))) : path
+    let resolved = resolved(path)
     let url = URL(fileURLWithPath: resolved)
     let sidecar = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).digest").path
     for record in [resolved + ".sha256", sidecar] {
