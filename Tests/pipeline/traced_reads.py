@@ -177,7 +177,7 @@ def final_name(path: Path, pid: int) -> Path | None:
 
 def sidecar_of(path: Path) -> Path | None:
     """NAME for the sidecars `.NAME.digest` (a stage's) and `.NAME.cmd` (make's stamp)."""
-    match = re.fullmatch(r"\.(.+)\.(digest|cmd|cmd\.new)", path.name)
+    match = re.fullmatch(r"\.(.+)\.(digest|cmd|cmd\.\d+\.new)", path.name)
     return path.parent / match.group(1) if match else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -451,9 +452,9 @@ def is_page(rel: str) -> bool:
 
 
 def is_cache_record(name: str) -> bool:
-    """make's stamp `.NAME.cmd` (and `.NAME.cmd.new` while its stage runs) and a stage's content-digest sidecar
-    `.NAME.digest` (pipelines/cache.mk)."""
-    return name.startswith(".") and name.endswith((".cmd", ".cmd.new", ".digest"))
+    """make's stamp `.NAME.cmd` (and `.NAME.cmd.<pid>.new` while its stage runs) and a stage's content-digest
+    sidecar `.NAME.digest` (pipelines/cache.mk)."""
+    return name.startswith(".") and (name.endswith((".cmd", ".digest")) or re.search(r"\.cmd\.\d+\.new$", name))
 
 
 def temporaries(folder: Path) -> list[str]:
