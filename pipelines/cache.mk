@@ -99,9 +99,10 @@ endef
 cache.nothing :=
 stage = $(eval $(call cache.rule,$(firstword $1),$(strip $1),$(strip $2),$(strip $3)))
 
-# After every rule is read (the end of the Makefile): FORCE where the stamp differs, on every output (a goal
-# may name any of a group).
-cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t),$(eval $(cache.outputs.$t): FORCE)))
+# After every rule is read (the end of the Makefile): FORCE where the stamp differs or an output is missing
+# (GNU Make 4.3 takes a group for made once one of its outputs is), on every output (a goal may name any).
+cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t)$(if $(call cache.exist,$(cache.outputs.$t)),,missing),$(eval \
+  $(cache.outputs.$t): FORCE)))
 
 .PHONY: FORCE
 FORCE:
