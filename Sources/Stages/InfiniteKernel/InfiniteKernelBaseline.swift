@@ -87,9 +87,10 @@ public struct InfiniteKernelBaseline: Sendable {
     var ntk: InfiniteWidthNTK
     /// The training samples.
     var m: Int
-    /// The selection's name, and the log's prefix "layer <name>".
+    /// The selection's name.
     var name: String
-    var label: String { "layer \(name)" }
+    /// The log's prefix: the step as the tables name it, with the layer (stepName).
+    var label: String
   }
 
   public func run(output: String, log: StageLog) throws {
@@ -97,7 +98,7 @@ public struct InfiniteKernelBaseline: Sendable {
     let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let inputs = Inputs(
       truth: truth, network: network, selection: selection, ntk: InfiniteWidthNTK(architectureOf: network),
-      m: truth.sampleCounts[.train]!, name: name)
+      m: truth.sampleCounts[.train]!, name: name, label: stepName(label: layer, layer: name))
     let exact = solver.usesLibSVM(samples: inputs.m, kernelMemory: kernelMemory)
     let provenance = try Provenance(program: "ntk-infinite-kernel", inputFiles: [truthPath, networkPath])
     let trained = try exact ? exactKernelSVM(inputs, log: log) : nystromSVM(inputs, log: log)

@@ -146,8 +146,10 @@ public struct KernelSpectrumAnalysis: Sendable {
     var features: FeaturesArtifact
     var trained: ReLUNetwork?
     var selection: Range<Int>
-    /// The selection's name; the log's lines start "layer <name>".
+    /// The selection's name.
     var name: String
+    /// The log's prefix: the step as the tables name it, with the layer (stepName).
+    var label: String { stepName(label: features.layerLabel, layer: name) }
     var y: [Double]
     var m: Int { y.count }
     /// The samples of the spectra, and their labels.
@@ -166,7 +168,7 @@ public struct KernelSpectrumAnalysis: Sendable {
         ("kernel_memory_bytes", .integer(Int64(kernelMemory))),
       ], inputFiles: inputFiles)
     let (m, n) = (inputs.m, inputs.spectrumSamples.count)
-    log("layer \(inputs.name): alignment on \(m) training samples, spectra on \(n)" + (n < m ? " (seed \(seed))" : ""))
+    log("\(inputs.label): alignment on \(m) training samples, spectra on \(n)" + (n < m ? " (seed \(seed))" : ""))
     var results = [finiteKernel(.initial, try inputs.features.rows(.train), inputs, log: log)]
     if infinite { results.append(try infiniteKernel(inputs, log: log)) }
     if let trained = inputs.trained {
@@ -220,17 +222,17 @@ public struct KernelSpectrumAnalysis: Sendable {
   func finiteKernel(
     _ kernel: SpectrumArtifact.Kernel, _ g: FeatureRows, _ inputs: Inputs, log: StageLog
   ) -> SpectrumArtifact.KernelResult {
-    let (name, m, n) = (inputs.name, inputs.m, inputs.spectrumSamples.count)
+    let (m, n) = (inputs.m, inputs.spectrumSamples.count)
     let started = Date()
-    let (alignment, method) = log.working("layer \(name): \(kernel.rawValue): alignment on \(m) samples") {
+    let (alignment, method) = log.working("\(inputs.label): \(kernel.rawValue): alignment on \(m) samples") {
       KernelAlignment.ofFeatures(labels: inputs.y, features: g)
     }
     let aligned = Date()
-    let spectrum = log.working("layer \(name): \(kernel.rawValue): spectrum of \(n)") {
+    let spectrum = log.working("\(inputs.label): \(kernel.rawValue): spectrum of \(n)") {
       KernelSpectrum(kernel: g.rows(at: inputs.spectrumSamples).gram(), labels: inputs.ySpectrum)
     }
     log(
-      "layer \(name): \(kernel.rawValue): alignment \(alignment.uncentred), centred \(alignment.centred) "
+      "\(inputs.label): \(kernel.rawValue): alignment \(alignment.uncentred), centred \(alignment.centred) "
         + "(\(method.rawValue), \(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
     return .init(kernel: kernel, alignment: alignment, alignmentMethod: method.description, spectrum: spectrum)
   }
@@ -239,7 +241,7 @@ public struct KernelSpectrumAnalysis: Sendable {
   /// `kernelMemory` (SolverChoice.kernelFits), else on the largest seeded subset that fits; the spectrum of the
   /// spectrum samples' K∞.
   func infiniteKernel(_ inputs: Inputs, log: StageLog) throws -> SpectrumArtifact.KernelResult {
-    let (name, m, n, y, selection) = (inputs.name, inputs.m, inputs.spectrumSamples.count, inputs.y, inputs.selection)
+    let (m, n, y, selection) = (inputs.m, inputs.spectrumSamples.count, inputs.y, inputs.selection)
     let started = Date()
     let x = try inputs.truth.inputs(.train).readMatrix()
     let ntk = InfiniteWidthNTK(architectureOf: inputs.network)
@@ -252,18 +254,18 @@ public struct KernelSpectrumAnalysis: Sendable {
     let xAligned = exact ? x : x.rows(at: alignmentSamples)
     let yAligned = alignmentSamples.map { y[$0] }
     let a = alignmentSamples.count
-    let alignment = log.working("layer \(name): K_infinite: alignment on \(a) samples") {
+    let alignment = log.working("\(inputs.label): K_infinite: alignment on \(a) samples") {
       KernelAlignment.fromKernelRows(labels: yAligned, blockRows: max(1, min(a, (1 << 20) / a))) {
         ntk.kernel(rows: $0, of: xAligned, layers: selection)
       }
     }
     let aligned = Date()
-    let spectrum = log.working("layer \(name): K_infinite: spectrum of \(n)") {
+    let spectrum = log.working("\(inputs.label): K_infinite: spectrum of \(n)") {
       KernelSpectrum(
         kernel: ntk.kernel(of: x.rows(at: inputs.spectrumSamples), layers: selection), labels: inputs.ySpectrum)
     }
     log(
-      "layer \(name): K_infinite: alignment \(alignment.uncentred), centred \(alignment.centred) on \(a) samples "
+      "\(inputs.label): K_infinite: alignment \(alignment.uncentred), centred \(alignment.centred) on \(a) samples "
         + "(\(seconds(started, aligned)) s); spectrum of \(n) in \(seconds(aligned, Date())) s")
     return .init(
       kernel: .infinite, alignment: alignment,
