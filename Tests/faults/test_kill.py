@@ -233,10 +233,15 @@ OUTPUTS = {"truth": ["truth.h5"], "init": [f"{STEP}/network.h5"], "features": [f
 WRITE_CALL = {stage: "write" if stage in ("report", "spectrum") else "pwrite64" for stage in KILL_STAGES}
 
 
+# A stage's first write(2) names the read watchdog's thread (Sources/CWatchdog): the output's is the second.
+FIRST_OUTPUT_WRITE = {"write": 2, "pwrite64": 1}
+
+
 def kill_points(stage: str) -> list[tuple[str, str, int]]:
-    """(name, system call, its occurrence at whose entry the stage is killed)."""
-    points = [("first write", WRITE_CALL[stage], 1)]
-    return points + [(f"rename {k + 1} ({OUTPUTS[stage][k]})", "rename", k + 1) for k in range(len(OUTPUTS[stage]))]
+    """(name, system call, its occurrence at whose entry the stage is killed). Each output is renamed into
+    place, then its digest sidecar: output k's rename is rename 2k + 1."""
+    points = [("first write", WRITE_CALL[stage], FIRST_OUTPUT_WRITE[WRITE_CALL[stage]])]
+    return points + [(f"rename {k + 1} ({OUTPUTS[stage][k]})", "rename", 2 * k + 1) for k in range(len(OUTPUTS[stage]))]
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +275,7 @@ def test_stage_killed_at_an_exact_point_then_make(stage, kill_baseline, theory_b
             problems.append(f"{name}: not killed there (exit status {result.returncode}): {result.stderr.strip()}")
             continue
         # The state it was killed in: its temporary begun, and only the outputs renamed before in place.
-        renamed = set(OUTPUTS[stage][:occurrence - 1]) if call == "rename" else set()
+        renamed = set(OUTPUTS[stage][:(occurrence - 1) // 2]) if call == "rename" else set()
         made = set(final_files(run)) - before
         if made != renamed:
             problems.append(f"{name}: outputs in place after the kill: {sorted(made)}, expected {sorted(renamed)}")
@@ -300,7 +305,7 @@ def test_spectrum_killed_among_stale_outputs_then_make(kill_baseline, strace, tm
     text = stamp.read_text()
     stamp.unlink()
     stamp.write_text(re.sub(r"(ROOT/W/network\.h5) \S+", r"\1 " + "0" * 32, text))
-    point = SPECTRUM_OUTPUTS.index("V/spectrum.h5") + 1   # after the alignment table's two renames
+    point = 2 * SPECTRUM_OUTPUTS.index("V/spectrum.h5") + 1   # after the alignment table and its sidecars
     command = [strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename",
                "-e", f"inject=rename:signal=SIGKILL:when={point}",
                *stage_command("spectrum", run, kill_baseline.params, quiet=True)]
