@@ -44,15 +44,14 @@ without.digits = $(if $2,$(call without.digits,$(subst $(firstword $2),,$1),$(wo
 cache.stamp = $(dir $1).$(notdir $1).cmd
 cache.digest = $(dir $1).$(notdir $1).digest
 # What an output is made from, as its stamp records it, a line each: the command, the binary's
-# digest, each input (an artifact with its content digest). $(call cache.lines,KEY,SEPARATOR,QUOTE).
-cache.lines = $(call $3,$(call cache.relative,$1,$(cache.command.$1)))$(foreach b,$(cache.binary.$1),$2$(call \
-  $3,$(strip $(file <$b.sha256))))$(foreach i,$(cache.inputs.$1),$2$(call $3,$(call cache.relative,$1,$i)$(addprefix \
-  $(space),$(strip $(file <$(call cache.digest,$i))))))
+# digest, each input (with its content digest, where it has one).
+cache.lines = $(call cache.relative,$1,$(cache.command.$1))$(foreach b,$(cache.binary.$1),$(newline)$(strip $(file \
+  <$b.sha256)))$(foreach i,$(cache.inputs.$1),$(newline)$(call cache.relative,$1,$i)$(addprefix $(space),$(strip $(file \
+  <$(call cache.digest,$i)))))
 # The stage's folder (stage.root when it was defined: RUN, a sweep's root) is named ROOT in its stamp, so that a
 # copied or moved run folder keeps its cache. $(call cache.relative,KEY,TEXT)
 cache.relative = $(if $(cache.root.$1),$(patsubst $(cache.root.$1)/%,ROOT/%,$(subst =$(cache.root.$1)/,=ROOT/,$2)),$2)
-cache.text = $(subst $(space)$(newline),$(newline),$(call cache.lines,$1,$(newline),cache.as-is))
-cache.as-is = $1
+cache.text = $(subst $(space)$(newline),$(newline),$(cache.lines))
 cache.quote = '$(subst ','\'',$1)'
 # The output's folder, made where missing (its stage would make it; the stamp is written before).
 cache.folder = $(if $(wildcard $(dir $1).),,$(shell mkdir -p $(dir $1)))
