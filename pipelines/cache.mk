@@ -63,8 +63,8 @@ cache.silent = $(findstring s,$(firstword -$(MAKEFLAGS)))
 # Newer prerequisites ($?) whose content the stamp cannot record: a file without a digest sidecar.
 cache.unrecorded = $(strip $(foreach f,$(filter-out FORCE $(addsuffix .sha256,$(BINARIES)),$1),$(if $(strip $(file \
   <$(call cache.digest,$f))),,$f)))
-cache.unchanged = $(and $(call cache.exist,$(cache.outputs.$1)),$(call same.text,$(cache.recorded),$(strip $(call \
-  cache.text,$1))),$(if $(call cache.unrecorded,$?),,yes))
+cache.unchanged = $(and $(call cache.exist,$(cache.outputs.$1)),$(if $(call cache.changed,$1),,yes),$(if $(call \
+  cache.unrecorded,$?),,yes))
 cache.exist = $(if $(filter-out $(wildcard $1),$1),,yes)
 cache.run = $(strip $(if $(cache.binary.$1),$(LAUNCH)) $(cache.command.$1))
 # Run: make writes the stamp beside the key as .NAME.cmd.<make's pid>.new while it expands the recipe (a command
@@ -89,10 +89,9 @@ cache.inputs.$1 := $3
 cache.command.$1 := $4
 cache.root.$1 := $(stage.root)
 cache.binary.$1 := $(filter $(BINARIES),$(firstword $4))
-$(if $(cache.dry-run),$1,$2 $(if $(word 2,$2),&)): $3 $(addsuffix .sha256,$(filter $(BINARIES),$(firstword $4)))
+$(if $(cache.dry-run),$1,$2 $(if $(word 2,$2),&)): $3 $$(cache.binary.$1:=.sha256)
 	$$(call cache.recipe,$1)
-$(if $(and $(cache.dry-run),$(word 2,$2)),$(wordlist 2,$(words $2),$2): $3 $(addsuffix .sha256,$(filter \
-  $(BINARIES),$(firstword $4))) | $1
+$(if $(and $(cache.dry-run),$(word 2,$2)),$(wordlist 2,$(words $2),$2): $3 $$(cache.binary.$1:=.sha256) | $1
 	$$(cache.nothing))
 endef
 cache.nothing :=
@@ -100,8 +99,8 @@ stage = $(eval $(call cache.rule,$(firstword $1),$(strip $1),$(strip $2),$(strip
 
 # After every rule is read (the end of the Makefile): FORCE where the stamp differs or an output is missing
 # (GNU Make 4.3 takes a group for made once one of its outputs is), on every output (a goal may name any).
-cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t)$(if $(call cache.exist,$(cache.outputs.$t)),,missing),$(eval \
-  $(cache.outputs.$t): FORCE)))
+cache.force = $(foreach t,$(cache.targets),$(if $(call cache.changed,$t)$(if $(call \
+  cache.exist,$(cache.outputs.$t)),,missing),$(eval $(cache.outputs.$t): FORCE)))
 
 .PHONY: FORCE
 FORCE:
