@@ -59,7 +59,6 @@ cache.folder = $(if $(wildcard $(dir $1).),,$(shell mkdir -p $(dir $1)))
 cache.recorded = $(strip $(file <$(call cache.stamp,$1)))
 cache.changed = $(if $(call same.text,$(cache.recorded),$(strip $(cache.text))),,$1)
 cache.dry-run = $(findstring n,$(firstword -$(MAKEFLAGS)))
-cache.silent = $(findstring s,$(firstword -$(MAKEFLAGS)))
 # Newer prerequisites ($?) whose content the stamp cannot record: a file without a digest sidecar.
 cache.unrecorded = $(strip $(foreach f,$(filter-out FORCE $(addsuffix .sha256,$(BINARIES)),$1),$(if $(strip $(file \
   <$(call cache.digest,$f))),,$f)))
@@ -68,15 +67,15 @@ cache.unchanged = $(and $(call cache.exist,$(cache.outputs.$1)),$(if $(call cach
 cache.exist = $(if $(filter-out $(wildcard $1),$1),,yes)
 cache.run = $(strip $(if $(cache.binary.$1),$(LAUNCH)) $(cache.command.$1))
 # Run: make writes the stamp beside the key as .NAME.cmd.<make's pid>.new while it expands the recipe (a command
-# line holds at most 128 KiB, a sweep report's stamp more; two makes on one run each their own), and the shell
-# renames it once the command succeeded; each later output's stamp names the key's. Echoed by $(info): make's
-# own echo would show the rename.
+# line holds at most 128 KiB, a sweep report's stamp more; two makes on one run each their own), and a second
+# recipe line renames it once the command succeeded; each later output's stamp names the key's. Make echoes the
+# command alone, in one write: sweep points' makes share one log.
 cache.id = $(eval cache.id := $(shell echo $$PPID))$(cache.id)
 cache.new = $(call cache.stamp,$1).$(cache.id).new
-cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),$(if \
-  $(cache.silent),,$(info $(cache.run)))$(call cache.folder,$1)$(file >$(cache.new),$(cache.text))$(foreach \
-  o,$(wordlist 2,$(words $(cache.outputs.$1)),$(cache.outputs.$1)),$(file >$(call cache.stamp,$o),see $(call \
-  cache.relative,$1,$(call cache.stamp,$1))))@$(cache.run) && mv -f $(cache.new) $(call cache.stamp,$1)))
+cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),$(call \
+  cache.folder,$1)$(file >$(cache.new),$(cache.text))$(foreach o,$(wordlist 2,$(words $(cache.outputs.$1)),$(cache.outputs.$1)),$(file \
+  >$(call cache.stamp,$o),see $(call cache.relative,$1,$(call cache.stamp,$1))))$(cache.run)$(newline)@mv -f $(cache.new) $(call \
+  cache.stamp,$1)))
 
 # The rule; its key is its first output. Several outputs are one grouped target, but under `make -n` each
 # later output has a rule of its own on the same prerequisites (and, order-only, the first), whose recipe line
