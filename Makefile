@@ -6,8 +6,9 @@ SHELL := bash
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules --no-builtin-variables
 
-# One OpenBLAS thread per stage: `make -j` runs stages side by side, and a
-# second BLAS thread measured slower on this 2-core machine (docs/performance.md, "Threads").
+# Each stage runs its own loops on every core when it runs alone and on one under `make -j N` with N ≥ cores
+# (MAKEFLAGS says which; NTK_THREADS=N sets it), with OpenBLAS on one thread: OpenBLAS's own threads, started
+# when a process loads it unless this says 1, spin for a tenth of a second (docs/performance.md, "Threads").
 export OPENBLAS_NUM_THREADS ?= 1
 # Debian's OpenBLAS 0.3.21 does not recognise some virtualised CPUs and falls
 # back to its slowest kernel (Prescott); name the core from the CPU's flags,

@@ -87,14 +87,15 @@ let package = Package(
     .target(
       name: "StageCLI",
       dependencies: [
-        "HDF5IO", "LinearSVM", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "COpenBLAS", "HDF5IO", "LinearSVM", "NTKMath", "StageSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(
       name: "NTKTests",
       dependencies: [
         "Artifacts", "HDF5IO", "LegacyRandom", "LinearSVM", "NTKMath", "SweepReportStage", "Tables",
-        "KernelConvergenceStage",
+        "KernelConvergenceStage", "StageCLI",
       ]),
   ]
     + stages.flatMap { stage -> [Target] in

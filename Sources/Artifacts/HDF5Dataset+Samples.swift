@@ -43,6 +43,20 @@ extension HDF5Dataset {
       start = end
     }
   }
+
+  /// The blocks as `forEachBlock` reads them, with their work on Parallel's
+  /// workers: `work(first row, block)` side by side, `consume(first row,
+  /// result)` in order.
+  public func forEachBlock<Result>(
+    rows: Int? = nil, work: (Int, Matrix) throws -> Result, consume: (Int, Result) throws -> Void
+  ) throws {
+    let rows = rows ?? streamingBlockRows(rowLength: rowLength)
+    try Parallel.pipeline(
+      (shape[0] + rows - 1) / rows,
+      produce: { b in (b * rows, try readMatrix(rows: b * rows..<min(b * rows + rows, shape[0]))) },
+      work: { start, x in (start, try work(start, x)) },
+      consume: { _, done in try consume(done.0, done.1) })
+  }
 }
 
 extension HDF5Dataset {

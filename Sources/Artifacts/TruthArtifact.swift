@@ -77,10 +77,10 @@ public struct TruthArtifact: Artifact {
   public func teacherWidths() throws -> [Int] { isImported ? [] : try file.integers("teacher_hidden_widths") }
 
   /// Writes a ground-truth file atomically. `inputs(split)` gives the samples
-  /// in blocks as (first row, block) to `emit`; labels come from the teacher.
+  /// in blocks as (first row, block, the teacher's labels of the block) to `emit`.
   public static func write(
     to path: String, provenance: Provenance, teacher: ReLUNetwork, sampleCounts: [Split: Int],
-    inputs: (Split, (Int, Matrix) throws -> Void) throws -> Void
+    inputs: (Split, (Int, Matrix, [Double]) throws -> Void) throws -> Void
   ) throws {
     try AtomicOutput.write(to: path) { file in
       try provenance.write(
@@ -95,9 +95,9 @@ public struct TruthArtifact: Artifact {
         try file.setAttribute("description", .string("\(split) inputs, one sample per row"), on: x.name)
         let y = try file.createDataset("/labels/\(split)", of: Double.self, shape: [count])
         try file.setAttribute("description", .string("sgn(f*(x)) of the \(split) inputs: +1 or −1"), on: y.name)
-        try inputs(split) { start, block in
+        try inputs(split) { start, block, labels in
           try x.writeRows(block.values, at: start)
-          try y.writeRows(teacher.predict(block), at: start)
+          try y.writeRows(labels, at: start)
         }
       }
       try NetworkSchema.write(

@@ -198,15 +198,19 @@ public struct InfiniteWidthNTK: Equatable, Sendable {
     // Row by row, layer by layer over the row: ρ in place of the Gram entry, the
     // selected terms t in a row of scratch; each loop is straight-line code over
     // contiguous memory (arccos has no branches), which the compiler vectorises.
+    // Rows are independent: blocks of them go to Parallel's workers, each with its own scratch.
     let hidden = hiddenWidths.count
     let cOutput = c[hidden]
     let oneOverPi = 1 / Double.pi, oneOverTwoPi = 1 / (2 * Double.pi)
-    var terms = [Double](repeating: 0, count: columns)
-    terms.withUnsafeMutableBufferPointer { terms in
-      let t = terms.baseAddress!
-      scaleB.withUnsafeBufferPointer { scaleB in
-        inverseB.withUnsafeBufferPointer { inverseB in
-          for r in 0..<rows {
+    let blockRows = 16
+    let workers = Parallel.threads
+    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: workers * columns)
+    defer { scratch.deallocate() }
+    scaleB.withUnsafeBufferPointer { scaleB in
+      inverseB.withUnsafeBufferPointer { inverseB in
+        try! Parallel.forEach((rows + blockRows - 1) / blockRows, workers: workers) { block, worker in
+          let t = scratch + worker * columns
+          for r in (block * blockRows)..<min(block * blockRows + blockRows, rows) {
             let row = out + r * columns
             let (sa, ia) = (scaleA[r], inverseA[r])
             for j in 0..<columns {

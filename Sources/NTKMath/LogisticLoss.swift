@@ -41,9 +41,9 @@ public struct LogisticLossGradient: Sendable {
 /// enter the backward pass as δ_L = c, and the block's products δ_kᵀ z_k add
 /// up to Δ_kᵀ diag(c) Z_k. The blocks form at most `chunkLimit` chunks of
 /// consecutive blocks, each summed on its own (loss and gradient) and then
-/// added in order, so that `threads` workers (OpenBLAS's thread count by
-/// default: one under make) take whole chunks as they come free, each with
-/// its own buffers and one-thread BLAS, and the numbers depend neither on
+/// added in order, so that `threads` workers (Parallel.threads by default)
+/// take whole chunks as they come free, each with its own buffers and
+/// one-thread BLAS, and the numbers depend neither on
 /// the number of workers nor on which worker took which chunk.
 /// Memory beyond the inputs: O(threads · blockRows · width + chunks · p + m).
 public final class LogisticLossEvaluator: @unchecked Sendable {
@@ -86,7 +86,7 @@ public final class LogisticLossEvaluator: @unchecked Sendable {
     chunks = (0..<chunkCount).map { c in
       (c * blocks / chunkCount * rows)..<min((c + 1) * blocks / chunkCount * rows, samples)
     }
-    self.threads = max(1, min(threads ?? Int(openblas_get_num_threads()), chunkCount))
+    self.threads = max(1, min(threads ?? Parallel.threads, chunkCount))
     passes = (0..<self.threads).map { _ in
       NetworkBlockPass(network: network, lowest: selection.lowerBound, capacity: rows)
     }
@@ -111,26 +111,9 @@ public final class LogisticLossEvaluator: @unchecked Sendable {
   /// Evaluates L, f and ∇L at `network` on the samples `x` (m × d) with labels `y` (±1).
   public func evaluate(_ network: ReLUNetwork, inputs x: Matrix, labels y: [Double]) {
     precondition(x.rows == samples && y.count == samples)
-    if threads == 1 {
-      for c in chunks.indices { evaluate(chunk: c, worker: 0, network, x, y) }
-    } else {
-      // Each worker calls BLAS on one thread, its own.
-      let saved = openblas_get_num_threads()
-      openblas_set_num_threads(1)
-      // Each worker takes the next chunk not yet taken: a worker slowed by another process takes fewer.
-      let lock = NSLock()
-      nonisolated(unsafe) var next = 0
-      DispatchQueue.concurrentPerform(iterations: threads) { worker in
-        while true {
-          let c = lock.withLock {
-            defer { next += 1 }
-            return next
-          }
-          guard c < chunks.count else { return }
-          evaluate(chunk: c, worker: worker, network, x, y)
-        }
-      }
-      openblas_set_num_threads(saved)
+    // Nothing in a chunk throws.
+    try! Parallel.forEach(chunks.count, workers: threads) { c, worker in
+      evaluate(chunk: c, worker: worker, network, x, y)
     }
     var sum = 0.0
     for c in chunks.indices { sum += partialLosses[c] }

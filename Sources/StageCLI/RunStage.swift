@@ -22,6 +22,11 @@ extension ParsableCommand {
     _ = mallopt(mallocTrimThreshold, 256 << 20)
     do {
       var command = try parseAsRoot()
+      let environment = ProcessInfo.processInfo.environment
+      try ThreadCount(
+        option: (command as? any ThreadedCommand)?.threadOptions.threads, environment: environment,
+        processors: ThreadCount.processors
+      ).apply(environment: environment)
       // A damaged input can make libhdf5 loop, allocate without bound or crash: one line instead.
       try ReadWatchdog.start(program: configuration.commandName ?? "ntk")
       try command.run()

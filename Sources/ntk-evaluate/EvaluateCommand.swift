@@ -2,7 +2,7 @@ import ArgumentParser
 import EvaluateStage
 import StageCLI
 
-struct EvaluateCommand: ParsableCommand {
+struct EvaluateCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-evaluate",
     abstract: "0-1 errors of the SVM and of the network with the layer set to each candidate; carries θc on.")
@@ -12,6 +12,7 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "The SVM file (ntk-train).") var svm: String
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   func run() throws {
     let stage = EvaluateNetwork(

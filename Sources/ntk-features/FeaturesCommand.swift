@@ -6,7 +6,7 @@ import StageCLI
 extension FeatureKind: ExpressibleByArgument {}
 extension FeatureStorage: ExpressibleByArgument {}
 
-struct FeaturesCommand: ParsableCommand {
+struct FeaturesCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-features",
     abstract: "Tangent features ∂f/∂θ of one layer of a network, for every training sample (and test sample).")
@@ -27,6 +27,7 @@ struct FeaturesCommand: ParsableCommand {
   var testFeatures = false
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard storageLimitMib >= 0, storageLimitMib.isFinite, storageLimitMib * 1_048_576 < Double(Int.max) else {

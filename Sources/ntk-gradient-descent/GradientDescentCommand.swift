@@ -21,7 +21,7 @@ struct LearningRate {
 
 extension TangentEigenMethod: ExpressibleByArgument {}
 
-struct GradientDescentCommand: ParsableCommand {
+struct GradientDescentCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-gradient-descent",
     abstract: "Train a step's layer by full-batch gradient descent on the logistic loss: the trained baseline.",
@@ -49,6 +49,7 @@ struct GradientDescentCommand: ParsableCommand {
   var trajectoryCsv: String?
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard steps >= 0 else { throw ValidationError("--steps must be a whole number ≥ 0, got \(steps)") }

@@ -2,7 +2,7 @@ import ArgumentParser
 import StageCLI
 import TruthStage
 
-struct TruthCommand: ParsableCommand {
+struct TruthCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-truth",
     abstract: "Draw inputs x ~ N(0, I_d) and a random ReLU teacher, and label the inputs with sgn(f*(x)).")
@@ -19,6 +19,7 @@ struct TruthCommand: ParsableCommand {
   var inputSeeds: SeedPair?
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard trainSamples > 0, testSamples > 0 else { throw ValidationError("--train and --test must be positive") }

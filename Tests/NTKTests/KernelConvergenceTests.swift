@@ -108,7 +108,10 @@ import Testing
     try TruthArtifact.write(
       to: folder + "/truth.h5", provenance: Provenance(program: "ntk-truth"), teacher: teacher,
       sampleCounts: [.train: 30, .test: 1]
-    ) { split, emit in try emit(0, split == .train ? x : x.rows(0..<1)) }
+    ) { split, emit in
+      let inputs = split == .train ? x : x.rows(0..<1)
+      try emit(0, inputs, teacher.predict(inputs))
+    }
     let stage = KernelConvergence(
       truthPath: folder + "/truth.h5", samples: 20, depth: 2, widths: [40, 10, 20], seeds: [4, 9])
     let contents = try stage.run(
@@ -153,7 +156,10 @@ import Testing
     try TruthArtifact.write(
       to: folder + "/truth.h5", provenance: Provenance(program: "ntk-truth"),
       teacher: Self.student(d: 3, widths: [3], seed: 1), sampleCounts: [.train: 5, .test: 1]
-    ) { split, emit in try emit(0, Self.inputs(split == .train ? 5 : 1, d: 3, seed: 4)) }
+    ) { split, emit in
+      let inputs = Self.inputs(split == .train ? 5 : 1, d: 3, seed: 4)
+      try emit(0, inputs, Self.student(d: 3, widths: [3], seed: 1).predict(inputs))
+    }
     let stage = KernelConvergence(truthPath: folder + "/truth.h5", samples: 6, depth: 1, widths: [2, 4], seeds: [0])
     #expect {
       try stage.run(output: folder + "/c.h5", log: StageLog(program: "test", quiet: true))

@@ -230,7 +230,8 @@ import Testing
       to: directory + "/truth.h5", provenance: truth, teacher: network, sampleCounts: [.train: m, .test: 1000]
     ) { split, emit in
       let count = split == .train ? m : 1000
-      try emit(0, Matrix(rows: count, columns: 3, values: (0..<(3 * count)).map { Double($0 % 7) - 3 }))
+      let x = Matrix(rows: count, columns: 3, values: (0..<(3 * count)).map { Double($0 % 7) - 3 })
+      try emit(0, x, network.predict(x))
     }
     return try steps.enumerated().map { k, step in
       try NetworkArtifact.write(

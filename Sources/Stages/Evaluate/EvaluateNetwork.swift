@@ -153,27 +153,38 @@ public struct EvaluateNetwork: Sendable {
     let what = "\(candidates.count) candidate networks\(decision == nil ? "" : " and the classifier")"
     let progress = Progress(log, "\(what) on \(split) inputs", total: count)
     let widest = network.layers.map(\.columns).max()!
-    try truth.inputs(split).forEachBlock(rows: min(1024, streamingBlockRows(rowLength: widest))) { start, x in
-      let y = try labels.readLabels(rows: start..<(start + x.rows))
-      let pass = network.forward(x)
-      var outputs: [Model: [Double]] = [.netInit: pass.output]
-      var preactivations: [Model: Matrix] = [:]
-      for model in Model.candidates where model != .netInit {
-        let candidate = candidates[model]!
-        let negated = selection.count == 1 ? model.negation.flatMap { preactivations[$0] } : nil
-        let preactivation =
-          negated.map { -$0 } ?? BLAS.product(pass.inputs[first], candidate.layers[first], transposeB: true)
-        preactivations[model] = preactivation
-        outputs[model] = candidate.output(fromPreactivation: preactivation, ofLayer: first)
-      }
-      if let decision {
-        let factors = network.tangentFactors(
-          of: selection, at: pass, lossGradientLabels: decision.kind == .lossGradient ? y : nil)
-        outputs[.classifier] = decision.svm.decision(.factored(factors))
-      }
-      for (model, f) in outputs { mistakes[model, default: 0] += countMistakes(f, y) }
-      progress.advance(by: x.rows)
-    }
+    let inputs = try truth.inputs(split)
+    let rows = min(1024, streamingBlockRows(rowLength: widest))
+    // Blocks read in order, their candidates side by side (the counts add up in any order).
+    try Parallel.pipeline(
+      (count + rows - 1) / rows,
+      produce: { b in
+        let block = b * rows..<min(b * rows + rows, count)
+        return (try inputs.readMatrix(rows: block), try labels.readLabels(rows: block))
+      },
+      work: { x, y in
+        let pass = network.forward(x)
+        var outputs: [Model: [Double]] = [.netInit: pass.output]
+        var preactivations: [Model: Matrix] = [:]
+        for model in Model.candidates where model != .netInit {
+          let candidate = candidates[model]!
+          let negated = selection.count == 1 ? model.negation.flatMap { preactivations[$0] } : nil
+          let preactivation =
+            negated.map { -$0 } ?? BLAS.product(pass.inputs[first], candidate.layers[first], transposeB: true)
+          preactivations[model] = preactivation
+          outputs[model] = candidate.output(fromPreactivation: preactivation, ofLayer: first)
+        }
+        if let decision {
+          let factors = network.tangentFactors(
+            of: selection, at: pass, lossGradientLabels: decision.kind == .lossGradient ? y : nil)
+          outputs[.classifier] = decision.svm.decision(.factored(factors))
+        }
+        return (x.rows, outputs.mapValues { countMistakes($0, y) })
+      },
+      consume: { _, done in
+        for (model, n) in done.1 { mistakes[model, default: 0] += n }
+        progress.advance(by: done.0)
+      })
     progress.finish()
     return mistakes.mapValues { Double($0) / Double(count) }
   }

@@ -64,18 +64,20 @@ public struct ComputeFeatures: Sendable {
       let progress = Progress(log, "\(stepLabel): \(split) features", total: labels[split]!.count)
       // Blocks sized by the widest rows made: feature rows, or the factors.
       let rowLength = storage == .dense ? blocks.featureCount : network.layers.map { $0.rows + $0.columns }.max()!
-      try truth.inputs(split).forEachBlock(rows: streamingBlockRows(rowLength: rowLength)) { start, x in
-        let pass = network.forward(x)
-        let factors = network.tangentFactors(
-          of: selection, at: pass,
-          lossGradientLabels: kind == .lossGradient ? Array(labels[split]![start..<(start + x.rows)]) : nil)
-        try emit(
-          start,
-          storage == .factored
-            ? .factored(factors)
-            : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() })))
-        progress.advance(by: x.rows)
-      }
+      try truth.inputs(split).forEachBlock(
+        rows: streamingBlockRows(rowLength: rowLength),
+        work: { start, x -> FeatureRows in
+          let pass = network.forward(x)
+          let factors = network.tangentFactors(
+            of: selection, at: pass,
+            lossGradientLabels: kind == .lossGradient ? Array(labels[split]![start..<(start + x.rows)]) : nil)
+          return storage == .factored
+            ? .factored(factors) : .dense(Matrix.concatenatingColumns(factors.map { $0.expanded() }))
+        },
+        consume: { start, rows in
+          try emit(start, rows)
+          progress.advance(by: rows.sampleCount)
+        })
       progress.finish()
     }
   }

@@ -72,14 +72,16 @@ public struct GenerateTruth: Sendable {
     try TruthArtifact.write(to: output, provenance: provenance, teacher: teacher, sampleCounts: counts) { split, emit in
       let count = counts[split]!
       let progress = Progress(log, "\(split) inputs and labels", total: count)
-      var start = 0
-      while start < count {
-        let end = min(start + streamingBlockRows(rowLength: max(d, teacherWidths.max() ?? 0)), count)
-        let block = blocks[split]!.next(samples: end - start)
-        try emit(start, block)
-        progress.advance(by: block.rows)
-        start = end
-      }
+      let rows = streamingBlockRows(rowLength: max(d, teacherWidths.max() ?? 0))
+      // Drawn in order (one random stream), labelled side by side, written in order.
+      try Parallel.pipeline(
+        (count + rows - 1) / rows,
+        produce: { b in blocks[split]!.next(samples: min(rows, count - b * rows)) },
+        work: { x in (x, teacher.predict(x)) },
+        consume: { b, labelled in
+          try emit(b * rows, labelled.0, labelled.1)
+          progress.advance(by: labelled.0.rows)
+        })
       progress.finish()
     }
   }
