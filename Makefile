@@ -153,8 +153,9 @@ test-browser: $(BINARIES) $(VENV)/.installed
 test-peers: $(BINARIES) $(PEERS_VENV)/.installed
 	$(PEERS_VENV)/bin/pytest -q Tests/peers
 
+# The peers get their libraries' default threads unless OPENBLAS_NUM_THREADS came from outside this Makefile.
 bench: $(BINARIES) $(VENV)/.installed
-	$(PYTHON) bench/bench.py $(BENCH_ARGS)
+	OPENBLAS_NUM_THREADS_ORIGIN=$(origin OPENBLAS_NUM_THREADS) $(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 # Every run folder; data/README.md stays.
 clean-runs:

@@ -3,7 +3,7 @@
 
   default     the whole default pipeline (`make`) against bench/reference.py (numpy +
               scikit-learn), interleaved; then each stage profiled once (wall time, max
-              RSS) and the pipeline once more with OPENBLAS_NUM_THREADS=2.
+              RSS) and the pipeline once more with NTK_THREADS=1.
   train       ntk-train on dense W features, m = 20,000, d = 25, against scikit-learn
               SVC(kernel='linear', C=1).fit (bench/peer_svc_fit.py): times, peak RSS,
               the ratio, and max|w_ours - coef_| / max|coef_|.

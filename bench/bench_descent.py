@@ -23,9 +23,9 @@ CASES = [
     ("W2, d = 25, widths 256,256, m = 4000, T = 250", ["D=25", "WIDTHS=256,256", "M=4000"], 250),
     ("W2, d = 25, widths 1000,1000, m = 2000, T = 20", ["D=25", "WIDTHS=1000,1000", "M=2000"], 20),
 ]
-# Our stage with one OpenBLAS thread (as under make) and with two (both cores: its gradient-descent workers
-# take one each), against JAX with one thread and with XLA's default (every core).
-OURS_THREADS = {"one": "1", "default": "2"}
+# Our stage on one thread (NTK_THREADS=1, as under make -j N >= cores) and with its default (every core when it
+# runs alone: its gradient-descent workers take one each), against JAX with one thread and with XLA's default.
+OURS_THREADS = {"one": {"NTK_THREADS": "1"}, "default": {}}
 LABEL = {"one": "one thread", "default": "default threads"}
 
 
@@ -61,7 +61,7 @@ def run(args):
         out = run_dir / "W2" / "trained.bench.h5"
         for i in range(args.descent_repeat):
             for pairing, threads in OURS_THREADS.items():
-                env = {**stage_env(), "OPENBLAS_NUM_THREADS": threads}
+                env = {**stage_env(), **threads}
                 out.unlink(missing_ok=True)
                 # T = 0: the stage without the steps (reading, λ_max skipped, test errors, kernel distance, writing).
                 fixed[pairing].append(measure(stage + ["--steps", "0", "--rate", repr(eta), "--quiet", "-o", str(out)],
@@ -86,7 +86,8 @@ def run(args):
             peer_step = med([s / steps for s, _ in peer[pairing]])
             jax_threads = "one thread" if pairing == "one" else "XLA's default threads (every core)"
             lines += [
-                f"  {LABEL[pairing]}: ntk-gradient-descent with OPENBLAS_NUM_THREADS={threads} (process, reading, "
+                f"  {LABEL[pairing]}: ntk-gradient-descent{''.join(f' with {k}={v}' for k, v in threads.items())} "
+                f"(process, reading, "
                 f"T steps, trajectory with test errors, kernel distance, writing): median {ours_wall:.2f} s, "
                 f"{ours_step * 1e3:.1f} ms a step (T steps less the T = 0 run: {med(fixed[pairing]):.2f} s), "
                 f"peak {max(p for _, p in ours[pairing]):.0f} MB",

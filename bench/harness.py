@@ -173,7 +173,11 @@ def stage_env():
 
 
 def peer_env():
-    return {k: v for k, v in os.environ.items() if k not in CORE_VARS}
+    """The peer's environment: no OpenBLAS core named for our stages, and no OPENBLAS_NUM_THREADS that only the
+    Makefile's default set (the peers use their libraries' default threads)."""
+    from_makefile = os.environ.get("OPENBLAS_NUM_THREADS_ORIGIN") == "file"
+    return {k: v for k, v in os.environ.items()
+            if k not in CORE_VARS and not (from_makefile and k == "OPENBLAS_NUM_THREADS")}
 
 
 # --- a report's header -------------------------------------------------------------

@@ -3,7 +3,7 @@ import InfiniteKernelStage
 import LinearSVM
 import StageCLI
 
-struct InfiniteKernelCommand: ParsableCommand {
+struct InfiniteKernelCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-infinite-kernel",
     abstract: "The SVM on the infinite-width tangent kernel of a step's layer: train and test 0-1 errors.",
@@ -33,6 +33,7 @@ struct InfiniteKernelCommand: ParsableCommand {
   @OptionGroup var svm: SVMOptions
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard landmarks > 0 else { throw ValidationError("--landmarks must be positive, got \(landmarks)") }

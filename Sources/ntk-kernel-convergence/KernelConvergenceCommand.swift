@@ -2,7 +2,7 @@ import ArgumentParser
 import KernelConvergenceStage
 import StageCLI
 
-struct KernelConvergenceCommand: ParsableCommand {
+struct KernelConvergenceCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-kernel-convergence",
     abstract:
@@ -35,6 +35,7 @@ struct KernelConvergenceCommand: ParsableCommand {
   var markdown: String?
   @OptionGroup var output: OutputOptions
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   var widths: [Int] { widthsList?.values ?? [25, 50, 100, 200, 400, 800, 1600, 3200] }
   var seedValues: [UInt32] { seeds?.values ?? Array(0..<20) }

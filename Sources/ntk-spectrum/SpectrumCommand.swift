@@ -2,7 +2,7 @@ import ArgumentParser
 import SpectrumStage
 import StageCLI
 
-struct SpectrumCommand: ParsableCommand {
+struct SpectrumCommand: ThreadedCommand {
   static let configuration = CommandConfiguration(
     commandName: "ntk-spectrum",
     abstract: "Kernel–target alignment and spectrum of each step's kernels on the training set.",
@@ -30,6 +30,7 @@ struct SpectrumCommand: ParsableCommand {
   var alignmentCsv: String?
   @Option(help: "Where to write the alignment table as Markdown.") var alignmentMarkdown: String?
   @OptionGroup var logging: LogOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard !steps.isEmpty else { throw ValidationError("name at least one step folder") }
