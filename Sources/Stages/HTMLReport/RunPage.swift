@@ -52,10 +52,10 @@ public struct RunPage {
         .nav(
           .attribute(named: "aria-label", value: "sections"),
           .ul(
-            .li(.a(.href("#what-ran"), "What ran")), .li(.a(.href("#results"), "Results")),
+            .li(.a(.href("#results"), "Results")),
             .if(exists("alignment.csv"), .li(.a(.href("#alignment"), "Alignment"))),
-            .li(.a(.href("#steps"), "Steps")), .li(.a(.href("#provenance"), "Provenance"))))),
-      whatRan,
+            .li(.a(.href("#what-ran"), "What ran")), .li(.a(.href("#steps"), "Steps")),
+            .li(.a(.href("#provenance"), "Provenance"))))),
       .section(
         .id("results"), .h2("Results"),
         .p(
@@ -78,6 +78,8 @@ public struct RunPage {
             caption: "Alignment per step and kernel",
             sortable: true)))
     }
+    // The results first: the command and the parameters that made them, a long table, after.
+    sections.append(whatRan)
     sections.append(.section(.id("steps"), .h2("Steps"), .group(summaries.map(\.section))))
     sections.append(provenance(artifacts))
     return PageParts.document(title: "Run " + folder, sections: sections, written: written)
