@@ -161,18 +161,31 @@ public struct TrainByGradientDescent: Sendable {
   }
 
   /// The tangent kernel K = Σ_l (Δ_l Δ_lᵀ) ⊙ (Z_l Z_lᵀ) of the selected layers on the rows of `x`.
+  /// K is symmetric: each block of 256 rows computes its entries from its own diagonal on (half the
+  /// products of the whole K) and copies them below the diagonal; blocks go to Parallel's workers (at
+  /// widths 1000 these products are most of a short run).
   static func tangentKernel(_ network: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix) -> Matrix {
     let pass = network.forward(x)
-    let factors = network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)
-    let features = FeatureRows.factored(Array(factors))
-    // Blocks of 256 rows on Parallel's workers (at widths 1000 these products are most of a short run).
-    let blockRows = 256
-    var k = Matrix(rows: x.rows, columns: x.rows)
+    let factors = Array(network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count))
+    let (m, blockRows) = (x.rows, 256)
+    var k = Matrix(rows: m, columns: m)
     k.values.withUnsafeMutableBufferPointer { out in
-      try! Parallel.forEach((x.rows + blockRows - 1) / blockRows) { b, _ in
-        let rows = (b * blockRows)..<min(b * blockRows + blockRows, x.rows)
-        features.gram(rows: rows).values.withUnsafeBufferPointer {
-          (out.baseAddress! + rows.lowerBound * x.rows).update(from: $0.baseAddress!, count: $0.count)
+      let k = out.baseAddress!
+      try! Parallel.forEach((m + blockRows - 1) / blockRows) { b, _ in
+        let rows = (b * blockRows)..<min(b * blockRows + blockRows, m)
+        let columns = rows.lowerBound..<m
+        var block = Matrix(rows: rows.count, columns: columns.count)
+        for factor in factors {
+          let product =
+            BLAS.product(factor.delta.rows(rows), factor.delta.rows(columns), transposeB: true)
+            * BLAS.product(factor.input.rows(rows), factor.input.rows(columns), transposeB: true)
+          for i in block.values.indices { block.values[i] += product.values[i] }
+        }
+        for (r, i) in rows.enumerated() {
+          for (c, j) in columns.enumerated() where j >= i {
+            k[i * m + j] = block.values[r * columns.count + c]
+            k[j * m + i] = block.values[r * columns.count + c]
+          }
         }
       }
     }
