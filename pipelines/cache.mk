@@ -72,10 +72,11 @@ cache.run = $(strip $(if $(cache.binary.$1),$(LAUNCH)) $(cache.command.$1))
 # command alone, in one write: sweep points' makes share one log.
 cache.id = $(eval cache.id := $(shell echo $$PPID))$(cache.id)
 cache.new = $(call cache.stamp,$1).$(cache.id).new
+cache.later-stamps = $(foreach o,$(wordlist 2,$(words $(cache.outputs.$1)),$(cache.outputs.$1)),$(file \
+  >$(call cache.stamp,$o),see $(call cache.relative,$1,$(call cache.stamp,$1))))
+cache.write-stamps = $(call cache.folder,$1)$(file >$(cache.new),$(cache.text))$(cache.later-stamps)
 cache.recipe = $(if $(cache.dry-run),$(cache.run),$(if $(call cache.unchanged,$1),@touch $(cache.outputs.$1),$(call \
-  cache.folder,$1)$(file >$(cache.new),$(cache.text))$(foreach o,$(wordlist 2,$(words $(cache.outputs.$1)),$(cache.outputs.$1)),$(file \
-  >$(call cache.stamp,$o),see $(call cache.relative,$1,$(call cache.stamp,$1))))$(cache.run)$(newline)@mv -f $(cache.new) $(call \
-  cache.stamp,$1)))
+  cache.write-stamps,$1)$(cache.run)$(newline)@mv -f $(cache.new) $(call cache.stamp,$1)))
 
 # The rule; its key is its first output. Several outputs are one grouped target, but under `make -n` each
 # later output has a rule of its own on the same prerequisites (and, order-only, the first), whose recipe line

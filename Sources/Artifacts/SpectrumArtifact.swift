@@ -31,9 +31,11 @@ public enum SpectrumArtifact {
 
     public var description: String {
       switch self {
-      case .initial: return "K0 = G Gᵀ, the finite tangent kernel of the step's layer at the step's network (features.h5)"
+      case .initial:
+        return "K0 = G Gᵀ, the finite tangent kernel of the step's layer at the step's network (features.h5)"
       case .infinite:
-        return "K∞, the infinite-width tangent kernel of the step's layer (the architecture only; as ntk-infinite-kernel)"
+        return "K∞, the infinite-width tangent kernel of the step's layer (the architecture only; as "
+          + "ntk-infinite-kernel)"
       case .trained:
         return "K_T = G_T G_Tᵀ, the finite tangent kernel of the step's layer after gradient descent (trained.h5)"
       }
@@ -71,9 +73,9 @@ public enum SpectrumArtifact {
     + "K_c = HKH, y_c = Hy, H = I − 11ᵀ/m; y the ±1 training labels"
 
   public static let spectrumDefinition =
-    "eigenvalues λ_k of K/n on the n spectrum_samples (LAPACK dsytrd, dormtr, dstevr), descending, unit eigenvectors v_k; "
-    + "target_power (v_kᵀy)²/‖y‖² with y the labels of those samples (within a repeated eigenvalue the split is "
-    + "arbitrary; the cumulative sum at the group's end is not)"
+    "eigenvalues λ_k of K/n on the n spectrum_samples (LAPACK dsytrd, dormtr, dstevr), descending, unit "
+    + "eigenvectors v_k; target_power (v_kᵀy)²/‖y‖² with y the labels of those samples (within a repeated "
+    + "eigenvalue the split is arbitrary; the cumulative sum at the group's end is not)"
 
   /// The measures a step reports (StepResults): each kernel's alignment and centred alignment.
   static func measures(of file: HDF5File) throws -> [(name: String, value: Double)] {

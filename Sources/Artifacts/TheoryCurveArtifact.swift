@@ -46,7 +46,8 @@ public struct TheoryCurveArtifact: Artifact {
     let eigenvalues = try file.dataset("/eigenvalues", rank: 1).readVector()
     let power = try file.dataset("/target_power", rank: 1).readVector()
     guard eigenvalues.count == power.count else {
-      throw HDF5Error(file: path, object: "/target_power", "has \(power.count) values for \(eigenvalues.count) eigenvalues")
+      throw HDF5Error(
+        file: path, object: "/target_power", "has \(power.count) values for \(eigenvalues.count) eigenvalues")
     }
     curve = SpectralLearningCurve(
       eigenvalues: eigenvalues, targetPower: power, residualPower: try file.number("residual_power"))

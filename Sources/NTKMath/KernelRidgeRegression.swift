@@ -25,7 +25,8 @@ public enum KernelRidgeRegression {
 
   /// α = (K + λI)⁻¹ y for a symmetric m × m K (only its upper triangle, row-major, is read).
   public static func coefficients(kernel: Matrix, labels y: [Double], ridge: Double) throws -> [Double] {
-    precondition(kernel.rows == kernel.columns && kernel.rows == y.count, "a kernel of \(kernel.shape) for \(y.count) labels")
+    precondition(
+      kernel.rows == kernel.columns && kernel.rows == y.count, "a kernel of \(kernel.shape) for \(y.count) labels")
     var a = kernel
     for i in 0..<a.rows { a[i, i] += ridge }
     return try choleskySolve(a, y)

@@ -46,7 +46,8 @@ public struct SpectralLearningCurve: Equatable, Sendable {
   public let residualPower: Double
 
   public init(eigenvalues: [Double], targetPower: [Double], residualPower: Double) {
-    precondition(eigenvalues.count == targetPower.count, "\(eigenvalues.count) eigenvalues, \(targetPower.count) powers")
+    precondition(
+      eigenvalues.count == targetPower.count, "\(eigenvalues.count) eigenvalues, \(targetPower.count) powers")
     self.eigenvalues = eigenvalues
     self.targetPower = targetPower
     self.residualPower = residualPower
@@ -56,7 +57,8 @@ public struct SpectralLearningCurve: Equatable, Sendable {
   /// inputs and their labels (see the type's description): one LAPACK dsyevr.
   public init(sampleKernel: Matrix, labels y: [Double]) {
     let n = sampleKernel.rows
-    precondition(n > 0 && sampleKernel.columns == n && y.count == n, "a kernel of \(sampleKernel.shape), \(y.count) labels")
+    precondition(
+      n > 0 && sampleKernel.columns == n && y.count == n, "a kernel of \(sampleKernel.shape), \(y.count) labels")
     let (values, vectors) = sampleKernel.symmetricEigendecomposition()
     let projections = BLAS.product(vectors, vector: y)  // u_iᵀy, row i of `vectors` being u_i
     let scale = 1 / Double(n)

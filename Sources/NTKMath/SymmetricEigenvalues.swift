@@ -71,7 +71,8 @@ extension Matrix {
   /// v_kᵀy = z_kᵀ(Qᵀy). It skips dsyevr's back-transformation Q·Z (2n³ of its
   /// about 10n³/3 operations). Only the lower triangle is read.
   public func symmetricEigenvalues(projecting y: [Double]) -> (values: [Double], projections: [Double]) {
-    precondition(rows == columns && rows > 0 && y.count == rows, "the eigenvalues of \(rows) × \(columns) with \(y.count)")
+    precondition(
+      rows == columns && rows > 0 && y.count == rows, "the eigenvalues of \(rows) × \(columns) with \(y.count)")
     // Row-major is column-major's transpose: LAPACK's lower triangle is our upper one, the same numbers.
     var a = values
     var n = Int32(rows), lda = Int32(rows), one = Int32(1), info = Int32(0)

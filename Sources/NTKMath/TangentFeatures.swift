@@ -116,20 +116,21 @@ public enum FeatureRows: Sendable {
     }
   }
 
-  /// Rows `rows` of the Gram matrix K[i][j] = ⟨g(x_i), g(x_j)⟩, the empirical
-  /// tangent kernel of the selected layers (all rows by default). For factored
-  /// blocks K = Σ_k (Δ_k Δ_kᵀ) ⊙ (Z_k Z_kᵀ): two products and an elementwise one.
-  public func gram(rows: Range<Int>? = nil) -> Matrix {
+  /// Rows `rows` and columns `columns` of the Gram matrix K[i][j] = ⟨g(x_i), g(x_j)⟩,
+  /// the empirical tangent kernel of the selected layers (all of them by default).
+  /// For factored blocks K = Σ_k (Δ_k Δ_kᵀ) ⊙ (Z_k Z_kᵀ): two products and an elementwise one.
+  public func gram(rows: Range<Int>? = nil, columns: Range<Int>? = nil) -> Matrix {
     let rows = rows ?? 0..<sampleCount
+    func of(_ m: Matrix) -> Matrix { columns.map { m.rows($0) } ?? m }
     switch self {
     case .dense(let f):
-      return BLAS.product(f.rows(rows), f, transposeB: true)
+      return BLAS.product(f.rows(rows), of(f), transposeB: true)
     case .factored(let factors):
-      var k = Matrix(rows: rows.count, columns: sampleCount)
+      var k = Matrix(rows: rows.count, columns: columns?.count ?? sampleCount)
       for factor in factors {
         let block =
-          BLAS.product(factor.delta.rows(rows), factor.delta, transposeB: true)
-          * BLAS.product(factor.input.rows(rows), factor.input, transposeB: true)
+          BLAS.product(factor.delta.rows(rows), of(factor.delta), transposeB: true)
+          * BLAS.product(factor.input.rows(rows), of(factor.input), transposeB: true)
         for i in k.values.indices { k.values[i] += block.values[i] }
       }
       return k

@@ -17,7 +17,9 @@ public struct ThreadCount: Equatable, Sendable {
 
   public init(option: Int?, environment: [String: String], processors: Int) throws {
     let fromEnvironment = try environment["NTK_THREADS"].map { text in
-      guard let n = Int(text), n > 0 else { throw ValidationError("NTK_THREADS must be a whole number ≥ 1, got '\(text)'") }
+      guard let n = Int(text), n > 0 else {
+        throw ValidationError("NTK_THREADS must be a whole number ≥ 1, got '\(text)'")
+      }
       return n
     }
     if let option = option ?? fromEnvironment {

@@ -16,7 +16,9 @@ struct FeaturesCommand: ThreadedCommand {
   @Option(help: "The features: \(FeatureKind.allCases.map(\.rawValue).joined(separator: ", ")).")
   var kind: FeatureKind = .outputGradient
   @Option(
-    help: "dense (the rows) or factored (δ and z per layer); default: factored above --storage-limit-mib of dense rows.")
+    help: """
+      dense (the rows) or factored (δ and z per layer); default: factored above --storage-limit-mib of dense rows.
+      """)
   var storage: FeatureStorage?
   @Option(help: "Without --storage: the MiB of dense rows (every sample) above which the features are factored.")
   var storageLimitMib: Double = Double(FeatureStorage.automaticLimit >> 20)

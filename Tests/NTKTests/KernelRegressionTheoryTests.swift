@@ -47,7 +47,8 @@ import Testing
   /// 4 % (n = 50, r = 10⁻³) to 440 % (n = 200, r = 10⁻²) over these cases (numpy).
   @Test(arguments: [(50, 1e-3), (100, 1e-3), (200, 1e-3), (50, 1e-2), (200, 1e-2)])
   func meanMeasuredMSEAgreesWithThePrediction(samples n: Int, relativeRidge r: Double) throws {
-    let curve = SpectralLearningCurve(eigenvalues: Self.eigenvalues, targetPower: Self.target.map { $0 * $0 }, residualPower: 0)
+    let curve = SpectralLearningCurve(
+      eigenvalues: Self.eigenvalues, targetPower: Self.target.map { $0 * $0 }, residualPower: 0)
     let ridge = r * curve.trace
     var generator = LegacyGenerator(seed: UInt32(n))
     var total = 0.0
@@ -104,6 +105,8 @@ import Testing
   /// A singular kernel without a ridge is refused, not solved.
   @Test func singularKernelWithoutRidgeIsRefused() {
     let k = Matrix(rows: 2, columns: 2, values: [1, 1, 1, 1])
-    #expect(throws: KernelRidgeError.self) { try KernelRidgeRegression.coefficients(kernel: k, labels: [1, -1], ridge: 0) }
+    #expect(throws: KernelRidgeError.self) {
+      try KernelRidgeRegression.coefficients(kernel: k, labels: [1, -1], ridge: 0)
+    }
   }
 }

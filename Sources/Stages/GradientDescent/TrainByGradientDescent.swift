@@ -137,7 +137,8 @@ public struct TrainByGradientDescent: Sendable {
     if method == .gram && p > TangentKernelEigenvalue.gramFeatureMaximum {
       throw StageError(
         "\(networkPath): layer \(name): --eigen-method gram: Gᵀ G of \(p) features would take "
-          + "\(p * p * 8 >> 30) GiB (at most \(TangentKernelEigenvalue.gramFeatureMaximum) features); use lanczos or auto"
+          + "\(p * p * 8 >> 30) GiB (at most \(TangentKernelEigenvalue.gramFeatureMaximum) features); "
+          + "use lanczos or auto"
       )
     }
     let eigen = TangentKernelEigenvalue.largest(network: initial, layers: selection, inputs: x, method: method)
@@ -166,25 +167,19 @@ public struct TrainByGradientDescent: Sendable {
   /// widths 1000 these products are most of a short run).
   static func tangentKernel(_ network: ReLUNetwork, _ selection: Range<Int>, _ x: Matrix) -> Matrix {
     let pass = network.forward(x)
-    let factors = Array(network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count))
+    let features = FeatureRows.factored(
+      Array(network.tangentFactors(from: selection.lowerBound, of: pass).prefix(selection.count)))
     let (m, blockRows) = (x.rows, 256)
     var k = Matrix(rows: m, columns: m)
     k.values.withUnsafeMutableBufferPointer { out in
       let k = out.baseAddress!
       try! Parallel.forEach((m + blockRows - 1) / blockRows) { b, _ in
         let rows = (b * blockRows)..<min(b * blockRows + blockRows, m)
-        let columns = rows.lowerBound..<m
-        var block = Matrix(rows: rows.count, columns: columns.count)
-        for factor in factors {
-          let product =
-            BLAS.product(factor.delta.rows(rows), factor.delta.rows(columns), transposeB: true)
-            * BLAS.product(factor.input.rows(rows), factor.input.rows(columns), transposeB: true)
-          for i in block.values.indices { block.values[i] += product.values[i] }
-        }
+        let block = features.gram(rows: rows, columns: rows.lowerBound..<m)
         for (r, i) in rows.enumerated() {
-          for (c, j) in columns.enumerated() where j >= i {
-            k[i * m + j] = block.values[r * columns.count + c]
-            k[j * m + i] = block.values[r * columns.count + c]
+          for j in i..<m {
+            k[i * m + j] = block[r, j - rows.lowerBound]
+            k[j * m + i] = block[r, j - rows.lowerBound]
           }
         }
       }

@@ -87,8 +87,6 @@ public struct InfiniteKernelBaseline: Sendable {
     var ntk: InfiniteWidthNTK
     /// The training samples.
     var m: Int
-    /// The selection's name.
-    var name: String
     /// The log's prefix: the step as the tables name it, with the layer (stepName).
     var label: String
   }
@@ -98,7 +96,7 @@ public struct InfiniteKernelBaseline: Sendable {
     let (truth, network, selection, name) = (step.truth, step.network, step.selection, step.name)
     let inputs = Inputs(
       truth: truth, network: network, selection: selection, ntk: InfiniteWidthNTK(architectureOf: network),
-      m: truth.sampleCounts[.train]!, name: name, label: stepName(label: layer, layer: name))
+      m: truth.sampleCounts[.train]!, label: stepName(label: layer, layer: name))
     let exact = solver.usesLibSVM(samples: inputs.m, kernelMemory: kernelMemory)
     let provenance = try Provenance(program: "ntk-infinite-kernel", inputFiles: [truthPath, networkPath])
     let trained = try exact ? exactKernelSVM(inputs, log: log) : nystromSVM(inputs, log: log)

@@ -41,7 +41,8 @@ public struct TheoryComparison: Sendable {
       let theory = try TheoryCurveArtifact(path: path)
       let key = "\(theory.layerLabel) \(theory.teacherSeed)"
       guard theories[key] == nil else {
-        throw StageError("\(path): a second theory file for step \(theory.layerLabel), teacher seed \(theory.teacherSeed)")
+        throw StageError(
+          "\(path): a second theory file for step \(theory.layerLabel), teacher seed \(theory.teacherSeed)")
       }
       theories[key] = theory
     }
