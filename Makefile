@@ -118,10 +118,16 @@ include pipelines/kernel-convergence.mk
 # pipeline tests (repetitions, large cells, a rebuild from scratch); CI runs
 # them too (.ci/run). docs/testing.md says what each target covers.
 .PHONY: test-slow
+# The two suites run side by side (unless make's own -j already applies): the unit tests' build leaves a core
+# idle in long stretches (a chain of modules), which the pipeline tests fill.
 test:
-	@$(MAKE) --no-print-directory --keep-going test-swift test-pipeline
+	@$(MAKE) --no-print-directory --keep-going $(if $(filter -j%,$(MAKEFLAGS)),,-j 2) --output-sync=line \
+	  test-swift test-pipeline
 
-SWIFT_TEST := swift test -c release --scratch-path .build/tests
+# The unit tests build without the stage executables (NTK_UNIT_TESTS=1, Package.swift) and unoptimised: a
+# third of a release build of the package, which cannot share the stages' static one (Swift Testing has
+# no static library). They skip the few that take seconds so; test-slow builds them optimised, runs all.
+SWIFT_TEST := NTK_UNIT_TESTS=1 swift test --scratch-path .build/tests
 test-swift: | system-deps
 	$(SWIFT_TEST)
 
@@ -134,6 +140,7 @@ test-pipeline: $(BINARIES) $(VENV)/.installed
 	$(pytest) -m "not slow" $(PYTEST_ARGS) Tests/pipeline
 
 test-slow: $(BINARIES) $(VENV)/.installed
+	$(SWIFT_TEST) -c release
 	$(pytest) -m slow $(PYTEST_ARGS) Tests/pipeline
 
 # The fault tests time kills and disk-full writes: one at a time.

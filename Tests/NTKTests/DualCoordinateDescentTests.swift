@@ -102,7 +102,7 @@ private func primal(_ x: Matrix, _ y: [Double], _ w: [Double], _ b: Double, _ C:
   /// libsvm's objective or below, with a gap of 10⁻¹⁰, within 120 passes (measured: 101 by coordinate
   /// descent, 92 by Newton; without the working set, coordinate descent and polishing took 163, and Newton
   /// had not reached it after 200).
-  @Test(arguments: [DualCoordinateDescent.Parameters.Method.coordinateDescent, .newton])
+  @Test(.optimizedBuildOnly, arguments: [DualCoordinateDescent.Parameters.Method.coordinateDescent, .newton])
   func finishesADegenerateProblemOnItsWorkingSet(method: DualCoordinateDescent.Parameters.Method) throws {
     let (m, p, C) = (6000, 30, 1.0)
     var state: UInt64 = 12345

@@ -192,7 +192,7 @@ import Testing
   /// largest entry's error), so within 15 %: what this checks is the fan-in scaling and
   /// the layer indexing, which would be off by factors of 2 or more; the formula
   /// itself is checked to 1e-12 against neural-tangents (Tests/peers).
-  @Test func wideDeepNetworkApproachesTheLimit() {
+  @Test(.optimizedBuildOnly) func wideDeepNetworkApproachesTheLimit() {
     let (network, x) = Self.wideProblem(d: 5, widths: [4000, 4000], n: 6, seed: 22)
     let errors = Self.relativeErrors(network, x)
     #expect(errors.allSatisfy { $0 <= 0.15 }, "\(errors)")

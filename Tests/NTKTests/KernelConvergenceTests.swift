@@ -65,7 +65,7 @@ import Testing
   /// distance is about 0.08–0.1, and from width 100 to 1600 (16×) it falls about
   /// 4× (1/√16). Measured with 9 other sets of inputs and seeds: 0.08–0.10 at
   /// 1600, ratios 3.4–4.6; the bounds are loose, as the draws are random.
-  @Test func distanceFallsAsOneOverTheSquareRootOfTheWidth() {
+  @Test(.optimizedBuildOnly) func distanceFallsAsOneOverTheSquareRootOfTheWidth() {
     let x = Self.inputs(40, d: 10, seed: 5)
     let limit = KernelConvergence.limitKernels(inputs: x, depth: 2)
     func meanDistances(width: Int) -> [Double] {

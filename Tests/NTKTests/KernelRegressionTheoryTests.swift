@@ -45,7 +45,7 @@ import Testing
   /// with corrections of order 1/n (about 1 % here, measured); 4 % is about four
   /// standard errors, and a ridge normalised wrongly (δ·n for δ) moves the prediction by
   /// 4 % (n = 50, r = 10⁻³) to 440 % (n = 200, r = 10⁻²) over these cases (numpy).
-  @Test(arguments: [(50, 1e-3), (100, 1e-3), (200, 1e-3), (50, 1e-2), (200, 1e-2)])
+  @Test(.optimizedBuildOnly, arguments: [(50, 1e-3), (100, 1e-3), (200, 1e-3), (50, 1e-2), (200, 1e-2)])
   func meanMeasuredMSEAgreesWithThePrediction(samples n: Int, relativeRidge r: Double) throws {
     let curve = SpectralLearningCurve(
       eigenvalues: Self.eigenvalues, targetPower: Self.target.map { $0 * $0 }, residualPower: 0)

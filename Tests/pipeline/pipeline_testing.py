@@ -7,6 +7,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
 
 from ntk_testing import LAYER_NAMES, PYTHON, REFERENCE, Run, run_command
 
@@ -17,6 +18,12 @@ SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 500, "INIT_SEEDS": "3 4 5", "TEACHER_
 
 # The layers of the default network, in the order read_network gives them.
 NETWORK_LAYERS = ["W1", "W2", "u"]
+
+
+def slow_unless(values, kept) -> list:
+    """The values as parameters: those `kept(value)` says yes to run in make test, the others carry the
+    slow mark (make test-slow)."""
+    return [value if kept(value) else pytest.param(value, marks=pytest.mark.slow) for value in values]
 
 
 def layer_index(step: str) -> int:

@@ -202,6 +202,7 @@ def produced(root: Path, suffix: str) -> list[Path]:
 # --- the checks ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_written_name_is_documented_and_every_documented_name_written(outputs):
     sections, _ = read_reference()
     problems = []
@@ -243,6 +244,7 @@ def test_every_written_name_is_documented_and_every_documented_name_written(outp
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_csv_columns_are_documented(outputs):
     sections, _ = read_reference()
     problems = []
@@ -267,6 +269,7 @@ def test_csv_columns_are_documented(outputs):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_every_file_written_is_in_the_table_of_files(outputs):
     _, files = read_reference()
     written = {re.sub(r"^\..+\.(cmd|digest)$", r".<output>.\1", p.name) for p in outputs.rglob("*")

@@ -36,8 +36,23 @@ import pytest
 
 from ntk_testing import (SPECTRUM_INPUTS, SPECTRUM_STEP_OUTPUTS, copy_artifact, final_files, make, reseal, run_stage,
                          temporaries)
+from pipeline_testing import slow_unless
 
 # --- checking a refusal ---------------------------------------------------------
+
+
+def each_level_once(cases, *factors) -> list:
+    """The cases as parameters: make test runs, in order, each case that brings a level of some factor (a
+    function of the case's name) not met before; make test-slow runs the rest."""
+    seen = [set() for _ in factors]
+    kept = set()
+    for case in cases:
+        levels = [factor(case) for factor in factors]
+        if any(level not in met for level, met in zip(levels, seen)):
+            kept.add(case)
+        for level, met in zip(levels, seen):
+            met.add(level)
+    return slow_unless(cases, lambda case: case in kept)
 
 
 def word(text: str) -> re.Pattern:
@@ -237,9 +252,13 @@ BROKEN = {"missing": missing, "directory": directory, "random-bytes": random_byt
           "truncated": truncated, "foreign-hdf5": foreign}
 
 
-@pytest.mark.parametrize("broken", list(BROKEN))
-@pytest.mark.parametrize("slot", SLOTS)
-def test_broken_file(small_run, tmp_path, slot, broken):
+# make test: every slot and every kind of damage, each at least once.
+BROKEN_CASES = [f"{slot}/{broken}" for broken in BROKEN for slot in SLOTS]
+
+
+@pytest.mark.parametrize("case", each_level_once(BROKEN_CASES, lambda c: c.split("/")[0], lambda c: c.split("/")[1]))
+def test_broken_file(small_run, tmp_path, case):
+    slot, broken = case.split("/")
     valid, command = slot_commands(small_run)[slot]
     (tmp_path / "bad").mkdir()
     path = BROKEN[broken](valid, tmp_path / "bad")
@@ -737,7 +756,9 @@ ELEMENT_TYPES = {
 }
 
 
-@pytest.mark.parametrize("case", list(ELEMENT_TYPES))
+# make test: every dataset, every stage and both types, each at least once.
+@pytest.mark.parametrize("case", each_level_once(ELEMENT_TYPES, lambda c: c.rpartition("-")[0], lambda c: c.rpartition("/")[2],
+                                                 lambda c: c.rpartition("/")[0].rpartition("-")[2]))
 def test_element_type(small_run, tmp_path, case):
     (tmp_path / "bad").mkdir()
     ELEMENT_TYPES[case](small_run, tmp_path / "bad").run(tmp_path / "out")
@@ -803,7 +824,9 @@ MISSING_ATTRIBUTES = {
 }
 
 
-@pytest.mark.parametrize("case", list(MISSING_ATTRIBUTES))
+# make test: every attribute and every stage, each at least once.
+@pytest.mark.parametrize("case", each_level_once(MISSING_ATTRIBUTES, lambda c: c.rpartition("/")[0],
+                                                 lambda c: c.rpartition("/")[2]))
 def test_missing_attribute(small_run, tmp_path, case):
     (tmp_path / "bad").mkdir()
     MISSING_ATTRIBUTES[case](small_run, tmp_path / "bad").run(tmp_path / "out")

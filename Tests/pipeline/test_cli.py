@@ -15,6 +15,7 @@ import time
 import pytest
 
 from ntk_testing import STAGES, binary, clean_env, is_temporary, make, run_stage
+from pipeline_testing import slow_unless
 
 OPTIONS = {  # options each stage's help must name (a sample of each group)
     "truth": ["--dim", "--widths", "--train", "--test", "--seed", "--input-seeds", "--output", "--quiet"],
@@ -86,7 +87,8 @@ def test_a_terminal_gets_a_bar_redrawn_in_place(tmp_path):
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
-@pytest.mark.parametrize("number", SIGNALS, ids=[s.name for s in SIGNALS])
+# Each takes two seconds: make test sends SIGTERM (what Slurm and kill send); make test-slow the others.
+@pytest.mark.parametrize("number", slow_unless(SIGNALS, lambda s: s == signal.SIGTERM), ids=[s.name for s in SIGNALS])
 def test_a_signal_removes_the_temporaries_and_exits_128_plus_it(number, tmp_path):
     """ntk-truth writing 5·10⁶ test samples (about 1 GB): the signal lands while
     its temporary file exists."""

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from ntk_testing import make_command, run_command
+from pipeline_testing import slow_unless
 from traced_reads import (O_DIRECTORY, STRACE, Stage, final_name, is_make, make_database, parse_log, sidecar_of,
                           stages)
 
@@ -125,7 +126,11 @@ def lint(log: Path, root: Path, forget: tuple[str, str] | None = None) -> tuple[
     return problems, {s.name for s in found}
 
 
-@pytest.mark.parametrize("pipeline", sorted(PIPELINES))
+# The baselines and the sweeps trace the most processes: make test-slow runs them.
+SLOW_PIPELINES = {"baselines", "sweeps"}
+
+
+@pytest.mark.parametrize("pipeline", slow_unless(sorted(PIPELINES), lambda p: p not in SLOW_PIPELINES))
 def test_every_read_is_declared(pipeline, tmp_path):
     root = tmp_path.resolve()
     params, goals, parallel, expected = PIPELINES[pipeline](root)

@@ -166,6 +166,7 @@ def test_the_readme_experiments_run_and_print_the_table(tmp_path):
         assert f.attrs["C"] == 0.5
 
 
+@pytest.mark.slow
 def test_the_readme_baselines_and_data_commands_run(tmp_path):
     folder = clone(tmp_path / "repo")
     for block in readme_quick_blocks(*BASELINE_HEADINGS):
@@ -187,6 +188,7 @@ def test_slow_commands_run(block, tmp_path):
     check_block(block, clone(tmp_path / "repo"), dry=False)
 
 
+@pytest.mark.slow
 def test_long_commands_plan(tmp_path):
     """`make -n` of every dry-run block (and of what quick blocks never run), in one copy: each must parse and plan."""
     folder = clone(tmp_path / "repo")

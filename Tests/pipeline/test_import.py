@@ -40,7 +40,8 @@ def export(name: str, path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture(scope="module", params=list(REAL))
+# make test imports the smaller set; make test-slow the other.
+@pytest.fixture(scope="module", params=[pytest.param("digits", marks=pytest.mark.slow), "breast-cancer"])
 def real_run(request, tmp_path_factory):
     """`make PIPELINE=<set>` with the data set exported into a temporary folder."""
     folder = tmp_path_factory.mktemp(f"real-{request.param}")
@@ -447,6 +448,7 @@ def test_make_refuses_d_with_data(tmp_path):
 # --- a sweep over an imported set ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_learning_curve_on_imported_data(tmp_path):
     data = tmp_path / "digits.h5"
     export("digits", data)
@@ -476,6 +478,7 @@ def check_report(report: Path, plots: list[str], data_set: str) -> None:
         assert f"data set {data_set}" in (report / f"{plot}.svg").read_text(), plot
 
 
+@pytest.mark.slow
 def test_every_sweep_the_docs_show_runs_on_imported_data(tmp_path):
     """`make -j 2 PIPELINE=digits learning-curve` (docs/real-data.md) and the learning curve and width sweep
     over one's own CSV run to their reports with their defaults — both baselines, the theory curve of

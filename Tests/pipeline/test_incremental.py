@@ -134,6 +134,9 @@ def fresh(tmp_path_factory):
     return run_with
 
 
+# A fresh run per step: make test-slow. make test compares incremental and clean runs after random
+# changes (test_cache_rule.py).
+@pytest.mark.slow
 @pytest.mark.parametrize("step", steps())
 def test_the_run_equals_a_fresh_run(history, fresh, step):
     folder, params, *_ = history[step]

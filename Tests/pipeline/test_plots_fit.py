@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 
 from ntk_testing import REPO, clean_env
+from pipeline_testing import slow_unless
 
 PLOTS = REPO / "plots"
 SUMMARY = ("layers,init_seeds,data_set,d,teacher_widths,m,m_test,widths,width,step,model,train_error_mean,"
@@ -241,15 +242,15 @@ def case(name: str, root: Path) -> tuple[str, Path, bool]:
     raise ValueError(name)
 
 
-FAST = ["learning-curve, 5 lines, the longest subtitle", "spectrum, three kernels at n = 2000, one rank-deficient",
-        "alignment, three kernels, 5 lines", "KRR test MSE, 5 lines to 10⁶, Nyström, the longest subtitle"]
-SLOW = ["spectrum, one kernel at n = 2", "alignment, K0 alone, u alone", "KRR test MSE, 1 line, 1 seed, no theory",
+FAST = ["learning-curve, 5 lines, the longest subtitle", "spectrum, three kernels at n = 2000, one rank-deficient"]
+SLOW = ["alignment, three kernels, 5 lines", "KRR test MSE, 5 lines to 10⁶, Nyström, the longest subtitle",
+        "spectrum, one kernel at n = 2", "alignment, K0 alone, u alone", "KRR test MSE, 1 line, 1 seed, no theory",
         "learning-curve, 1 line, 1 seed, no baselines", "learning-curve, two layer sets, both solver marks",
         "width sweep, 5 lines", "lazy regime, u alone", "lazy regime, 5 lines", "kernel convergence, depth 5",
         "training curve, a long path"]
 
 
-@pytest.mark.parametrize("name", FAST + [pytest.param(n, marks=pytest.mark.slow) for n in SLOW])
+@pytest.mark.parametrize("name", slow_unless(FAST + SLOW, lambda name: name in FAST))
 def test_the_plot_fits_its_canvas(name, tmp_path):
     script, source, strip = case(name, tmp_path)
     for fmt in ("svg", "png"):

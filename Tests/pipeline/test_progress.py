@@ -42,6 +42,7 @@ import h5py
 import pytest
 
 from ntk_testing import SPECTRUM_INPUTS, binary, clean_env, run_stage, spectrum_command, theory_curve_command
+from pipeline_testing import slow_unless
 
 # The progress lines of Progress.advance: "<label>: done/total unit, rate unit/s, N s left".
 ADVANCE = r"(?P<done>\d+)/(?P<total>\d+) (?P<unit>\S+), (?P<rate>[\d.]+[kM]?) (?P=unit)/s, (?P<left>\d+) s left"
@@ -184,7 +185,11 @@ def inputs(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("progress-inputs")
 
 
-@pytest.mark.parametrize("stage", LONG_STAGES)
+# The three that take seconds before their third line run in make test-slow.
+SLOW_STAGES = {"train-libsvm", "train-linear", "evaluate"}
+
+
+@pytest.mark.parametrize("stage", slow_unless(LONG_STAGES, lambda s: s not in SLOW_STAGES))
 def test_progress_lines_at_the_interval_and_a_signal_stops_the_stage(stage, inputs, tmp_path):
     arguments, pattern = setup(stage, inputs)
     number = SIGNALS[LONG_STAGES.index(stage) % len(SIGNALS)]
@@ -202,6 +207,7 @@ def test_progress_lines_at_the_interval_and_a_signal_stops_the_stage(stage, inpu
         assert line.startswith(f"ntk-{program.name.removeprefix('ntk-')}: "), line
 
 
+@pytest.mark.slow
 def test_the_default_cadence_is_a_line_every_five_seconds(inputs, tmp_path):
     """ntk-gradient-descent without --progress-seconds, on more steps than it can take in
     the test: the first line at once, the second 5 s later; then a signal stops it."""

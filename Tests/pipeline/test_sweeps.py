@@ -97,7 +97,9 @@ def width_sweep(tmp_path_factory) -> Sweep:
                  teacher_widths="25 25")
 
 
-@pytest.fixture(params=["learning-curve", "width-sweep"])
+# make test checks the width sweep; make test-slow the learning curve as well (the HTML page's tests and
+# test_sweep_progress.py run small learning curves in make test).
+@pytest.fixture(params=[pytest.param("learning-curve", marks=pytest.mark.slow), "width-sweep"])
 def sweep(request) -> Sweep:
     return request.getfixturevalue(request.param.replace("-", "_"))
 
@@ -260,6 +262,7 @@ def test_every_plot_is_valid_and_draws_every_step(sweep):
     assert temporaries(sweep.report) == [] and temporaries(sweep.root) == []
 
 
+@pytest.mark.slow
 def test_the_learning_curve_compares_the_theory_at_every_point(learning_curve):
     """The theory curve once per step and teacher seed (not per M), and its comparison at every M."""
     theory = sorted(p.relative_to(learning_curve.root / "learning-curve" / "theory").as_posix()
@@ -335,6 +338,7 @@ def test_learning_curve_large_lists_its_points_apart_from_the_learning_curve(tmp
 # --- the learning curve's nesting ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_learning_curves_training_sets_are_nested(learning_curve):
     """For one teacher seed, the training set of a smaller M is the first rows of a larger
     M's (inputs and labels), and the test set is the same, for both layer sets."""
