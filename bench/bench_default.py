@@ -13,23 +13,26 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (BUILT, CORE_VARS, OUT, PEER_PY, commit, cpu_model, digests, launch_prefix, load_line,
-                     measure, peer_env, stats, timed_stages)
+from harness import (BUILT, CORE_VARS, OUT, PEER_PY, STAGE_NAMES, commit, cpu_model, digests, launch_prefix,
+                     load_line, measure, peer_env, stats, timed_stages)
 
 # Never rebuild a stage inside a timed run, even if Sources/ changes meanwhile.
-FROZEN = [f"--assume-old=.build/release/ntk-{s}"
-          for s in ("truth", "init", "features", "train", "evaluate", "report", "spectrum")]
+FROZEN = [f"--assume-old=.build/release/ntk-{s}" for s in STAGE_NAMES]
 
 
-def pipeline(extra_env=None, launch=None, make_vars=(), results_only=False):
+# Goals short of the default one (RUN/results.csv, the per-step alignment and spectra, the run's page).
+RESULTS_ONLY = ("{run}/results.csv",)
+WITHOUT_PAGE = ("{run}/results.csv", "spectrum-outputs")
+
+
+def pipeline(extra_env=None, launch=None, make_vars=(), goals=()):
     """One `make -s` run of the default pipeline (with `make_vars`, e.g. "D=100") in a fresh
     run folder under data/bench; returns measure()'s numbers, the folder and the bytes the
-    run wrote there. `results_only`: the goal RUN/results.csv alone, without the per-step
-    alignment and spectra (ntk-spectrum) the default goal adds."""
+    run wrote there. `goals` (RESULTS_ONLY, WITHOUT_PAGE): other goals than the default."""
     run = tempfile.mkdtemp(prefix="run-", dir=OUT)
     try:
         cmd = (["make", "-s", f"RUN={run}", *make_vars, *FROZEN] + ([f"LAUNCH={launch}"] if launch else [])
-               + ([f"{run}/results.csv"] if results_only else []))
+               + [goal.format(run=run) for goal in goals])
         result = measure(cmd, {**os.environ, **(extra_env or {})})
         size = sum(f.stat().st_size for f in Path(run).rglob("*") if f.is_file())
         return result + (run, size)
@@ -80,23 +83,29 @@ def interleaved(repeat, make_vars=(), peer_args=()):
 
 
 def analysis_overhead(repeat):
-    """The default goal against RUN/results.csv alone, interleaved: what the per-step
-    alignment and spectra (ntk-spectrum) add to the default pipeline."""
-    times = {"without": [], "with": []}
-    cpu = {"without": [], "with": []}
+    """Three goals interleaved: RUN/results.csv alone, then with the per-step alignment and
+    spectra (ntk-spectrum), then the default (the run's page as well): what each adds."""
+    goals = {"results": RESULTS_ONLY, "spectra": WITHOUT_PAGE, "page": ()}
+    times = {name: [] for name in goals}
+    cpu = {name: [] for name in goals}
     for i in range(repeat):
-        for name, only in (("without", True), ("with", False)):
-            wall, cpu_s = pipeline(results_only=only)[:2]
+        for name, goal in goals.items():
+            wall, cpu_s = pipeline(goals=goal)[:2]
             times[name].append(wall)
             cpu[name].append(cpu_s)
     med = {k: statistics.median(v) for k, v in times.items()}
     cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
+
+    def added(name, base):
+        return (f"{100 * (med[name] / med[base] - 1):+.1f} % of the median wall time, "
+                f"{100 * (cpu_med[name] / cpu_med[base] - 1):+.1f} % of the median CPU time")
     return [
-        f"Alignment and spectra (ntk-spectrum) in the default pipeline, {repeat} interleaved repetitions",
-        f"  without (goal RUN/results.csv) {stats(times['without'])}   CPU {cpu_med['without']:6.3f} s",
-        f"  with (the default goal)        {stats(times['with'])}   CPU {cpu_med['with']:6.3f} s",
-        f"  added: {100 * (med['with'] / med['without'] - 1):+.1f} % of the median wall time, "
-        f"{100 * (cpu_med['with'] / cpu_med['without'] - 1):+.1f} % of the median CPU time (aim: under 10 %)",
+        f"What the default goal adds to RUN/results.csv, {repeat} interleaved repetitions",
+        f"  RUN/results.csv                {stats(times['results'])}   CPU {cpu_med['results']:6.3f} s",
+        f"  + alignment and spectra        {stats(times['spectra'])}   CPU {cpu_med['spectra']:6.3f} s",
+        f"  + the run's page (default)     {stats(times['page'])}   CPU {cpu_med['page']:6.3f} s",
+        f"  the spectra add {added('spectra', 'results')} (aim: under 10 %)",
+        f"  the page adds {added('page', 'spectra')}",
     ]
 
 
