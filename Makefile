@@ -45,8 +45,10 @@ build: $(BINARIES)
 
 # swift build relinks only what changed; touch so Make sees the build as done.
 # A failed build leaves the previous binaries in place. The Swift runtime and
-# Foundation are linked statically: a stage starts in half the time (19 ms of
-# CPU instead of 35; the default pipeline starts 16 processes, the page included). The unit tests
+# Foundation are linked statically, as is libhdf5 (Sources/CHDF5), and the stages
+# are position-dependent (Package.swift): the first halved a stage's start, the
+# other two halved it again (now about 6 ms of CPU; the default pipeline starts
+# 16 processes, the page included; docs/performance.md). The unit tests
 # need the dynamic runtime (swift-testing has no static library): they build
 # in their own folder, so that testing never relinks the stages.
 SWIFT_FLAGS := -c release --static-swift-stdlib

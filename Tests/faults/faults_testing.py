@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,21 +28,22 @@ THEORY_GOALS = ("run", "theory-curves")
 SMALL_PARAMS = {"D": 7, "M": 60, "M_TEST": 3000}
 
 def linked_libhdf5_version() -> str | None:
-    """The version (H5get_libversion) of the libhdf5 the stage binaries link, as
-    `ldd` resolves it; None when it cannot be told. Asked in a child process:
-    h5py, loaded here, carries a libhdf5 of its own."""
+    """The version of the libhdf5 the stage binaries link, from its version string
+    (H5_lib_vers_info_g, "HDF5 library version: 1.10.8"): in the binary itself, which
+    links it statically, or else in the shared library `ldd` resolves; None when it
+    cannot be told."""
+    binary = SOURCE_BIN / "ntk-features"
+    candidates = [binary]
     try:
-        ldd = subprocess.run(["ldd", str(SOURCE_BIN / "ntk-features")], capture_output=True, text=True,
-                             timeout=30).stdout
-        library = re.search(r"^\s*libhdf5\S*\.so\S*\s+=>\s+(/\S+)", ldd, re.M)
-        if not library:
-            return None
-        ask = ("import ctypes, sys; h5 = ctypes.CDLL(sys.argv[1]); v = [ctypes.c_uint() for _ in range(3)]; "
-               "assert h5.H5get_libversion(*map(ctypes.byref, v)) >= 0; print('.'.join(str(x.value) for x in v))")
-        answer = subprocess.run([sys.executable, "-c", ask, library[1]], capture_output=True, text=True, timeout=30)
+        ldd = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, timeout=30).stdout
+        candidates += [Path(m) for m in re.findall(r"^\s*libhdf5\S*\.so\S*\s+=>\s+(/\S+)", ldd, re.M)]
+        for candidate in candidates:
+            version = re.search(rb"HDF5 library version: (\d+\.\d+\.\d+)", candidate.read_bytes())
+            if version:
+                return version[1].decode()
     except (OSError, subprocess.SubprocessError):
-        return None
-    return answer.stdout.strip() if answer.returncode == 0 else None
+        pass
+    return None
 
 
 LIBHDF5_VERSION = linked_libhdf5_version()
