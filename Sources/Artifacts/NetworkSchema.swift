@@ -21,9 +21,19 @@ public enum NetworkSchema {
         "input_dimension": .integer(Int64(network.inputDimension)),
         "hidden_widths": .integers(network.hiddenWidths.map(Int64.init)),
       ], on: group)
-    for (name, layer) in zip(network.layerNames, network.layers) {
-      try file.write(layer.values, shape: layer.shape, to: "\(group)/\(name)")
+    for (index, (name, layer)) in zip(network.layerNames, network.layers).enumerated() {
+      let path = "\(group)/\(name)"
+      try file.write(layer.values, shape: layer.shape, to: path)
+      try file.setAttribute("description", .string(layerDescription(name, index: index + 1)), on: path)
     }
+  }
+
+  /// What a weight dataset holds, with its place in the formula: W_l is layer l's (h_l = relu(W_l · h_{l−1}),
+  /// h_0 = x), u the output's.
+  static func layerDescription(_ name: String, index: Int) -> String {
+    name == "u"
+      ? "the output weights, 1 × h_L (outputs × inputs): f(x) = u · h_L"
+      : "the weights of hidden layer \(index), outputs × inputs: h_\(index) = relu(\(name) · h_\(index - 1)), h_0 = x"
   }
 
   /// Reads and checks a network: the layers must chain, u must have one row,
