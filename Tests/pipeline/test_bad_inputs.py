@@ -757,7 +757,8 @@ ELEMENT_TYPES = {
 
 
 # make test: every dataset, every stage and both types, each at least once.
-@pytest.mark.parametrize("case", each_level_once(ELEMENT_TYPES, lambda c: c.rpartition("-")[0], lambda c: c.rpartition("/")[2],
+@pytest.mark.parametrize("case", each_level_once(ELEMENT_TYPES, lambda c: c.rpartition("-")[0],
+                                                 lambda c: c.rpartition("/")[2],
                                                  lambda c: c.rpartition("/")[0].rpartition("-")[2]))
 def test_element_type(small_run, tmp_path, case):
     (tmp_path / "bad").mkdir()
