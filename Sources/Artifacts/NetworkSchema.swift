@@ -2,8 +2,8 @@ import HDF5IO
 import NTKMath
 
 /// A ReLU network stored as a group (by default `/network`): one dataset per
-/// layer, W1 … WL and u, each outputs × inputs, with attributes
-/// `layer_names`, `input_dimension`, `hidden_widths` and the formula.
+/// layer, W1 … WL and u, each outputs × inputs with its `description`; the
+/// group's attributes `layer_names`, `input_dimension`, `hidden_widths` and the formula.
 public enum NetworkSchema {
   public static let group = "/network"
 
