@@ -38,8 +38,13 @@ PEERS_VENV := .venv-peers
 .PHONY: run system-deps build test test-swift test-pipeline test-faults test-slurm test-peers bench clean clean-runs
 
 # --- build ---------------------------------------------------------------
-system-deps:
+# The Debian packages, checked again only when their list or dpkg's database
+# changed (the check, one dpkg-query, took 13 ms of every make).
+SYSTEM_DEPS := .build/system-deps.checked
+system-deps: $(SYSTEM_DEPS)
+$(SYSTEM_DEPS): scripts/install-system-deps.sh $(wildcard /var/lib/dpkg/status)
 	@scripts/install-system-deps.sh
+	@mkdir -p $(@D) && touch $@
 
 build: $(BINARIES)
 
@@ -53,7 +58,7 @@ build: $(BINARIES)
 # in their own folder, so that testing never relinks the stages.
 SWIFT_FLAGS := -c release --static-swift-stdlib
 .PRECIOUS: $(BINARIES)
-$(BINARIES) &: $(SWIFT_INPUTS) | system-deps
+$(BINARIES) &: $(SWIFT_INPUTS) | $(SYSTEM_DEPS)
 	swift build $(SWIFT_FLAGS)
 	touch $(BINARIES)
 	@$(foreach b,$(BINARIES),$(call digest,$b);)
@@ -85,14 +90,14 @@ endif
 
 # Python only at the edges: h5py for interoperability tests, numpy and
 # scikit-learn as the benchmark peer and test oracle.
-$(VENV)/.installed: requirements-dev.txt | system-deps
+$(VENV)/.installed: requirements-dev.txt | $(SYSTEM_DEPS)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 # neural-tangents, the infinite-width peer, in its own environment (JAX and,
 # through tf2jax, TensorFlow: large, so apart from the test environment).
-$(PEERS_VENV)/.installed: requirements-peers.txt | system-deps
+$(PEERS_VENV)/.installed: requirements-peers.txt | $(SYSTEM_DEPS)
 	python3 -m venv $(PEERS_VENV)
 	$(PEERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-peers.txt
 	touch $@
@@ -130,7 +135,7 @@ test:
 # third of a release build of the package, which cannot share the stages' static one (Swift Testing has
 # no static library). They skip the few that take seconds so; test-slow builds them optimised, runs all.
 SWIFT_TEST := NTK_UNIT_TESTS=1 swift test --scratch-path .build/tests
-test-swift: | system-deps
+test-swift: | $(SYSTEM_DEPS)
 	$(SWIFT_TEST)
 
 # PYTEST_ARGS: e.g. -k grid for one file's tests. PYTEST_JOBS: pytest-xdist

@@ -7,8 +7,8 @@ packages=(libhdf5-dev libopenblas-dev libsvm-dev libxxhash-dev libzip-dev libcsv
 # --browser (make test-browser): headless Chromium and its WebDriver, for the HTML pages' tests (Tests/browser).
 [ "${1:-}" = --browser ] && packages=(chromium chromium-driver)
 missing=()
-# One dpkg-query for all (make runs this before every pipeline: one call
-# takes 30 ms, one per package took 300).
+# One dpkg-query for all (one call takes 13–30 ms, one per package took 300;
+# make runs this when the list or dpkg's database changed).
 status=$'\n'$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)$'\n'
 for p in "${packages[@]}"; do
   [[ $status == *$'\n'"$p install ok installed"$'\n'* ]] || missing+=("$p")
